@@ -1,0 +1,139 @@
+"""The one request loop: adapters -> page streams -> local filters -> merge.
+
+Commands call ``open_adapters`` and ``fetch_records``; they never see HTTP or
+provider fields. Records stream through: nothing here holds more than the
+pages the concurrency window has in flight.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from maillogs.concurrency import run_ordered
+from maillogs.errors import UsageError
+from maillogs.http import HttpClient
+from maillogs.models import LogRecord
+from maillogs.providers.base import Adapter, Plan
+from maillogs.providers.registry import PROVIDERS, get_spec
+from maillogs.query import Query
+
+if TYPE_CHECKING:
+    import httpx
+
+    from maillogs.config import Profile
+
+DEFAULT_CONCURRENCY = 4
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+Warn = Callable[[str], None]
+
+
+def demo_transport() -> httpx.BaseTransport:
+    """The in-process emulator behind the built-in demo profiles (no network)."""
+    from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
+
+    return EmulatorTransport(Emulator(EmulatorConfig()))
+
+
+@contextmanager
+def open_adapters(
+    profiles: Sequence[Profile],
+    *,
+    debug: Warn | None = None,
+    keep_raw: bool = False,
+    now: datetime | None = None,
+    transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+) -> Iterator[list[Adapter]]:
+    """Build one adapter (and HTTP client) per profile; close them afterwards."""
+    shared_demo: list[Any] = []
+
+    def transport_for(profile: Profile) -> httpx.BaseTransport | None:
+        if transport_factory is not None:
+            return transport_factory(profile)
+        if profile.demo:
+            if not shared_demo:
+                shared_demo.append(demo_transport())
+            return shared_demo[0]  # type: ignore[no-any-return]
+        return None
+
+    adapters: list[Adapter] = []
+    try:
+        for profile in profiles:
+            adapter_class = get_spec(profile.provider).load_adapter()
+            rate = profile.rate_limit_per_minute
+            http = HttpClient(
+                adapter_class.endpoint(profile),
+                transport=transport_for(profile),
+                timeout=profile.timeout,
+                rate_limit_per_minute=(
+                    adapter_class.default_rate_limit(profile) if rate is None else rate
+                ),
+                debug=debug,
+            )
+            adapters.append(adapter_class(profile, http, now=now, keep_raw=keep_raw))
+        yield adapters
+    finally:
+        for adapter in adapters:
+            adapter.http.close()
+
+
+def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
+    """Refuse a filter some selected provider cannot honour at all.
+
+    Raises:
+        UsageError: naming the profiles that cannot and the providers that can.
+    """
+    for used in query.filters_used():
+        refusing = [a for a in adapters if used in a.capabilities.unsupported]
+        if not refusing:
+            continue
+        able = [
+            spec.title
+            for spec in PROVIDERS.values()
+            if used not in spec.load_adapter().capabilities.unsupported
+        ]
+        names = ", ".join(f"{a.profile.name} ({a.spec().title})" for a in refusing)
+        raise UsageError(
+            f"--{used} is not supported by {names}; it works with: {', '.join(able)}"
+        )
+
+
+def make_plans(adapters: Sequence[Adapter], query: Query, warn: Warn) -> list[Plan]:
+    """Check the query against every adapter, then plan each (sends nothing)."""
+    check_supported(adapters, query)
+    return [adapter.plan(query, warn) for adapter in adapters]
+
+
+def _newest_first(record: LogRecord) -> datetime:
+    return record.submitted_at or _OLDEST
+
+
+def plan_records(plan: Plan, query: Query, concurrency: int) -> Iterator[LogRecord]:
+    """Every record of one plan that matches ``query``, in provider order."""
+    for page in run_ordered(plan.streams, concurrency):
+        for record in page:
+            if query.matches(record):
+                yield record
+
+
+def fetch_records(
+    plans: Sequence[Plan], query: Query, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> Iterator[LogRecord]:
+    """Matching records of every plan, merged newest first, up to ``query.limit``.
+
+    With a small limit the pages are fetched one at a time: running ahead would
+    spend requests (and rate limit) on pages nobody reads.
+    """
+    if query.limit is not None and query.limit <= 100:
+        concurrency = 1
+    streams = [plan_records(plan, query, concurrency) for plan in plans]
+    merged = (
+        streams[0]
+        if len(streams) == 1
+        else heapq.merge(*streams, key=_newest_first, reverse=True)
+    )
+    return itertools.islice(merged, query.limit) if query.limit is not None else merged

@@ -1,0 +1,142 @@
+"""Paginators as small state machines, and time-window arithmetic.
+
+Modelled on the Singer SDK's paginator family: one abstract class with
+``get_next`` and loop detection; each provider scheme is a few lines. They know
+nothing about HTTP: an adapter feeds them what a page said and asks where to go
+next, which is what makes them testable as pure state machines.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from maillogs.errors import ProviderDataError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What one page said about where the walk goes next."""
+
+    # Rows the provider returned on this page (before any local filtering).
+    row_count: int
+    # Total matching rows, when the provider tells (Kaleyra).
+    total: int | None = None
+    # Continuation token, when the provider uses cursors (EDITH, Infobip v4).
+    next_token: str | None = None
+
+
+class Paginator(ABC, Generic[T]):
+    """Tracks the position of one walk; ``finished`` once there is no next page."""
+
+    def __init__(self, start_value: T) -> None:
+        self.current_value: T = start_value
+        self.finished = False
+        self.pages_seen = 0
+
+    def advance(self, page: PageInfo) -> None:
+        """Move to the next page, or finish.
+
+        Raises:
+            ProviderDataError: when the provider sends us back where we already were,
+                which would otherwise loop forever.
+        """
+        self.pages_seen += 1
+        next_value = self.get_next(page)
+        if next_value is None:
+            self.finished = True
+            return
+        if self.is_repeat(next_value):
+            raise ProviderDataError(
+                f"the provider's pagination loops (next page {next_value!r} was already read)"
+            )
+        self.current_value = next_value
+
+    def is_repeat(self, next_value: T) -> bool:
+        """Hook: by default a walk that does not move is a loop."""
+        return next_value == self.current_value
+
+    @abstractmethod
+    def get_next(self, page: PageInfo) -> T | None:
+        """The next position, or None when the walk is over."""
+
+
+class PageNumberPaginator(Paginator[int]):
+    """1-based page numbers with a page size and a reported total (Kaleyra)."""
+
+    def __init__(self, page_size: int, start_page: int = 1) -> None:
+        super().__init__(start_page)
+        self.page_size = page_size
+
+    def get_next(self, page: PageInfo) -> int | None:
+        # A short or empty page ends the walk even if `total` disagrees: totals
+        # can be stale while new mail arrives, and an empty page never lies.
+        if page.row_count < self.page_size:
+            return None
+        if page.total is not None and self.current_value * self.page_size >= page.total:
+            return None
+        return self.current_value + 1
+
+    @staticmethod
+    def page_count(total: int, page_size: int) -> int:
+        """How many pages hold ``total`` rows."""
+        return max(1, -(-total // page_size))
+
+
+class CursorPaginator(Paginator[str | None]):
+    """Opaque continuation tokens until the provider sends none (EDITH, Infobip v4)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._seen: set[str] = set()
+
+    def get_next(self, page: PageInfo) -> str | None:
+        return page.next_token or None
+
+    def is_repeat(self, next_value: str | None) -> bool:
+        if next_value in self._seen:
+            return True
+        if next_value is not None:
+            self._seen.add(next_value)
+        return False
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def span(self) -> timedelta:
+        return self.end - self.start
+
+    def contains(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+    def halves(self, resolution: timedelta) -> tuple[Window, Window]:
+        """Split in two at a multiple of ``resolution``; newer half first.
+
+        Raises:
+            ValueError: when the window is already as small as ``resolution``.
+        """
+        steps = self.span // resolution
+        if steps < 2:
+            raise ValueError("window cannot be split further")
+        middle = self.start + resolution * (steps // 2)
+        return Window(middle, self.end), Window(self.start, middle)
+
+
+def windows_newest_first(start: datetime, end: datetime, max_span: timedelta) -> Iterator[Window]:
+    """Cut ``[start, end)`` into windows of at most ``max_span``, newest first."""
+    upper = end
+    while upper > start:
+        lower = max(start, upper - max_span)
+        yield Window(lower, upper)
+        upper = lower

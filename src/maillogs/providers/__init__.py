@@ -1,0 +1,1 @@
+"""Provider adapters. ``registry`` lists them without importing any of them."""

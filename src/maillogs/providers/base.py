@@ -1,0 +1,222 @@
+"""The adapter protocol every provider implements, and the logic they share.
+
+An adapter translates a provider-neutral ``Query`` into its provider's
+requests and turns the answers into ``LogRecord``s. It exposes its work as
+*page streams* — independent sequential walks the engine may run
+concurrently — and describes what it can filter natively for ``--explain`` and
+``maillogs providers``. Adapters never decide exit codes or print: they raise
+``maillogs.errors`` exceptions and report warnings through a callback.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from maillogs.errors import ProviderDataError
+from maillogs.http import Endpoint, HttpClient, Params
+from maillogs.models import LogRecord
+from maillogs.providers.registry import ProviderSpec, get_spec
+from maillogs.query import Query
+from maillogs.statuses import Status
+
+if TYPE_CHECKING:
+    from maillogs.config import Profile
+
+# The common filters, by the option that sets them.
+FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id")
+
+Page = list[LogRecord]
+
+
+# One independent sequential walk; the engine may run several at once.
+Stream = Callable[[], Iterator[Page]]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider does natively, for ``--explain`` and ``maillogs providers``."""
+
+    native: Mapping[str, str]
+    local: tuple[str, ...]
+    unsupported: tuple[str, ...]
+    pagination: str
+    page_size: str
+    rate_limit: str
+    retention: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    """How one profile will answer a query; building it sends nothing."""
+
+    profile: str
+    provider: str
+    # The first request of each walk, for --explain (later pages depend on answers).
+    requests: list[tuple[str, Params]] = field(default_factory=list)
+    # Lazy: iterating may send requests (e.g. Kaleyra's page 1 to learn the total).
+    streams: Iterable[Stream] = ()
+    native: list[str] = field(default_factory=list)
+    local: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Adapter(ABC):
+    """Base class of the provider adapters (see module docstring)."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    # Native status value -> the canonical statuses it can stand for.
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]]
+
+    def __init__(
+        self,
+        profile: Profile,
+        http: HttpClient,
+        *,
+        now: datetime | None = None,
+        keep_raw: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.http = http
+        self.now = now or datetime.now(UTC)
+        # The raw provider row costs memory and time; keep it only when shown.
+        self.keep_raw = keep_raw
+
+    @classmethod
+    def spec(cls) -> ProviderSpec:
+        return get_spec(cls.name)
+
+    @classmethod
+    @abstractmethod
+    def endpoint(cls, profile: Profile) -> Endpoint:
+        """Base URL, auth headers and error parsing for ``profile``."""
+
+    @classmethod
+    def default_rate_limit(cls, profile: Profile) -> float | None:
+        """Requests per minute to stay under when the profile does not say."""
+        return cls.spec().rate_limit_per_minute
+
+    @classmethod
+    def status_mapping(cls) -> list[tuple[str, Status]]:
+        """Native status -> canonical, for ``maillogs statuses`` and the README."""
+        return [
+            (native, status)
+            for native, covered in cls.status_coverage.items()
+            for status in sorted(covered)
+        ]
+
+    @abstractmethod
+    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+        """Translate ``query`` into page streams (nothing is sent yet)."""
+
+    # ---- shared helpers -------------------------------------------------
+
+    @property
+    def tz(self) -> tzinfo:
+        return self.profile.tz
+
+    def can_match(self, query: Query) -> bool:
+        """False when no native status can map to any status asked for, so
+        the provider need not be asked at all."""
+        if not query.statuses:
+            return True
+        return any(covered & query.statuses for covered in self.status_coverage.values())
+
+    def native_status(self, query: Query) -> str | None:
+        """The single native status value that covers every record the query
+        can match, or None when the status filter must run locally only."""
+        if not query.statuses:
+            return None
+        candidates = [
+            native for native, covered in self.status_coverage.items() if covered & query.statuses
+        ]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def new_plan(self, query: Query) -> Plan:
+        plan = Plan(profile=self.profile.name, provider=self.name)
+        if not self.can_match(query):
+            wanted = ", ".join(sorted(s.value for s in query.statuses))
+            plan.notes.append(f"{self.spec().title} never reports {wanted}: nothing to ask")
+        return plan
+
+    def record(self, raw: dict[str, Any], **fields: Any) -> LogRecord:
+        """Build a LogRecord stamped with this adapter's provider and profile."""
+        return LogRecord(
+            provider=self.name,
+            profile=self.profile.name,
+            raw=raw if self.keep_raw else None,
+            **fields,
+        )
+
+    def get_page(self, path: str, params: Params, *, rows_key: str) -> tuple[Any, list[Any]]:
+        """GET one page and return (body, rows), checking the rows are a list.
+
+        Raises:
+            ProviderDataError: when the body lacks the documented list of rows.
+        """
+        body = self.http.get_json(path, params)
+        rows = body.get(rows_key) if isinstance(body, dict) else None
+        if rows is None and isinstance(body, dict) and rows_key not in body:
+            rows = []  # an empty result may omit the list entirely
+        if not isinstance(rows, list):
+            raise ProviderDataError(
+                f"{self.spec().title} answered {self.http.describe(path, params)} without "
+                f"a list under {rows_key!r}"
+            )
+        return body, rows
+
+    def parse_rows(
+        self, rows: list[Any], parse: Callable[[dict[str, Any]], list[LogRecord]]
+    ) -> Page:
+        """Normalize rows, turning malformed ones into a clear data error."""
+        page: Page = []
+        for row in rows:
+            if not isinstance(row, dict):
+                raise ProviderDataError(
+                    f"{self.spec().title} sent a log entry that is not an object: {str(row)[:80]!r}"
+                )
+            try:
+                page.extend(parse(row))
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise ProviderDataError(
+                    f"{self.spec().title} sent a log entry maillogs cannot read "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]}): "
+                    f"{str(row)[:120]!r}"
+                ) from None
+        return page
+
+
+def text_or_none(value: Any) -> str | None:
+    """Provider strings with ``""`` meaning absent (Kaleyra) folded to None."""
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def window_for(
+    query: Query, *, now: datetime, retention: timedelta | None = None
+) -> tuple[datetime | None, datetime]:
+    """The concrete ``[since, until)`` to ask for, clipped to a retention limit."""
+    until = min(query.until, now) if query.until else now
+    since = query.since
+    if retention is not None:
+        floor = now - retention
+        since = floor if since is None or since < floor else since
+    return since, until
+
+
+def parse_iso_time(value: Any) -> datetime | None:
+    """RFC 3339 / ISO 8601 with offset (``Z``, ``+00:00`` or ``+0000``) -> aware UTC."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    parsed = datetime.fromisoformat(text.strip())
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no offset")
+    return parsed.astimezone(UTC)

@@ -1,0 +1,235 @@
+"""EDITH: ``GET {base}/v1/email/logs``, cursor pagination in windows of <= 7 days.
+
+Facts from EDITH's docs that shape this adapter:
+- auth is ``Authorization: Bearer TOKEN``;
+- ``startCreatedAt``/``endCreatedAt`` are RFC 3339; a range over 7 days is
+  refused, so longer ranges are cut into 7-day windows (walked concurrently);
+  no dates means the last 7 days, which we make explicit;
+- ``pageSize`` max 50, ``pageToken`` from ``nextPageToken`` until null; tokens
+  are short-lived, so an expired token restarts its window (records already
+  yielded are skipped);
+- one row per recipient, with ``recipientType`` and tracking events.
+Assumption (docs silent): both date bounds are inclusive, so each window also
+trims locally to its half-open ``[start, end)`` to avoid duplicates at edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from maillogs.errors import TemporaryFailureError
+from maillogs.http import Endpoint, Params, ProviderRequestError
+from maillogs.models import LogRecord
+from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.providers.base import (
+    Adapter,
+    Capabilities,
+    Page,
+    Plan,
+    Stream,
+    parse_iso_time,
+    text_or_none,
+)
+from maillogs.query import Query
+from maillogs.statuses import Status
+
+LOGS_PATH = "/v1/email/logs"
+PAGE_SIZE = 50  # documented maximum (default 20)
+MAX_WINDOW = timedelta(days=7)
+# How often one window may restart after its page token expired.
+MAX_TOKEN_RESTARTS = 3
+
+EDITH_STATUSES: dict[str, Status] = {
+    "queued": Status.QUEUED,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "opened": Status.OPENED,
+    "clicked": Status.CLICKED,
+    "bounced": Status.BOUNCED,
+    "failed": Status.FAILED,
+    "spam": Status.COMPLAINED,
+    "unsubscribed": Status.UNSUBSCRIBED,
+}
+
+
+def edith_error_text(body: Any) -> str | None:
+    """``{"success": false, "error": "...", "details": ...}`` -> one line."""
+    if not isinstance(body, dict) or not body.get("error"):
+        return None
+    details = body.get("details")
+    return f"{body['error']} ({details})" if details else str(body["error"])
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC, ``Z`` suffix, milliseconds only when needed."""
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_expired_token(error: ProviderRequestError) -> bool:
+    text = edith_error_text(error.body) or ""
+    return "expired" in text.lower() and "token" in text.lower()
+
+
+class EdithAdapter(Adapter):
+    """EDITH email logs (see module docstring)."""
+
+    name = "edith"
+    status_coverage = {native: frozenset({status}) for native, status in EDITH_STATUSES.items()}
+    capabilities = Capabilities(
+        native={
+            "status": "status",
+            "from": "fromAddress (full address)",
+            "to": "email (full address) or recipientDomain (@domain)",
+            "since/until": "startCreatedAt/endCreatedAt (RFC 3339)",
+            "recipient-type": "recipientType",
+            "message-id": "refId",
+        },
+        local=("from @domain", "exact window edges"),
+        unsupported=(),
+        pagination="pageToken cursor (short-lived), windows of at most 7 days walked concurrently",
+        page_size="50 (max 50, default 20)",
+        rate_limit="none published",
+        retention="not documented; without dates the API returns the last 7 days",
+        notes=("one row per recipient; open and click events under track",),
+    )
+
+    @classmethod
+    def endpoint(cls, profile: Any) -> Endpoint:
+        return Endpoint(
+            provider_title="EDITH",
+            profile=profile.name,
+            base_url=profile.base_url,
+            headers={"Authorization": f"Bearer {profile.setting('token')}"},
+            secrets=profile.secrets,
+            error_text=edith_error_text,
+            auth_hint="the profile's token (EDITH bearer tokens expire; issue a new one)",
+        )
+
+    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+        plan = self.new_plan(query)
+        if not self.can_match(query):
+            return plan
+        params = self._filter_params(query, plan)
+        until = query.until or self.now
+        since = query.since
+        if since is None:
+            since = until - MAX_WINDOW
+            plan.notes.append("no --since: EDITH is asked for the 7 days before the end")
+        windows = list(windows_newest_first(since, until, MAX_WINDOW))
+        plan.requests = [(LOGS_PATH, self._page_params(params, w, None)) for w in windows]
+        plan.streams = [self._window_stream(params, w) for w in windows]
+        return plan
+
+    def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
+        params: list[tuple[str, str]] = []
+        status = self.native_status(query)
+        if status:
+            params.append(("status", status))
+            plan.native.append(f"status -> status={status}")
+        elif query.statuses:
+            plan.local.append("status")
+        if query.sender:
+            if query.sender.startswith("@"):
+                plan.local.append("from (@domain)")
+            else:
+                params.append(("fromAddress", query.sender))
+                plan.native.append("from -> fromAddress")
+        if query.recipient:
+            if query.recipient.startswith("@"):
+                params.append(("recipientDomain", query.recipient[1:]))
+                plan.native.append("to -> recipientDomain")
+            else:
+                params.append(("email", query.recipient))
+                plan.native.append("to -> email")
+        if query.recipient_type:
+            params.append(("recipientType", query.recipient_type))
+            plan.native.append("recipient-type -> recipientType")
+        if query.message_id:
+            params.append(("refId", query.message_id))
+            plan.native.append("message-id -> refId")
+        plan.native.append("since/until -> startCreatedAt/endCreatedAt (7-day windows)")
+        params.extend(query.params)
+        return params
+
+    def _page_params(
+        self, params: list[tuple[str, str]], window: Window, token: str | None
+    ) -> Params:
+        page = [
+            *params,
+            ("startCreatedAt", rfc3339(window.start)),
+            ("endCreatedAt", rfc3339(window.end)),
+            ("pageSize", str(PAGE_SIZE)),
+        ]
+        return [*page, ("pageToken", token)] if token else page
+
+    def _window_stream(self, params: list[tuple[str, str]], window: Window) -> Stream:
+        return lambda: self._walk_window(params, window)
+
+    def _walk_window(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
+        # Keys of what this window already yielded, so a restart after an
+        # expired token yields nothing twice.
+        yielded: set[int] = set()
+        restarts = 0
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            try:
+                body, rows = self.get_page(
+                    LOGS_PATH,
+                    self._page_params(params, window, paginator.current_value),
+                    rows_key="emailLogs",
+                )
+            except ProviderRequestError as error:
+                if not is_expired_token(error) or paginator.current_value is None:
+                    raise
+                restarts += 1
+                if restarts > MAX_TOKEN_RESTARTS:
+                    raise TemporaryFailureError(
+                        f"EDITH page tokens keep expiring (profile {self.profile.name!r}); "
+                        "try again, or narrow the query"
+                    ) from None
+                paginator = CursorPaginator()
+                continue
+            page = []
+            for record in self.parse_rows(rows, self._parse):
+                key = hash((record.message_id, record.recipient))
+                if window.contains(record.submitted_at) and key not in yielded:
+                    yielded.add(key)
+                    page.append(record)
+            yield page
+            token = body.get("nextPageToken")
+            paginator.advance(
+                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
+            )
+
+    def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
+        ref_id = text_or_none(row.get("refId"))
+        if ref_id is None:
+            raise ValueError("refId is missing")
+        native = text_or_none(row.get("status"))
+        recipient_type = text_or_none(row.get("recipientType"))
+        recipient_type = recipient_type.lower() if recipient_type else None
+        opened, clicked = row.get("opened"), row.get("clicked")
+        return [
+            self.record(
+                raw=row,
+                message_id=ref_id,
+                status=EDITH_STATUSES.get((native or "").lower(), Status.UNKNOWN),
+                provider_status=native,
+                sender=text_or_none(row.get("fromAddress")),
+                recipient=text_or_none(row.get("recipientAddress")),
+                recipient_type=recipient_type if recipient_type in ("to", "cc", "bcc") else None,
+                subject=text_or_none(row.get("subject")),
+                submitted_at=parse_iso_time(row.get("createdAt")),
+                delivered_at=parse_iso_time(row.get("deliveredDate")),
+                updated_at=parse_iso_time(row.get("updatedAt")),
+                error_message=text_or_none(row.get("failedReason")),
+                campaign_id=text_or_none(row.get("campaignId")),
+                opened=opened if isinstance(opened, bool) else None,
+                clicked=clicked if isinstance(clicked, bool) else None,
+            )
+        ]

@@ -1,0 +1,311 @@
+"""Infobip: ``GET {base}/email/4/logs`` (cursor) or the legacy ``/email/1/logs``.
+
+Facts from Infobip's OpenAPI spec that shape this adapter:
+- auth is ``Authorization: App KEY``; the base URL is per account;
+- ``sentSince``/``sentUntil`` use ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``; only the last
+  48 hours exist, so older windows are clipped with a warning;
+- v4 pages with ``useCursor=true`` and ``cursor.nextCursor``; v1 has no
+  pagination at all — it returns at most ``limit`` (<= 1000) records — so a
+  window that comes back full is split in two and each half asked again,
+  recursively, until every window comes back short;
+- rate limits: v1 60 requests/min, v4 120/min (enforced client-side);
+- one row per message; status and error are objects (groupName, name, id...).
+Assumption (spec silent): both date bounds are inclusive, so every window
+trims locally to its half-open ``[start, end)``: no record is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from maillogs.errors import ProviderDataError
+from maillogs.http import Endpoint, Params
+from maillogs.models import LogRecord
+from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.providers.base import (
+    Adapter,
+    Capabilities,
+    Page,
+    Plan,
+    Stream,
+    parse_iso_time,
+    text_or_none,
+)
+from maillogs.query import Query
+from maillogs.statuses import Status
+
+RETENTION = timedelta(hours=48)
+MAX_LIMIT = 1000  # documented maximum for both versions
+# Windows the retention period is cut into, so they can be walked concurrently.
+WINDOW = timedelta(hours=6)
+# v1 cannot page: a full answer splits its window down to this resolution.
+SPLIT_RESOLUTION = timedelta(milliseconds=1)
+RATE_LIMITS = {"1": 60, "4": 120}
+
+# The canonical statuses each general status (status.groupName) can stand for;
+# `refine_status` picks the one a given record means.
+GENERAL_STATUS_COVERAGE: dict[str, frozenset[Status]] = {
+    "ACCEPTED": frozenset({Status.QUEUED}),
+    "PENDING": frozenset({Status.QUEUED, Status.SENT}),
+    "DELIVERED": frozenset({Status.DELIVERED}),
+    "UNDELIVERABLE": frozenset({Status.BOUNCED, Status.BLOCKED}),
+    "REJECTED": frozenset({Status.BLOCKED, Status.FAILED}),
+    "EXPIRED": frozenset({Status.EXPIRED}),
+}
+# Words in status/error names that mean "refused by policy before sending"
+# rather than a bounce (UNDELIVERABLE) or a system error (REJECTED).
+_POLICY_WORDS = (
+    "DROP",
+    "SUPPRESS",
+    "BLOCK",
+    "BLACKLIST",
+    "SPAM",
+    "POLICY",
+    "SOURCE",
+    "DESTINATION",
+)
+
+
+def infobip_error_text(body: Any) -> str | None:
+    """v1 ``requestError.serviceException.text`` or v4 ``description`` (+ violations)."""
+    if not isinstance(body, dict):
+        return None
+    exception = body.get("requestError", {})
+    if isinstance(exception, dict):
+        service = exception.get("serviceException")
+        if isinstance(service, dict) and service.get("text"):
+            return str(service["text"])
+    if body.get("description"):
+        violations = body.get("violations") or []
+        detail = "; ".join(
+            f"{v.get('property')}: {v.get('violation')}" for v in violations if isinstance(v, dict)
+        )
+        return f"{body['description']} ({detail})" if detail else str(body["description"])
+    return None
+
+
+def infobip_time(moment: datetime) -> str:
+    """``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2021-01-02T01:00:00.123+0000``."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def refine_status(status: dict[str, Any], error: dict[str, Any]) -> Status:
+    """Canonical status from Infobip's status and error objects."""
+    group = str(status.get("groupName") or "").upper()
+    name = str(status.get("name") or "").upper()
+    words = f"{name} {str(error.get('name') or '').upper()}"
+    if group == "PENDING":
+        return Status.QUEUED if "ACCEPTED" in name else Status.SENT
+    if group in ("UNDELIVERABLE", "REJECTED"):
+        if any(word in words for word in _POLICY_WORDS):
+            return Status.BLOCKED
+        return Status.BOUNCED if group == "UNDELIVERABLE" else Status.FAILED
+    simple = {"ACCEPTED": Status.QUEUED, "DELIVERED": Status.DELIVERED, "EXPIRED": Status.EXPIRED}
+    return simple.get(group, Status.UNKNOWN)
+
+
+class InfobipAdapter(Adapter):
+    """Infobip email logs, API v4 (default) or v1 (see module docstring)."""
+
+    name = "infobip"
+    status_coverage = GENERAL_STATUS_COVERAGE
+    capabilities = Capabilities(
+        native={
+            "status": "generalStatus when one general status covers it",
+            "from": "v4 sender / v1 from (full address)",
+            "to": "v4 destination / v1 to (full address)",
+            "since/until": "sentSince/sentUntil (yyyy-MM-dd'T'HH:mm:ss.SSSZ)",
+            "message-id": "messageId",
+        },
+        local=("status refinement from status/error names", "@domain addresses"),
+        unsupported=("recipient-type",),
+        pagination="v4: useCursor + cursor.nextCursor; v1: none (full windows split in time)",
+        page_size="1000 (max 1000, default 50)",
+        rate_limit="v1 60 requests/min, v4 120 requests/min (client-side limiter)",
+        retention="48 hours",
+        notes=("one row per message; status and error objects kept in provider_status",),
+    )
+
+    @classmethod
+    def endpoint(cls, profile: Any) -> Endpoint:
+        return Endpoint(
+            provider_title="Infobip",
+            profile=profile.name,
+            base_url=profile.base_url,
+            headers={"Authorization": f"App {profile.setting('api_key')}"},
+            secrets=profile.secrets,
+            error_text=infobip_error_text,
+            auth_hint="the profile's api_key and base_url (your account's https://XXXXX.api.infobip.com)",
+        )
+
+    @property
+    def version(self) -> str:
+        return str(self.profile.setting("api_version")).strip()
+
+    @property
+    def logs_path(self) -> str:
+        return f"/email/{self.version}/logs"
+
+    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+        plan = self.new_plan(query)
+        if not self.can_match(query):
+            return plan
+        floor = self.now - RETENTION
+        until = min(query.until, self.now) if query.until else self.now
+        if query.since is not None and query.since < floor:
+            warn(
+                f"Infobip keeps email logs for 48 hours: nothing sent before "
+                f"{floor.isoformat(timespec='seconds')} can be returned for profile "
+                f"{self.profile.name!r}"
+            )
+        since = max(query.since or floor, floor)
+        if until <= since:
+            plan.notes.append("the whole window lies outside Infobip's 48-hour retention")
+            return plan
+        params = self._filter_params(query, plan)
+        windows = list(windows_newest_first(since, until, WINDOW))
+        plan.requests = [(self.logs_path, self._page_params(params, w, None)) for w in windows]
+        walk = self._walk_cursor if self.version == "4" else self._walk_split
+        plan.streams = [self._stream(walk, params, w) for w in windows]
+        return plan
+
+    def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
+        v4 = self.version == "4"
+        params: list[tuple[str, str]] = []
+        status = self.native_status(query)
+        if status:
+            params.append(("generalStatus", status))
+            plan.native.append(f"status -> generalStatus={status}")
+        if query.statuses:
+            plan.local.append("status")
+        for value, name, option in (
+            (query.sender, "sender" if v4 else "from", "from"),
+            (query.recipient, "destination" if v4 else "to", "to"),
+        ):
+            if value and value.startswith("@"):
+                plan.local.append(f"{option} (@domain)")
+            elif value:
+                params.append((name, value))
+                plan.native.append(f"{option} -> {name}")
+        if query.message_id:
+            params.append(("messageId", query.message_id))
+            plan.native.append("message-id -> messageId")
+        plan.native.append(
+            f"since/until -> sentSince/sentUntil ({WINDOW.seconds // 3600}h windows)"
+        )
+        params.extend(query.params)
+        return params
+
+    def _page_params(
+        self, params: list[tuple[str, str]], window: Window, cursor: str | None
+    ) -> Params:
+        page = [
+            *params,
+            ("sentSince", infobip_time(window.start)),
+            ("sentUntil", infobip_time(window.end)),
+            ("limit", str(MAX_LIMIT)),
+        ]
+        if self.version == "4":
+            page.append(("useCursor", "true"))
+            if cursor:
+                page.append(("cursor", cursor))
+        return page
+
+    def _stream(
+        self,
+        walk: Callable[[list[tuple[str, str]], Window], Iterator[Page]],
+        params: list[tuple[str, str]],
+        window: Window,
+    ) -> Stream:
+        return lambda: walk(params, window)
+
+    def _fetch(self, params: Params) -> tuple[dict[str, Any], list[Any]]:
+        body, rows = self.get_page(self.logs_path, params, rows_key="results")
+        return body, rows
+
+    def _in_window(self, rows: list[Any], window: Window) -> Page:
+        return [r for r in self.parse_rows(rows, self._parse) if window.contains(r.submitted_at)]
+
+    def _walk_cursor(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            body, rows = self._fetch(self._page_params(params, window, paginator.current_value))
+            yield self._in_window(rows, window)
+            cursor = body.get("cursor")
+            token = cursor.get("nextCursor") if isinstance(cursor, dict) else None
+            paginator.advance(
+                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
+            )
+
+    def _walk_split(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
+        # Depth-first, newer half first, so pages still come out newest first.
+        pending = [window]
+        while pending:
+            current = pending.pop()
+            _, rows = self._fetch(self._page_params(params, current, None))
+            if len(rows) < MAX_LIMIT:
+                yield self._in_window(rows, current)
+                continue
+            try:
+                newer, older = current.halves(SPLIT_RESOLUTION)
+            except ValueError:
+                raise ProviderDataError(
+                    f"Infobip returned {MAX_LIMIT}+ records sent within one millisecond "
+                    f"({infobip_time(current.start)}); the v1 API cannot list them all — "
+                    "use api_version = 4"
+                ) from None
+            pending.extend((older, newer))
+
+    def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
+        message_id = text_or_none(row.get("messageId"))
+        if message_id is None:
+            raise ValueError("messageId is missing")
+        status = row.get("status") if isinstance(row.get("status"), dict) else {}
+        error = row.get("error") if isinstance(row.get("error"), dict) else {}
+        price = row.get("price") if isinstance(row.get("price"), dict) else {}
+        canonical = refine_status(status, error)
+        native = "/".join(str(status[k]) for k in ("groupName", "name") if status.get(k))
+        done_at = parse_iso_time(row.get("doneAt"))
+        # Error id 0 is Infobip's "NO_ERROR".
+        has_error = bool(error) and error.get("id") not in (0, None)
+        amount = price.get("pricePerMessage")
+        return [
+            self.record(
+                raw=row,
+                message_id=message_id,
+                status=canonical,
+                provider_status=native or None,
+                sender=text_or_none(row.get("sender", row.get("from"))),
+                recipient=text_or_none(row.get("destination", row.get("to"))),
+                recipient_type=None,
+                subject=None,
+                submitted_at=parse_iso_time(row.get("sentAt")),
+                delivered_at=done_at if canonical is Status.DELIVERED else None,
+                updated_at=done_at,
+                error_code=str(error["id"]) if has_error else None,
+                error_message=text_or_none(error.get("description")) if has_error else None,
+                campaign_id=text_or_none(row.get("campaignReferenceId")),
+                price=float(amount) if isinstance(amount, int | float) else None,
+            )
+        ]
+
+    @classmethod
+    def default_rate_limit(cls, profile: Any) -> float | None:
+        return RATE_LIMITS.get(str(profile.setting("api_version")).strip(), RATE_LIMITS["1"])
+
+    @classmethod
+    def status_mapping(cls) -> list[tuple[str, Status]]:
+        return [
+            ("ACCEPTED", Status.QUEUED),
+            ("PENDING/PENDING_ACCEPTED", Status.QUEUED),
+            ("PENDING (waiting delivery, enroute)", Status.SENT),
+            ("DELIVERED", Status.DELIVERED),
+            ("UNDELIVERABLE (bounce errors)", Status.BOUNCED),
+            ("UNDELIVERABLE (dropped, suppressed, blocked)", Status.BLOCKED),
+            ("REJECTED (policy: source, destination, blocklist)", Status.BLOCKED),
+            ("REJECTED (system errors, credit)", Status.FAILED),
+            ("EXPIRED", Status.EXPIRED),
+        ]

@@ -1,0 +1,146 @@
+"""Kaleyra adapter against Kaleyra's documented payloads (respx)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from maillogs.errors import AuthError, UsageError
+from maillogs.query import Query
+from maillogs.statuses import Status
+from tests.support import load_fixture, make_profile
+from tests.providers.helpers import run_query
+
+NOW = datetime(2022, 8, 5, 12, 0, tzinfo=UTC)
+LOGS = "https://api.kaleyra.io/v1/SID123/email/logs"
+
+
+def test_documented_page_becomes_one_record_per_address() -> None:
+    body = load_fixture("kaleyra_logs_start_date.json")
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(
+            make_profile("kaleyra"), Query(since=datetime(2022, 8, 4, tzinfo=UTC)), now=NOW
+        )
+    request = route.calls.last.request
+    assert request.headers["api-key"] == "CANARY-KALEYRA-KEY-0001"
+    assert request.url.params["start_date"] == "2022-08-04"
+    assert request.url.params["page"] == "1"
+    assert request.url.params["limit"] == "100"
+    # 4 rows, each with a comma-joined to_mail of two addresses.
+    assert len(records) == 8
+    first = records[0]
+    assert first.message_id == "d00808f2-8e3d-4a02-aa06-62b03f24796a:1"
+    assert first.status is Status.QUEUED
+    assert first.provider_status == "ACCEPTED"
+    assert first.submitted_at == datetime(2022, 8, 4, 14, 20, 33, tzinfo=UTC)
+    assert first.delivered_at is None  # Kaleyra sends "" when absent
+    assert first.recipient_type is None
+    # Both addresses of the comma-joined to_mail share the message id.
+    assert [r.recipient for r in records[:2]] == ["[email protected]", "[email protected]"]
+    assert records[1].message_id == first.message_id
+
+
+def test_account_time_zone_reads_naive_timestamps_and_widens_days() -> None:
+    body = load_fixture("kaleyra_logs_start_date.json")
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(
+            make_profile("kaleyra", timezone="Asia/Kolkata"),
+            # 08:46:10 UTC = 14:16:10 IST: the 14:20:33 and two 14:16:15 rows match,
+            # the 14:16:04 one is trimmed locally although its day was asked for.
+            Query(since=datetime(2022, 8, 4, 8, 46, 10, tzinfo=UTC)),
+            now=NOW,
+        )
+    assert route.calls.last.request.url.params["start_date"] == "2022-08-04"
+    assert [r.submitted_at.isoformat() for r in records[::2]] == [  # type: ignore[union-attr]
+        "2022-08-04T08:50:33+00:00",
+        "2022-08-04T08:46:15+00:00",
+        "2022-08-04T08:46:15+00:00",
+    ]
+
+
+def _page(rows: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    return {"data": rows, "error": {}, "total": total, "limit": "100", "offset": ""}
+
+
+def _rows(count: int, start: int) -> list[dict[str, Any]]:
+    template = load_fixture("kaleyra_logs_date_range.json")["data"][0]
+    rows = []
+    for index in range(start, start + count):
+        row = copy.deepcopy(template)
+        row["message_id"] = f"msg-{index}:1"
+        row["to_mail"] = f"user{index}@example.org"
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_walks_every_page_to_total_in_order(concurrency: int) -> None:
+    pages = {1: _rows(100, 0), 2: _rows(100, 100), 3: _rows(50, 200)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_page(pages[int(request.url.params["page"])], 250))
+
+    with respx.mock:
+        route = respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=concurrency)
+    assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(250)]
+    assert sorted(int(c.request.url.params["page"]) for c in route.calls) == [1, 2, 3]
+
+
+def test_single_status_narrows_with_search_and_is_checked_locally() -> None:
+    body = load_fixture("kaleyra_logs_search_bounce.json")
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(make_profile("kaleyra"), Query(statuses=frozenset({Status.BOUNCED})), now=NOW)
+    assert route.calls.last.request.url.params.get_list("search") == ["BOUNCE"]
+    assert [r.status for r in records] == [Status.BOUNCED]
+    assert records[0].error_message is not None and "wrong email address" in records[0].error_message
+
+
+def test_statuses_kaleyra_search_cannot_or_are_filtered_locally() -> None:
+    body = load_fixture("kaleyra_logs_date_range.json")  # ACCEPTED and FAILED rows
+    wanted = frozenset({Status.FAILED, Status.BOUNCED})  # search terms would be ANDed
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=_page(body["data"], 4)))
+        records = run_query(make_profile("kaleyra"), Query(statuses=wanted), now=NOW)
+    assert "search" not in route.calls.last.request.url.params
+    assert {r.provider_status for r in records} == {"FAILED"}
+    assert len(records) == 2
+
+
+def test_recipient_filter_uses_to_mail_and_exact_local_match() -> None:
+    body = load_fixture("kaleyra_logs_to_mail.json")
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=_page(body["data"], 2)))
+        records = run_query(
+            make_profile("kaleyra"), Query(recipient="iam*****@gmail.com"), now=NOW
+        )
+    assert route.calls.last.request.url.params["toMail"] == "iam*****@gmail.com"
+    assert len(records) == 2
+
+
+def test_recipient_type_is_refused_naming_edith() -> None:
+    with pytest.raises(UsageError, match=r"--recipient-type.*EDITH"):
+        run_query(make_profile("kaleyra"), Query(recipient_type="cc"), now=NOW)
+
+
+def test_refused_key_names_profile_without_leaking_it() -> None:
+    with respx.mock:
+        respx.get(LOGS).mock(
+            return_value=httpx.Response(
+                401, json={"data": [], "error": {"code": "E401", "message": "Invalid API key"}}
+            )
+        )
+        with pytest.raises(AuthError) as caught:
+            run_query(make_profile("kaleyra"), Query(), now=NOW)
+    message = str(caught.value)
+    assert "test-kaleyra" in message and "Invalid API key" in message
+    assert "CANARY-KALEYRA-KEY-0001" not in message
+    assert caught.value.exit_code == 77
