@@ -1,0 +1,173 @@
+"""Crash-safe file writes shared by the config file, state files and exports.
+
+A reader (or a cron job running at the same moment) must see either the old
+file or the complete new one, never a truncated mix, and a failed write must
+leave the previous file untouched. So every write goes to a temporary file in
+the same directory (``os.replace`` is only atomic within one file system), is
+flushed to disk, given its final mode, and renamed over the target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
+
+from maillogs.errors import OutputError
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` and any missing parents with mode 0700 (``mkdir -p``).
+
+    The mode is applied with an explicit ``chmod`` because ``mkdir`` honours the
+    umask, and ``umask 000`` would otherwise leave the directory world-writable.
+    Directories that already exist are left as they are: they may be shared
+    ones the user chose (the current directory for an export).
+
+    Args:
+        path: The directory to create.
+
+    Returns:
+        The directory as a ``Path``.
+
+    Raises:
+        OutputError: A directory cannot be created (one line: path and OS reason).
+    """
+    directory = Path(path)
+    missing: list[Path] = []
+    probe = directory
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=PRIVATE_DIR_MODE)
+            created.chmod(PRIVATE_DIR_MODE)
+        except FileExistsError:
+            # Lost a race with another process creating it: that is fine.
+            continue
+        except OSError as exc:
+            raise OutputError(f"cannot create directory {created}: {_reason(exc)}") from None
+    if not directory.is_dir():
+        raise OutputError(f"cannot use {directory} as a directory: it is not a directory")
+    return directory
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable. Directories cannot be opened on Windows.
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@overload
+def atomic_writer(
+    path: str | os.PathLike[str], mode: int = ..., text: Literal[True] = ...
+) -> contextlib.AbstractContextManager[TextIO]: ...
+
+
+@overload
+def atomic_writer(
+    path: str | os.PathLike[str], mode: int = ..., *, text: Literal[False]
+) -> contextlib.AbstractContextManager[BinaryIO]: ...
+
+
+@overload
+def atomic_writer(
+    path: str | os.PathLike[str], mode: int, text: Literal[False]
+) -> contextlib.AbstractContextManager[BinaryIO]: ...
+
+
+def atomic_writer(
+    path: str | os.PathLike[str], mode: int = PRIVATE_FILE_MODE, text: bool = True
+) -> contextlib.AbstractContextManager[IO[Any]]:
+    """Write ``path`` atomically through a file object.
+
+    Yields a file object on a temporary file ``.<name>.<random>.tmp`` next to
+    ``path``. When the ``with`` block ends normally the data is flushed and
+    fsynced, the file gets ``mode`` (explicitly, so the umask cannot widen it),
+    replaces ``path`` and the directory is fsynced. When the block raises, the
+    temporary file is removed, ``path`` is left untouched and the exception
+    propagates unchanged. Missing parent directories are created with 0700.
+
+    Args:
+        path: The file to write.
+        mode: Permission bits of the written file.
+        text: Yield a UTF-8 text file (``\\n`` line endings) rather than a binary one.
+
+    Raises:
+        OutputError: The directory or file cannot be written (one line: path and OS reason).
+    """
+    return _atomic_writer(Path(path), mode, text)
+
+
+@contextlib.contextmanager
+def _atomic_writer(target: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
+    directory = private_dir(target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
+    tmp_path = Path(tmp_name)
+    try:
+        file: IO[Any] = (
+            os.fdopen(fd, "w", encoding="utf-8", newline="\n") if text else os.fdopen(fd, "wb")
+        )
+    except BaseException:
+        os.close(fd)
+        tmp_path.unlink(missing_ok=True)
+        raise
+    try:
+        with file:
+            yield file
+            try:
+                file.flush()
+                os.fsync(file.fileno())
+            except OSError as exc:
+                raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
+        try:
+            # mkstemp created the file 0600, so no one else could read it before this.
+            tmp_path.chmod(mode)
+            tmp_path.replace(target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        # Best effort: some file systems (network, FUSE) refuse to fsync a directory,
+        # and by now the new content is in place, so failing the write would mislead.
+        _fsync_directory(directory)
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, mode: int = PRIVATE_FILE_MODE
+) -> None:
+    """Replace ``path`` with ``data`` atomically (see :func:`atomic_writer`).
+
+    Args:
+        path: The file to write.
+        data: The complete new content.
+        mode: Permission bits of the written file.
+
+    Raises:
+        OutputError: The directory or file cannot be written.
+    """
+    with atomic_writer(path, mode, text=False) as file:
+        file.write(data)

@@ -1,0 +1,69 @@
+"""Streaming output of ``LogRecord`` objects as a table, JSON, JSON Lines, CSV or TSV.
+
+Typical use::
+
+    columns = parse_columns(spec, default=default_columns(fmt, multi_profile))
+    with open_renderer(fmt, sys.stdout, columns=columns, color=color) as renderer:
+        count = renderer.write_many(records)
+
+Rich is imported only when the table format is chosen, to keep start-up fast for
+machine formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from maillogs.errors import UsageError
+from maillogs.render.base import Renderer
+from maillogs.render.columns import DEFAULT_TABLE_COLUMNS, default_columns, parse_columns
+from maillogs.render.delimited import DelimitedRenderer
+from maillogs.render.jsonfmt import JsonArrayRenderer, JsonLinesRenderer
+from maillogs.render.sanitize import neutralize_formula, sanitize_cell
+
+__all__ = [
+    "DEFAULT_TABLE_COLUMNS",
+    "FORMATS",
+    "Renderer",
+    "default_columns",
+    "neutralize_formula",
+    "open_renderer",
+    "parse_columns",
+    "sanitize_cell",
+]
+
+FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv", "tsv")
+
+
+def open_renderer(
+    fmt: str,
+    stream: TextIO,
+    *,
+    columns: Sequence[str],
+    with_raw: bool = False,
+    color: bool = False,
+    width: int | None = None,
+) -> Renderer:
+    """Return a renderer writing ``fmt`` to ``stream``; use it as a context manager.
+
+    ``columns`` are names from ``RECORD_FIELDS`` (see ``parse_columns``). ``with_raw``
+    adds the provider's raw record (not available in a table); ``color`` and ``width``
+    only affect the table, whose width defaults to the terminal's, or 200 when piped.
+
+    Raises:
+        UsageError: for an unknown format, or ``with_raw`` with the table format.
+    """
+    if fmt == "table":
+        if with_raw:
+            raise UsageError("--raw needs --format json, jsonl, csv or tsv")
+        from maillogs.render.table import TableRenderer
+
+        return TableRenderer(stream, columns=columns, color=color, width=width)
+    if fmt == "json":
+        return JsonArrayRenderer(stream, columns=columns, with_raw=with_raw)
+    if fmt == "jsonl":
+        return JsonLinesRenderer(stream, columns=columns, with_raw=with_raw)
+    if fmt in ("csv", "tsv"):
+        return DelimitedRenderer(stream, columns=columns, with_raw=with_raw, tsv=fmt == "tsv")
+    raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")

@@ -1,0 +1,58 @@
+"""Which record fields an output shows, and in which order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from maillogs.errors import UsageError
+from maillogs.models import RECORD_FIELDS
+
+# What fits a terminal: when it was sent, what happened, to whom, and why it failed.
+DEFAULT_TABLE_COLUMNS: tuple[str, ...] = (
+    "submitted_at",
+    "status",
+    "sender",
+    "recipient",
+    "subject",
+    "error_message",
+)
+
+
+def default_columns(fmt: str, multi_profile: bool) -> tuple[str, ...]:
+    """Columns shown when the user gives no ``--columns``.
+
+    Machine formats carry every field; the table adds ``profile`` only when records
+    from several profiles are mixed, since otherwise it is the same on every row.
+    """
+    if fmt != "table":
+        return RECORD_FIELDS
+    if multi_profile:
+        return ("profile", *DEFAULT_TABLE_COLUMNS)
+    return DEFAULT_TABLE_COLUMNS
+
+
+def parse_columns(spec: str | None, *, default: Sequence[str]) -> tuple[str, ...]:
+    """Read a ``--columns`` value such as ``"status, Recipient,subject"``.
+
+    Names are matched case-insensitively against ``RECORD_FIELDS`` and kept in the
+    order given. ``None`` means ``default``.
+
+    Raises:
+        UsageError: for an empty list, an unknown name or a repeated name.
+    """
+    if spec is None:
+        return tuple(default)
+    names = [part.strip().lower() for part in spec.split(",")]
+    names = [name for name in names if name]
+    if not names:
+        raise UsageError(f"--columns is empty; choose from: {', '.join(RECORD_FIELDS)}")
+    unknown = [name for name in names if name not in RECORD_FIELDS]
+    if unknown:
+        raise UsageError(
+            f"unknown column {', '.join(map(repr, unknown))}; "
+            f"choose from: {', '.join(RECORD_FIELDS)}"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(f"column listed more than once: {', '.join(repeated)}")
+    return tuple(names)

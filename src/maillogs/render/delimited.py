@@ -1,0 +1,86 @@
+"""CSV and TSV output, safe to open in a spreadsheet.
+
+Cell values are those of ``LogRecord.to_json_dict`` (timestamps RFC 3339, UTC as
+``Z``), with flags spelled ``true``/``false``, ``None`` as an empty cell and the
+raw provider record, when asked for, as compact JSON in a last ``raw`` column.
+Text that a spreadsheet would run as a formula gets a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, get_args
+
+from maillogs.models import LogRecord
+from maillogs.render.base import Renderer
+from maillogs.render.sanitize import FORMULA_PREFIXES
+
+# TSV has no quoting, so anything that would end a cell or a row becomes a space.
+_TSV_BREAKS = re.compile(r"\r\n|[\t\r\n]")
+# Python 3.11's csv writer leaves a lone CR unquoted when the line terminator is
+# "\n", which splits the row for readers; line breaks in a value are written as LF.
+_CSV_BREAKS = re.compile(r"\r\n?")
+
+
+def _field_types(name: str) -> tuple[object, ...]:
+    annotation = LogRecord.model_fields[name].annotation
+    return get_args(annotation) or (annotation,)
+
+
+class DelimitedRenderer(Renderer):
+    """A header row, then one row per record."""
+
+    def __init__(
+        self, stream: TextIO, *, columns: Sequence[str], with_raw: bool, tsv: bool
+    ) -> None:
+        super().__init__(stream)
+        self._columns = (*columns, "raw") if with_raw else tuple(columns)
+        self._include = set(self._columns)
+        self._breaks, self._break = (_TSV_BREAKS, " ") if tsv else (_CSV_BREAKS, "\n")
+        types = [_field_types(name) for name in columns]
+        # Positions are precomputed so the per-record loop only touches cells that
+        # need it: flags need spelling, text needs neutralising; numbers stay numbers.
+        self._flag_cells = [i for i, t in enumerate(types) if bool in t]
+        self._text_cells = [
+            i for i, t in enumerate(types) if not {bool, int, float}.intersection(t)
+        ]
+        self._raw_cell = len(self._columns) - 1 if with_raw else None
+        if tsv:
+            writer = csv.writer(
+                stream, delimiter="\t", quoting=csv.QUOTE_NONE, quotechar=None, lineterminator="\n"
+            )
+        else:
+            writer = csv.writer(stream, lineterminator="\n")
+        self._writerow: Callable[[Sequence[Any]], Any] = writer.writerow
+        self._wrote_header = False
+
+    def _write(self, record: LogRecord) -> None:
+        if not self._wrote_header:
+            self._writerow(self._columns)
+            self._wrote_header = True
+        data = record.model_dump(mode="json", include=self._include)
+        row = [data[name] for name in self._columns]
+        for i in self._text_cells:
+            text = row[i]
+            if text:
+                if text[0] in FORMULA_PREFIXES:
+                    text = "'" + text
+                if not text.isprintable():
+                    text = self._breaks.sub(self._break, text)
+                row[i] = text
+        for i in self._flag_cells:
+            flag = row[i]
+            if flag is not None:
+                row[i] = "true" if flag else "false"
+        if self._raw_cell is not None and row[self._raw_cell] is not None:
+            row[self._raw_cell] = json.dumps(row[self._raw_cell], ensure_ascii=False)
+        self._writerow(row)
+
+    def _finish(self) -> None:
+        # A header even for no records, so the output is still a well-formed table.
+        if not self._wrote_header:
+            self._writerow(self._columns)
+            self._wrote_header = True

@@ -1,0 +1,132 @@
+"""Paginators as pure state machines, windows, and ordered concurrency."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maillogs.concurrency import run_ordered
+from maillogs.errors import ProviderDataError
+from maillogs.paging import (
+    CursorPaginator,
+    PageInfo,
+    PageNumberPaginator,
+    Window,
+    windows_newest_first,
+)
+
+
+def test_page_numbers_walk_to_total() -> None:
+    paginator = PageNumberPaginator(page_size=100)
+    visited = []
+    while not paginator.finished:
+        visited.append(paginator.current_value)
+        paginator.advance(PageInfo(row_count=100 if paginator.current_value < 3 else 50, total=250))
+    assert visited == [1, 2, 3]
+
+
+def test_page_numbers_stop_on_short_page_even_if_total_says_more() -> None:
+    paginator = PageNumberPaginator(page_size=100)
+    paginator.advance(PageInfo(row_count=0, total=500))
+    assert paginator.finished
+
+
+def test_page_numbers_stop_when_total_reached_with_full_page() -> None:
+    paginator = PageNumberPaginator(page_size=100)
+    paginator.advance(PageInfo(row_count=100, total=100))
+    assert paginator.finished
+    assert PageNumberPaginator.page_count(250, 100) == 3
+    assert PageNumberPaginator.page_count(0, 100) == 1
+
+
+def test_cursor_follows_tokens_until_none() -> None:
+    paginator = CursorPaginator()
+    assert paginator.current_value is None
+    paginator.advance(PageInfo(row_count=50, next_token="a"))
+    paginator.advance(PageInfo(row_count=50, next_token="b"))
+    assert paginator.current_value == "b"
+    paginator.advance(PageInfo(row_count=3, next_token=None))
+    assert paginator.finished and paginator.pages_seen == 3
+
+
+def test_cursor_loop_is_detected() -> None:
+    paginator = CursorPaginator()
+    paginator.advance(PageInfo(row_count=1, next_token="a"))
+    paginator.advance(PageInfo(row_count=1, next_token="b"))
+    with pytest.raises(ProviderDataError, match="loops"):
+        paginator.advance(PageInfo(row_count=1, next_token="a"))
+
+
+def test_empty_string_token_ends_the_walk() -> None:
+    paginator = CursorPaginator()
+    paginator.advance(PageInfo(row_count=1, next_token=""))
+    assert paginator.finished
+
+
+def test_windows_cover_range_newest_first_without_gaps() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=17, hours=3)
+    windows = list(windows_newest_first(start, end, timedelta(days=7)))
+    assert windows[0].end == end and windows[-1].start == start
+    assert all(w.span <= timedelta(days=7) for w in windows)
+    assert all(a.start == b.end for a, b in zip(windows, windows[1:], strict=False))
+
+
+def test_window_halves_at_resolution_and_refuses_when_too_small() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    newer, older = Window(start, start + timedelta(milliseconds=5)).halves(timedelta(milliseconds=1))
+    assert older.start == start and older.end == newer.start and newer.end - start == timedelta(milliseconds=5)
+    with pytest.raises(ValueError, match="cannot be split"):
+        Window(start, start + timedelta(milliseconds=1)).halves(timedelta(milliseconds=1))
+
+
+def _slow_stream(index: int, delay: float, active: list[int], lock: threading.Lock) -> Iterator[list[int]]:
+    with lock:
+        active.append(1)
+    time.sleep(delay)
+    yield [index * 10, index * 10 + 1]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_run_ordered_preserves_stream_order(concurrency: int) -> None:
+    lock = threading.Lock()
+    active: list[int] = []
+    # Later streams finish first; output must still follow stream order.
+    streams = [
+        (lambda i=i: _slow_stream(i, 0.03 * (5 - i), active, lock)) for i in range(5)
+    ]
+    pages = list(run_ordered(streams, concurrency))
+    assert pages == [[i * 10, i * 10 + 1] for i in range(5)]
+
+
+def test_run_ordered_reraises_stream_errors_in_order() -> None:
+    def broken() -> Iterator[list[int]]:
+        raise ProviderDataError("page 2 is broken")
+        yield []
+
+    streams = [lambda: iter([[1]]), broken, lambda: iter([[3]])]
+    seen = []
+    with pytest.raises(ProviderDataError, match="page 2"):
+        for page in run_ordered(streams, 3):
+            seen.append(page)
+    assert seen == [[1]]
+
+
+def test_abandoned_reader_stops_workers() -> None:
+    produced = []
+
+    def endless() -> Iterator[list[int]]:
+        for n in range(10_000):
+            produced.append(n)
+            yield [n]
+
+    iterator = run_ordered([endless, endless], 2)
+    assert next(iterator) == [0]
+    iterator.close()  # e.g. --limit reached
+    count = len(produced)
+    time.sleep(0.3)
+    assert len(produced) - count < 20  # workers stopped instead of running on
