@@ -97,9 +97,7 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
             if used not in spec.load_adapter().capabilities.unsupported
         ]
         names = ", ".join(f"{a.profile.name} ({a.spec().title})" for a in refusing)
-        raise UsageError(
-            f"--{used} is not supported by {names}; it works with: {', '.join(able)}"
-        )
+        raise UsageError(f"--{used} is not supported by {names}; it works with: {', '.join(able)}")
 
 
 def make_plans(adapters: Sequence[Adapter], query: Query, warn: Warn) -> list[Plan]:
@@ -132,8 +130,6 @@ def fetch_records(
         concurrency = 1
     streams = [plan_records(plan, query, concurrency) for plan in plans]
     merged = (
-        streams[0]
-        if len(streams) == 1
-        else heapq.merge(*streams, key=_newest_first, reverse=True)
+        streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest_first, reverse=True)
     )
     return itertools.islice(merged, query.limit) if query.limit is not None else merged

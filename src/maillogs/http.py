@@ -179,7 +179,7 @@ class HttpClient:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         # Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^n)].
         ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
-        delay = self._jitter() * ceiling
+        delay: float = self._jitter() * ceiling
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay

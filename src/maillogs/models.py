@@ -71,8 +71,7 @@ class LogRecord(BaseModel):
 
     def to_json_dict(self, *, with_raw: bool = False) -> dict[str, Any]:
         """Plain JSON-ready dict, keys in the documented order."""
-        data = self.model_dump(mode="json", exclude=None if with_raw else {"raw"})
-        return data
+        return self.model_dump(mode="json", exclude=None if with_raw else {"raw"})
 
     @property
     def sort_time(self) -> datetime | None:

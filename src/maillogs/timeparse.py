@@ -82,15 +82,18 @@ def parse_range(text: str, *, tz: tzinfo, now: datetime) -> tuple[datetime, date
     lowered = value.lower()
     if lowered in ("today", "yesterday"):
         since = parse_instant(lowered, tz=tz, now=now)
-        until = parse_instant(lowered, tz=tz, now=now, upper=True)
-        return since, (None if lowered == "today" else until)
+        if lowered == "today":
+            return since, None
+        return since, parse_instant(lowered, tz=tz, now=now, upper=True)
     if ".." in value:
         left, _, right = value.partition("..")
         if not left.strip():
             raise ValueError(f"range {text!r} needs a start, e.g. 2024-01-01..2024-01-31")
         since = parse_instant(left, tz=tz, now=now)
-        until = parse_instant(right, tz=tz, now=now, upper=True) if right.strip() else None
-        if until is not None and until <= since:
+        if not right.strip():
+            return since, None
+        until = parse_instant(right, tz=tz, now=now, upper=True)
+        if until <= since:
             raise ValueError(f"range {text!r} ends before it starts")
         return since, until
     if _DURATION.match(value):

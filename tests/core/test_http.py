@@ -63,7 +63,11 @@ def test_transient_statuses_are_retried_then_succeed(status: int) -> None:
     clock = FakeClock()
     with respx.mock:
         route = respx.get(f"{BASE}/logs").mock(
-            side_effect=[httpx.Response(status), httpx.Response(status), httpx.Response(200, json={"ok": 1})]
+            side_effect=[
+                httpx.Response(status),
+                httpx.Response(status),
+                httpx.Response(200, json={"ok": 1}),
+            ]
         )
         assert make_client(clock).get_json("/logs") == {"ok": 1}
     assert route.call_count == 3
@@ -74,7 +78,11 @@ def test_connection_errors_and_timeouts_are_retried() -> None:
     clock = FakeClock()
     with respx.mock:
         respx.get(f"{BASE}/logs").mock(
-            side_effect=[httpx.ConnectError("boom"), httpx.ReadTimeout("slow"), httpx.Response(200, json=[])]
+            side_effect=[
+                httpx.ConnectError("boom"),
+                httpx.ReadTimeout("slow"),
+                httpx.Response(200, json=[]),
+            ]
         )
         assert make_client(clock).get_json("/logs") == []
 
@@ -83,7 +91,10 @@ def test_retry_after_seconds_is_honoured() -> None:
     clock = FakeClock()
     with respx.mock:
         respx.get(f"{BASE}/logs").mock(
-            side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={})]
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "7"}),
+                httpx.Response(200, json={}),
+            ]
         )
         make_client(clock).get_json("/logs")
     assert clock.sleeps == [7.0]
@@ -100,7 +111,9 @@ def test_retry_after_http_date_is_honoured() -> None:
 def test_other_client_errors_are_never_retried(status: int) -> None:
     clock = FakeClock()
     with respx.mock:
-        route = respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(status, json={"message": "no"}))
+        route = respx.get(f"{BASE}/logs").mock(
+            return_value=httpx.Response(status, json={"message": "no"})
+        )
         with pytest.raises((AuthError, NotFoundError, ProviderRequestError)):
             make_client(clock).get_json("/logs")
     assert route.call_count == 1 and clock.sleeps == []
@@ -122,7 +135,9 @@ def test_retry_after_beyond_the_budget_gives_up_at_once() -> None:
     clock = FakeClock()
     policy = RetryPolicy(max_attempts=5, total_seconds=10)
     with respx.mock:
-        respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
+        respx.get(f"{BASE}/logs").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": "3600"})
+        )
         with pytest.raises(TemporaryFailureError):
             make_client(clock, retry=policy).get_json("/logs")
     assert clock.sleeps == []
@@ -131,7 +146,9 @@ def test_retry_after_beyond_the_budget_gives_up_at_once() -> None:
 def test_persistent_malformed_json_is_a_data_error_with_snippet() -> None:
     clock = FakeClock()
     with respx.mock:
-        respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(200, content=b'{"data": [{"trunc'))
+        respx.get(f"{BASE}/logs").mock(
+            return_value=httpx.Response(200, content=b'{"data": [{"trunc')
+        )
         with pytest.raises(ProviderDataError) as caught:
             make_client(clock).get_json("/logs", [("page", "1")])
     message = str(caught.value)
@@ -153,7 +170,10 @@ def test_a_single_truncated_body_is_fetched_again() -> None:
     clock = FakeClock()
     with respx.mock:
         respx.get(f"{BASE}/logs").mock(
-            side_effect=[httpx.Response(200, content=b'{"da'), httpx.Response(200, json={"data": []})]
+            side_effect=[
+                httpx.Response(200, content=b'{"da'),
+                httpx.Response(200, json={"data": []}),
+            ]
         )
         assert make_client(clock).get_json("/logs") == {"data": []}
 
@@ -173,8 +193,12 @@ def test_cross_origin_redirect_is_not_followed_with_credentials() -> None:
 def test_same_origin_redirect_keeps_auth() -> None:
     clock = FakeClock()
     with respx.mock:
-        respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(301, headers={"Location": f"{BASE}/v2/logs"}))
-        moved = respx.get(f"{BASE}/v2/logs").mock(return_value=httpx.Response(200, json={"ok": True}))
+        respx.get(f"{BASE}/logs").mock(
+            return_value=httpx.Response(301, headers={"Location": f"{BASE}/v2/logs"})
+        )
+        moved = respx.get(f"{BASE}/v2/logs").mock(
+            return_value=httpx.Response(200, json={"ok": True})
+        )
         assert make_client(clock).get_json("/logs") == {"ok": True}
     assert moved.calls.last.request.headers["api-key"] == SECRET
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -73,18 +74,26 @@ def test_windows_cover_range_newest_first_without_gaps() -> None:
     windows = list(windows_newest_first(start, end, timedelta(days=7)))
     assert windows[0].end == end and windows[-1].start == start
     assert all(w.span <= timedelta(days=7) for w in windows)
-    assert all(a.start == b.end for a, b in zip(windows, windows[1:], strict=False))
+    assert all(a.start == b.end for a, b in itertools.pairwise(windows))
 
 
 def test_window_halves_at_resolution_and_refuses_when_too_small() -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    newer, older = Window(start, start + timedelta(milliseconds=5)).halves(timedelta(milliseconds=1))
-    assert older.start == start and older.end == newer.start and newer.end - start == timedelta(milliseconds=5)
+    newer, older = Window(start, start + timedelta(milliseconds=5)).halves(
+        timedelta(milliseconds=1)
+    )
+    assert (
+        older.start == start
+        and older.end == newer.start
+        and newer.end - start == timedelta(milliseconds=5)
+    )
     with pytest.raises(ValueError, match="cannot be split"):
         Window(start, start + timedelta(milliseconds=1)).halves(timedelta(milliseconds=1))
 
 
-def _slow_stream(index: int, delay: float, active: list[int], lock: threading.Lock) -> Iterator[list[int]]:
+def _slow_stream(
+    index: int, delay: float, active: list[int], lock: threading.Lock
+) -> Iterator[list[int]]:
     with lock:
         active.append(1)
     time.sleep(delay)
@@ -96,9 +105,7 @@ def test_run_ordered_preserves_stream_order(concurrency: int) -> None:
     lock = threading.Lock()
     active: list[int] = []
     # Later streams finish first; output must still follow stream order.
-    streams = [
-        (lambda i=i: _slow_stream(i, 0.03 * (5 - i), active, lock)) for i in range(5)
-    ]
+    streams = [(lambda i=i: _slow_stream(i, 0.03 * (5 - i), active, lock)) for i in range(5)]
     pages = list(run_ordered(streams, concurrency))
     assert pages == [[i * 10, i * 10 + 1] for i in range(5)]
 
@@ -109,11 +116,10 @@ def test_run_ordered_reraises_stream_errors_in_order() -> None:
         yield []
 
     streams = [lambda: iter([[1]]), broken, lambda: iter([[3]])]
-    seen = []
+    pages = run_ordered(streams, 3)
+    assert next(pages) == [1]
     with pytest.raises(ProviderDataError, match="page 2"):
-        for page in run_ordered(streams, 3):
-            seen.append(page)
-    assert seen == [[1]]
+        next(pages)
 
 
 def test_abandoned_reader_stops_workers() -> None:

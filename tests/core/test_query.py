@@ -19,8 +19,13 @@ ROME = ZoneInfo("Europe/Rome")
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90m", timedelta(minutes=90)), ("48h", timedelta(hours=48)), ("7d", timedelta(days=7)),
-     ("2w", timedelta(weeks=2)), ("30s", timedelta(seconds=30))],
+    [
+        ("90m", timedelta(minutes=90)),
+        ("48h", timedelta(hours=48)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        ("30s", timedelta(seconds=30)),
+    ],
 )
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
@@ -28,13 +33,21 @@ def test_durations(text: str, expected: timedelta) -> None:
 
 def test_bare_date_is_midnight_in_zone_and_whole_day_as_upper_bound() -> None:
     assert parse_instant("2024-01-31", tz=ROME, now=NOW) == datetime(2024, 1, 31, tzinfo=ROME)
-    assert parse_instant("2024-01-31", tz=ROME, now=NOW, upper=True) == datetime(2024, 2, 1, tzinfo=ROME)
+    assert parse_instant("2024-01-31", tz=ROME, now=NOW, upper=True) == datetime(
+        2024, 2, 1, tzinfo=ROME
+    )
 
 
 def test_iso_with_and_without_offset() -> None:
-    assert parse_instant("2024-01-15T10:30", tz=ROME, now=NOW) == datetime(2024, 1, 15, 10, 30, tzinfo=ROME)
-    assert parse_instant("2024-01-15T10:30:00Z", tz=ROME, now=NOW) == datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
-    assert parse_instant("2024-01-15 10:30+02:00", tz=UTC, now=NOW).utcoffset() == timedelta(hours=2)
+    assert parse_instant("2024-01-15T10:30", tz=ROME, now=NOW) == datetime(
+        2024, 1, 15, 10, 30, tzinfo=ROME
+    )
+    assert parse_instant("2024-01-15T10:30:00Z", tz=ROME, now=NOW) == datetime(
+        2024, 1, 15, 10, 30, tzinfo=UTC
+    )
+    assert parse_instant("2024-01-15 10:30+02:00", tz=UTC, now=NOW).utcoffset() == timedelta(
+        hours=2
+    )
 
 
 def test_relative_duration_is_before_now() -> None:
@@ -83,16 +96,24 @@ def test_statuses_accept_aliases_any_case_and_commas() -> None:
         ({"limit": 0}, "--limit"),
     ],
 )
-def test_bad_options_are_usage_errors_naming_the_option(kwargs: dict[str, object], message: str) -> None:
+def test_bad_options_are_usage_errors_naming_the_option(
+    kwargs: dict[str, object], message: str
+) -> None:
     with pytest.raises(UsageError, match=message):
         build_query(tz=UTC, now=NOW, **kwargs)  # type: ignore[arg-type]
 
 
 def _record(**overrides: object) -> LogRecord:
     fields: dict[str, object] = {
-        "provider": "edith", "profile": "p", "message_id": "m1", "status": Status.BOUNCED,
-        "provider_status": "bounced", "sender": "News@Shop.example", "recipient": "a@Example.org",
-        "recipient_type": "cc", "submitted_at": datetime(2024, 3, 9, 12, tzinfo=UTC),
+        "provider": "edith",
+        "profile": "p",
+        "message_id": "m1",
+        "status": Status.BOUNCED,
+        "provider_status": "bounced",
+        "sender": "News@Shop.example",
+        "recipient": "a@Example.org",
+        "recipient_type": "cc",
+        "submitted_at": datetime(2024, 3, 9, 12, tzinfo=UTC),
     }
     fields.update(overrides)
     return LogRecord(**fields)  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ import respx
 from maillogs.errors import AuthError, UsageError
 from maillogs.query import Query
 from maillogs.statuses import Status
-from tests.support import load_fixture, make_profile
 from tests.providers.helpers import run_query
+from tests.support import load_fixture, make_profile
 
 NOW = datetime(2022, 8, 5, 12, 0, tzinfo=UTC)
 LOGS = "https://api.kaleyra.io/v1/SID123/email/logs"
@@ -98,10 +98,14 @@ def test_single_status_narrows_with_search_and_is_checked_locally() -> None:
     body = load_fixture("kaleyra_logs_search_bounce.json")
     with respx.mock:
         route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
-        records = run_query(make_profile("kaleyra"), Query(statuses=frozenset({Status.BOUNCED})), now=NOW)
+        records = run_query(
+            make_profile("kaleyra"), Query(statuses=frozenset({Status.BOUNCED})), now=NOW
+        )
     assert route.calls.last.request.url.params.get_list("search") == ["BOUNCE"]
     assert [r.status for r in records] == [Status.BOUNCED]
-    assert records[0].error_message is not None and "wrong email address" in records[0].error_message
+    assert (
+        records[0].error_message is not None and "wrong email address" in records[0].error_message
+    )
 
 
 def test_statuses_kaleyra_search_cannot_or_are_filtered_locally() -> None:
@@ -119,9 +123,7 @@ def test_recipient_filter_uses_to_mail_and_exact_local_match() -> None:
     body = load_fixture("kaleyra_logs_to_mail.json")
     with respx.mock:
         route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=_page(body["data"], 2)))
-        records = run_query(
-            make_profile("kaleyra"), Query(recipient="iam*****@gmail.com"), now=NOW
-        )
+        records = run_query(make_profile("kaleyra"), Query(recipient="iam*****@gmail.com"), now=NOW)
     assert route.calls.last.request.url.params["toMail"] == "iam*****@gmail.com"
     assert len(records) == 2
 

@@ -15,9 +15,9 @@ trims locally to its half-open ``[start, end)`` to avoid duplicates at edges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from maillogs.errors import TemporaryFailureError
 from maillogs.http import Endpoint, Params, ProviderRequestError
@@ -79,7 +79,9 @@ class EdithAdapter(Adapter):
     """EDITH email logs (see module docstring)."""
 
     name = "edith"
-    status_coverage = {native: frozenset({status}) for native, status in EDITH_STATUSES.items()}
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
+        native: frozenset({status}) for native, status in EDITH_STATUSES.items()
+    }
     capabilities = Capabilities(
         native={
             "status": "status",

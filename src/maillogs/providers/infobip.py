@@ -92,6 +92,12 @@ def infobip_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
+def _object(row: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object of the row, ``{}`` when absent or not an object."""
+    value = row.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def refine_status(status: dict[str, Any], error: dict[str, Any]) -> Status:
     """Canonical status from Infobip's status and error objects."""
     group = str(status.get("groupName") or "").upper()
@@ -263,9 +269,7 @@ class InfobipAdapter(Adapter):
         message_id = text_or_none(row.get("messageId"))
         if message_id is None:
             raise ValueError("messageId is missing")
-        status = row.get("status") if isinstance(row.get("status"), dict) else {}
-        error = row.get("error") if isinstance(row.get("error"), dict) else {}
-        price = row.get("price") if isinstance(row.get("price"), dict) else {}
+        status, error, price = (_object(row, key) for key in ("status", "error", "price"))
         canonical = refine_status(status, error)
         native = "/".join(str(status[k]) for k in ("groupName", "name") if status.get(k))
         done_at = parse_iso_time(row.get("doneAt"))

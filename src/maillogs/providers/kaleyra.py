@@ -16,9 +16,9 @@ Facts from Kaleyra's docs that shape this adapter:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, ClassVar
 
 from maillogs.errors import ProviderDataError
 from maillogs.http import Endpoint, Params
@@ -100,7 +100,9 @@ class KaleyraAdapter(Adapter):
     """Kaleyra email logs (see module docstring)."""
 
     name = "kaleyra"
-    status_coverage = {native: frozenset({KALEYRA_STATUSES[native]}) for native in API_STATUSES}
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
+        native: frozenset({KALEYRA_STATUSES[native]}) for native in API_STATUSES
+    }
     capabilities = Capabilities(
         native={
             "since/until": "start_date/end_date (whole days in the account zone)",
@@ -245,6 +247,5 @@ class KaleyraAdapter(Adapter):
             "opened": True if status is Status.OPENED else None,
             "price": float(price) if price not in (None, "") else None,
         }
-        return [
-            self.record(raw=row, recipient=address, **common) for address in addresses or [None]
-        ]
+        recipients: list[str | None] = [*addresses] or [None]
+        return [self.record(raw=row, recipient=address, **common) for address in recipients]

@@ -1,0 +1,243 @@
+"""Options and plumbing shared by the commands (kept light: Typer only)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+if TYPE_CHECKING:
+    from maillogs.config import Profile
+    from maillogs.query import Query
+
+FILTERS_PANEL = "Filters"
+OUTPUT_PANEL = "Output"
+
+ProfileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
+        "Default: $MAILLOGS_PROFILE, then default_profile.",
+        show_default=False,
+    ),
+]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        "-s",
+        help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
+        rich_help_panel=FILTERS_PANEL,
+        show_default=False,
+    ),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Sender address, or @domain.", rich_help_panel=FILTERS_PANEL),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--to", help="Recipient address, or @domain.", rich_help_panel=FILTERS_PANEL),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
+        rich_help_panel=FILTERS_PANEL,
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Exclusive end; a bare date includes that whole day.",
+        rich_help_panel=FILTERS_PANEL,
+    ),
+]
+RangeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--range",
+        help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
+        rich_help_panel=FILTERS_PANEL,
+    ),
+]
+RecipientTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--recipient-type", help="to, cc or bcc (EDITH only).", rich_help_panel=FILTERS_PANEL
+    ),
+]
+MessageIdOpt = Annotated[
+    str | None,
+    typer.Option("--message-id", help="One message id.", rich_help_panel=FILTERS_PANEL),
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
+        rich_help_panel=FILTERS_PANEL,
+        show_default=False,
+    ),
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="Zone for dates without an offset (IANA name). Default: the local zone.",
+        rich_help_panel=FILTERS_PANEL,
+    ),
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl "
+        "(or from the --output extension).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=32,
+        help="Pages fetched at once where the provider's pagination allows.",
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", help="Log requests (secrets redacted) and show tracebacks."),
+]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Per-invocation I/O decisions: where messages go, and how loud to be."""
+
+    debug: bool = False
+    quiet: bool = False
+
+    def warn(self, message: str) -> None:
+        sys.stderr.write(f"maillogs: warning: {' '.join(message.split())}\n")
+
+    def info(self, message: str) -> None:
+        """A human note on stderr, only for a person at a terminal."""
+        if not self.quiet and sys.stderr.isatty():
+            sys.stderr.write(message + "\n")
+
+    def debug_log(self, message: str) -> None:
+        sys.stderr.write(f"maillogs: debug: {message}\n")
+
+
+def color_enabled(stream: TextIO) -> bool:
+    """Colour only for a terminal, and never with NO_COLOR or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def resolve_tz(name: str | None) -> tzinfo:
+    """The zone naive user input is read in: ``--tz`` or the local zone."""
+    from maillogs.errors import UsageError
+
+    if name is None:
+        return datetime.now().astimezone().tzinfo or UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--tz: unknown time zone {name!r} (use an IANA name like Europe/Rome)"
+        ) from None
+
+
+_EXTENSION_FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+}
+
+
+def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
+    """``--format``, else the ``--output`` extension, else table/jsonl by terminal."""
+    from maillogs.errors import UsageError
+    from maillogs.render import FORMATS
+
+    if fmt is not None:
+        fmt = fmt.strip().lower()
+        if fmt not in FORMATS:
+            raise UsageError(f"--format: unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")
+        return fmt
+    if output is not None:
+        return _EXTENSION_FORMATS.get(output.suffix.lower(), "jsonl")
+    return "table" if stream.isatty() else "jsonl"
+
+
+def load_profiles(selected: list[str] | None, runtime: Runtime) -> list[Profile]:
+    """The profiles a command runs against (see ``config.resolve_profiles``)."""
+    from maillogs.config import resolve_profiles
+
+    return resolve_profiles(selected, warn=runtime.warn)
+
+
+def make_query(
+    *,
+    status: list[str] | None,
+    sender: str | None,
+    recipient: str | None,
+    since: str | None,
+    until: str | None,
+    range_: str | None,
+    recipient_type: str | None,
+    message_id: str | None,
+    param: list[str] | None,
+    tz: str | None,
+    limit: int | None,
+    now: datetime,
+) -> Query:
+    """Build the provider-neutral query from the common filter options."""
+    from maillogs.query import build_query
+
+    return build_query(
+        statuses=status,
+        sender=sender,
+        recipient=recipient,
+        since=since,
+        until=until,
+        range_=range_,
+        recipient_type=recipient_type,
+        message_id=message_id,
+        params=param,
+        limit=limit,
+        tz=resolve_tz(tz),
+        now=now,
+    )
+
+
+@contextmanager
+def output_stream(output: Path | None) -> Iterator[TextIO]:
+    """stdout, or an output file that appears complete or not at all."""
+    if output is None:
+        yield sys.stdout
+        return
+    from maillogs.fileio import atomic_writer
+
+    with atomic_writer(output, mode=0o600, text=True) as handle:
+        yield handle

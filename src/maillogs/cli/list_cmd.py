@@ -1,0 +1,148 @@
+"""``maillogs list``: matching log records from one or more profiles."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from maillogs.cli.common import (
+    OUTPUT_PANEL,
+    ConcurrencyOpt,
+    DebugOpt,
+    FormatOpt,
+    FromOpt,
+    MessageIdOpt,
+    ParamOpt,
+    ProfileOpt,
+    RangeOpt,
+    RecipientTypeOpt,
+    Runtime,
+    SinceOpt,
+    StatusOpt,
+    ToOpt,
+    TzOpt,
+    UntilOpt,
+    color_enabled,
+    load_profiles,
+    make_query,
+    output_stream,
+    resolve_format,
+)
+
+DEFAULT_LIMIT = 100
+
+
+def list_command(
+    profile: ProfileOpt = None,
+    status: StatusOpt = None,
+    sender: FromOpt = None,
+    recipient: ToOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    range_: RangeOpt = None,
+    recipient_type: RecipientTypeOpt = None,
+    message_id: MessageIdOpt = None,
+    param: ParamOpt = None,
+    tz: TzOpt = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, help="Show at most N records, newest first."),
+    ] = DEFAULT_LIMIT,
+    all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
+    fmt: FormatOpt = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns", "-c", help="Comma-separated columns to show.", rich_help_panel=OUTPUT_PANEL
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE (atomically) instead of stdout.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw", help="Include the provider's raw record.", rich_help_panel=OUTPUT_PANEL
+        ),
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
+    ] = False,
+    concurrency: ConcurrencyOpt = 4,
+    debug: DebugOpt = False,
+) -> None:
+    """List email log records matching the filters, newest first.
+
+    Examples:
+
+      maillogs list --profile demo --status bounced --since 7d
+
+      maillogs list --status failed --format json | jq '.[].recipient'
+    """
+    from maillogs.engine import fetch_records, make_plans, open_adapters
+    from maillogs.render import default_columns, open_renderer, parse_columns
+
+    runtime = Runtime(debug=debug)
+    now = datetime.now(UTC)
+    # One extra record tells whether the limit cut anything off.
+    query = make_query(
+        status=status,
+        sender=sender,
+        recipient=recipient,
+        since=since,
+        until=until,
+        range_=range_,
+        recipient_type=recipient_type,
+        message_id=message_id,
+        param=param,
+        tz=tz,
+        limit=None if all_ else limit + 1,
+        now=now,
+    )
+    fmt = resolve_format(fmt, output, sys.stdout)
+    profiles = load_profiles(profile, runtime)
+    selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
+    with open_adapters(
+        profiles, debug=runtime.debug_log if debug else None, keep_raw=raw, now=now
+    ) as adapters:
+        plans = make_plans(adapters, query, runtime.warn)
+        if explain:
+            from maillogs.cli.explain import print_explanation
+
+            print_explanation(plans, adapters, None if all_ else limit)
+            return
+        records = fetch_records(plans, query, concurrency=concurrency)
+        shown = 0
+        with (
+            output_stream(output) as stream,
+            open_renderer(
+                fmt,
+                stream,
+                columns=selected,
+                with_raw=raw,
+                color=output is None and color_enabled(sys.stdout),
+            ) as renderer,
+        ):
+            for record in records:
+                if not all_ and shown == limit:
+                    runtime.info(
+                        f"Showing the newest {limit}; more match (use --all or --limit N)."
+                    )
+                    break
+                renderer.write(record)
+                shown += 1
+    if shown == 0:
+        runtime.info("No records match.")
+    elif output is not None:
+        runtime.info(f"Wrote {shown} records to {output}.")

@@ -1,0 +1,154 @@
+"""EDITH adapter against EDITH's documented payloads (respx)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from maillogs.errors import TemporaryFailureError
+from maillogs.query import Query
+from maillogs.statuses import Status
+from tests.providers.helpers import run_query
+from tests.support import load_fixture, make_profile
+
+NOW = datetime(2024, 1, 20, 12, 0, tzinfo=UTC)
+LOGS = "https://api.sparrowmailer.com/v1/email/logs"
+
+
+def _body(rows: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
+    return {"success": True, "emailLogs": rows, "nextPageToken": token, "totalCount": len(rows)}
+
+
+def _row(ref: str, created: str) -> dict[str, Any]:
+    row = copy.deepcopy(load_fixture("edith_logs.json")["emailLogs"][0])
+    row["refId"], row["createdAt"] = ref, created
+    return row
+
+
+def test_documented_payload_is_normalized() -> None:
+    body = load_fixture("edith_logs.json")
+    body["nextPageToken"] = None  # the sample shows a mid-walk token
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(
+            make_profile("edith"),
+            Query(since=datetime(2024, 1, 15, tzinfo=UTC), recipient_type="to"),
+            now=NOW,
+        )
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == "Bearer CANARY-EDITH-TOKEN-0002"
+    assert request.url.params["startCreatedAt"] == "2024-01-15T00:00:00Z"
+    assert request.url.params["endCreatedAt"] == "2024-01-20T12:00:00Z"
+    assert request.url.params["recipientType"] == "to"
+    assert request.url.params["pageSize"] == "50"
+    (record,) = records
+    assert record.message_id == "01JC3BBW8S9YGX2VNKG5MD7BTA"
+    assert record.status is Status.DELIVERED
+    assert record.recipient == "customer@example.com"
+    assert record.recipient_type == "to"
+    assert record.subject == "Your Order Confirmation"
+    assert record.delivered_at == datetime(2024, 1, 15, 10, 30, 5, tzinfo=UTC)
+    assert record.opened is True and record.clicked is True
+    assert record.campaign_id == "order-confirmation"
+    assert record.raw is not None and record.raw["track"]["clicks"][0]["url"].endswith("12345")
+
+
+def test_follows_page_tokens_until_null() -> None:
+    pages = {
+        None: _body([_row("a", "2024-01-19T10:00:00Z")], "t1"),
+        "t1": _body([_row("b", "2024-01-19T09:00:00Z")], "t2"),
+        "t2": _body([_row("c", "2024-01-19T08:00:00Z")], None),
+    }
+    with respx.mock:
+        route = respx.get(LOGS).mock(
+            side_effect=lambda r: httpx.Response(200, json=pages[r.url.params.get("pageToken")])
+        )
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert [r.message_id for r in records] == ["a", "b", "c"]
+    assert len(route.calls) == 3
+
+
+def test_long_range_is_cut_into_windows_of_at_most_seven_days() -> None:
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=_body([], None)))
+        run_query(make_profile("edith"), Query(since=NOW - timedelta(days=17)), now=NOW)
+    spans = []
+    for call in route.calls:
+        start = datetime.fromisoformat(call.request.url.params["startCreatedAt"])
+        end = datetime.fromisoformat(call.request.url.params["endCreatedAt"])
+        spans.append((start, end))
+    assert len(spans) == 3
+    assert all(end - start <= timedelta(days=7) for start, end in spans)
+    assert spans[0][1] == NOW and spans[-1][0] == NOW - timedelta(days=17)  # newest first
+    assert spans[0][0] == spans[1][1]  # contiguous: no gap between windows
+
+
+def test_expired_page_token_restarts_window_without_duplicates() -> None:
+    expired = {"success": False, "error": "Page token expired", "details": "restart"}
+    answers = iter(
+        [
+            httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t1")),
+            httpx.Response(400, json=expired),
+            httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t9")),
+            httpx.Response(200, json=_body([_row("b", "2024-01-19T09:00:00Z")], None)),
+        ]
+    )
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=lambda _: next(answers))
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert [r.message_id for r in records] == ["a", "b"]
+
+
+def test_tokens_that_always_expire_end_as_temporary_failure() -> None:
+    expired = {"success": False, "error": "Page token expired"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "pageToken" in request.url.params:
+            return httpx.Response(400, json=expired)
+        return httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t1"))
+
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=answer)
+        with pytest.raises(TemporaryFailureError, match="expiring"):
+            run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+
+
+def test_domain_and_status_filters_translate_natively() -> None:
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=_body([], None)))
+        run_query(
+            make_profile("edith"),
+            Query(
+                statuses=frozenset({Status.COMPLAINED}),
+                recipient="@example.com",
+                sender="news@shop.example",
+                message_id="01JC3",
+            ),
+            now=NOW,
+        )
+    params = route.calls.last.request.url.params
+    assert params["status"] == "spam"
+    assert params["recipientDomain"] == "example.com"
+    assert params["fromAddress"] == "news@shop.example"
+    assert params["refId"] == "01JC3"
+
+
+def test_record_on_a_window_edge_is_returned_once() -> None:
+    edge = "2024-01-13T12:00:00Z"  # end of the older window, start of the newer one
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = datetime.fromisoformat(request.url.params["startCreatedAt"])
+        end = datetime.fromisoformat(request.url.params["endCreatedAt"])
+        edge_time = datetime.fromisoformat(edge)
+        rows = [_row("edge", edge)] if start <= edge_time <= end else []
+        return httpx.Response(200, json=_body(rows, None))
+
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=10)), now=NOW)
+    assert [r.message_id for r in records] == ["edge"]

@@ -1,0 +1,174 @@
+"""Infobip adapter (v4 cursor, v1 window splitting) against its OpenAPI spec."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from maillogs.errors import AuthError, UsageError
+from maillogs.query import Query
+from maillogs.statuses import Status
+from tests.providers.helpers import run_query
+from tests.support import load_fixture, make_profile
+
+NOW = datetime(2020, 2, 24, 12, 0, tzinfo=UTC)
+BASE = "https://xyz123.api.infobip.com"
+
+
+def v1_profile() -> Any:
+    return make_profile("infobip", settings={"api_version": "1"})
+
+
+def test_v4_cursor_walk_with_documented_fields() -> None:
+    first = load_fixture("infobip_v4_logs.json")
+    last = {"results": [], "cursor": {"limit": 1000}}
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs").mock(
+            side_effect=lambda r: httpx.Response(
+                200, json=first if "cursor" not in r.url.params else last
+            )
+        )
+        records = run_query(make_profile("infobip"), Query(since=NOW - timedelta(hours=5)), now=NOW)
+    request = route.calls[0].request
+    assert request.headers["Authorization"] == "App CANARY-INFOBIP-KEY-0003"
+    assert request.url.params["useCursor"] == "true"
+    assert request.url.params["limit"] == "1000"
+    assert request.url.params["sentSince"] == "2020-02-24T07:00:00.000+0000"
+    assert request.url.params["sentUntil"] == "2020-02-24T12:00:00.000+0000"
+    assert "%2B0000" in str(request.url)  # '+' must not turn into a space
+    assert route.calls[1].request.url.params["cursor"] == "cursor-page-2"
+    # The fixture's records are older than the window: trimmed locally.
+    assert records == []
+
+
+def test_v4_records_normalize_status_error_and_price() -> None:
+    body = load_fixture("infobip_v4_logs.json")
+    body["cursor"] = {"limit": 1000}
+    now = datetime(2020, 2, 23, 20, 0, tzinfo=UTC)
+    with respx.mock:
+        respx.get(f"{BASE}/email/4/logs").mock(return_value=httpx.Response(200, json=body))
+        records = run_query(make_profile("infobip"), Query(), now=now)
+    by_id = {r.message_id: r for r in records}
+    delivered, bounced = by_id["MESSAGE-ID-124-xyz"], by_id["MESSAGE-ID-123-xyz"]
+    assert delivered.status is Status.DELIVERED
+    assert delivered.provider_status == "DELIVERED/DELIVERED_TO_HANDSET"
+    assert delivered.error_code is None  # id 0 is NO_ERROR
+    assert delivered.price == 0.0012
+    assert delivered.sender == "alerts@shop.example"
+    assert delivered.submitted_at == datetime(2020, 2, 23, 16, 42, 5, 390000, tzinfo=UTC)
+    assert delivered.campaign_id == "summersale"
+    assert bounced.status is Status.BOUNCED
+    assert bounced.error_code == "5001"
+    assert bounced.error_message == "550 5.1.1 mailbox unavailable"
+
+
+def test_v1_reference_sample_keeps_unknown_status_with_native_value() -> None:
+    body = load_fixture("infobip_v1_logs_reference_sample.json")
+    now = datetime(2021, 1, 2, 10, 0, tzinfo=UTC)
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/1/logs").mock(return_value=httpx.Response(200, json=body))
+        records = run_query(v1_profile(), Query(), now=now)
+    assert "useCursor" not in route.calls[0].request.url.params
+    (record,) = records
+    assert record.status is Status.UNKNOWN
+    assert record.provider_status == "string/string"
+    assert record.recipient == "string" and record.sender == "string"
+
+
+def _v1_rows(times: list[datetime]) -> list[dict[str, Any]]:
+    return [
+        {
+            "messageId": f"m-{int(t.timestamp() * 1000)}",
+            "to": "a@example.org",
+            "from": "b@shop.example",
+            "sentAt": t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000",
+            "status": {
+                "groupId": 3,
+                "groupName": "DELIVERED",
+                "id": 5,
+                "name": "DELIVERED_TO_HANDSET",
+            },
+        }
+        for t in times
+    ]
+
+
+def test_v1_full_answers_split_the_window_until_everything_is_returned() -> None:
+    # 2,500 messages one second apart inside one 6-hour window; v1 returns at most
+    # `limit` (newest first), so the adapter must split until each answer is short.
+    start = NOW - timedelta(hours=3)
+    sent = [start + timedelta(seconds=i) for i in range(2500)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        since = datetime.fromisoformat(request.url.params["sentSince"])
+        until = datetime.fromisoformat(request.url.params["sentUntil"])
+        limit = int(request.url.params["limit"])
+        inside = sorted((t for t in sent if since <= t <= until), reverse=True)[:limit]
+        return httpx.Response(200, json={"results": _v1_rows(inside)})
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/1/logs").mock(side_effect=answer)
+        records = run_query(v1_profile(), Query(since=start), now=NOW)
+    ids = [r.message_id for r in records]
+    assert len(ids) == 2500 and len(set(ids)) == 2500
+    assert ids == sorted(ids, reverse=True)  # still newest first
+    assert len(route.calls) > 3
+
+
+def test_window_before_retention_warns_and_is_clipped() -> None:
+    warnings: list[str] = []
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs").mock(
+            return_value=httpx.Response(200, json={"results": []})
+        )
+        run_query(
+            make_profile("infobip"),
+            Query(since=NOW - timedelta(days=7)),
+            now=NOW,
+            warnings=warnings,
+        )
+    assert any("48 hours" in w for w in warnings)
+    earliest = min(datetime.fromisoformat(c.request.url.params["sentSince"]) for c in route.calls)
+    assert earliest == NOW - timedelta(hours=48)
+
+
+def test_status_maps_to_general_status_when_one_covers_it() -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs").mock(
+            return_value=httpx.Response(200, json={"results": []})
+        )
+        run_query(make_profile("infobip"), Query(statuses=frozenset({Status.BOUNCED})), now=NOW)
+    assert route.calls[0].request.url.params["generalStatus"] == "UNDELIVERABLE"
+
+
+def test_status_infobip_never_reports_sends_nothing() -> None:
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs")
+        records = run_query(
+            make_profile("infobip"), Query(statuses=frozenset({Status.OPENED})), now=NOW
+        )
+    assert records == [] and not route.called
+
+
+@pytest.mark.parametrize(
+    ("version", "fixture"), [("4", "infobip_v4_401.json"), ("1", "infobip_v1_401.json")]
+)
+def test_documented_401_bodies_become_auth_errors(version: str, fixture: str) -> None:
+    profile = make_profile("infobip", settings={"api_version": version})
+    with respx.mock:
+        respx.get(f"{BASE}/email/{version}/logs").mock(
+            return_value=httpx.Response(401, json=load_fixture(fixture))
+        )
+        with pytest.raises(AuthError) as caught:
+            run_query(profile, Query(), now=NOW)
+    assert "test-infobip" in str(caught.value)
+    assert "CANARY-INFOBIP-KEY-0003" not in str(caught.value)
+
+
+def test_recipient_type_is_refused() -> None:
+    with pytest.raises(UsageError, match="Infobip"):
+        run_query(make_profile("infobip"), Query(recipient_type="bcc"), now=NOW)
