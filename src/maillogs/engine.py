@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from maillogs.concurrency import run_ordered
-from maillogs.errors import UsageError
-from maillogs.http import HttpClient
+from maillogs.errors import ConfigError, UsageError
+from maillogs.http import HttpClient, RetryPolicy
 from maillogs.models import LogRecord
 from maillogs.providers.base import Adapter, Plan
 from maillogs.providers.registry import PROVIDERS, get_spec
@@ -28,8 +29,29 @@ if TYPE_CHECKING:
     from maillogs.config import Profile
 
 DEFAULT_CONCURRENCY = 4
+# Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
+# e.g. so a cron job gives up sooner and lets its wrapper retry later.
+RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 Warn = Callable[[str], None]
+
+
+def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
+    """The retry policy, with ``$MAILLOGS_RETRY_SECONDS`` applied when set.
+
+    Raises:
+        ConfigError: when the variable is not a non-negative number.
+    """
+    value = env.get(RETRY_SECONDS_ENV, "").strip()
+    if not value:
+        return RetryPolicy()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ConfigError(f"{RETRY_SECONDS_ENV}={value!r} is not a number of seconds")
+    return RetryPolicy(total_seconds=seconds)
 
 
 def demo_transport() -> httpx.BaseTransport:
@@ -61,6 +83,7 @@ def open_adapters(
         return None
 
     adapters: list[Adapter] = []
+    retry = retry_policy()
     try:
         for profile in profiles:
             adapter_class = get_spec(profile.provider).load_adapter()
@@ -69,6 +92,7 @@ def open_adapters(
                 adapter_class.endpoint(profile),
                 transport=transport_for(profile),
                 timeout=profile.timeout,
+                retry=retry,
                 rate_limit_per_minute=(
                     adapter_class.default_rate_limit(profile) if rate is None else rate
                 ),

@@ -66,10 +66,17 @@ class ProviderRequestError(ProviderUnavailableError):
 class _Transient(Exception):
     """Internal: one attempt failed in a way worth retrying."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        give_up_with: Exception | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        # What to raise instead of a temporary failure once retries run out.
+        self.give_up_with = give_up_with
 
 
 @dataclass(frozen=True)
@@ -161,13 +168,18 @@ class HttpClient:
                     # A truncated body is usually a dropped transfer: worth one more
                     # try; if it persists the user gets the URL and a snippet (65).
                     malformed += 1
+                    data_error = self._data_error(path, params, response)
                     if malformed >= MALFORMED_TRIES:
-                        raise self._data_error(path, params, response) from None
-                    raise _Transient("the response body was not valid JSON") from None
+                        raise data_error from None
+                    raise _Transient(
+                        "the response body was not valid JSON", give_up_with=data_error
+                    ) from None
             except _Transient as failure:
                 delay = self._backoff(attempt, failure.retry_after)
                 out_of_time = self._clock() + delay > deadline
                 if attempt >= self.retry.max_attempts or out_of_time:
+                    if failure.give_up_with is not None:
+                        raise failure.give_up_with from None
                     raise TemporaryFailureError(
                         f"{self.endpoint.provider_title} (profile {self.endpoint.profile!r}) "
                         f"still failing after {attempt} attempt(s): {failure.reason} "

@@ -1,69 +1,78 @@
-"""The single place where errors become one stderr line and an exit code."""
+"""The single place where errors become one stderr line and an exit code.
+
+``ErrorMappingGroup`` wraps every command invocation, so the console script
+and Typer's ``CliRunner`` behave identically: ``maillogs.errors`` exceptions
+print their one-line message and exit with their code, Click's usage errors
+are reduced to one line (exit 2), Ctrl-C exits 130, a closed pipe ends
+quietly, and any other exception is reported as an internal error (exit 70)
+without a traceback unless ``--debug`` is given.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
 
 from maillogs.errors import EXIT_INTERRUPTED, MaillogsError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in maillogs
 
 
-def fail(message: str, code: int) -> NoReturn:
+def fail(ctx: typer.Context, message: str, code: int) -> NoReturn:
     """Print ``maillogs: message`` as one line on stderr and exit with ``code``."""
     line = " ".join(str(message).split())
+    sys.stderr.write(f"maillogs: {line}\n")
+    sys.stderr.flush()
+    ctx.exit(code)
+    raise AssertionError("unreachable")  # ctx.exit always raises
+
+
+def _debug_requested(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("MAILLOGS_DEBUG") == "1"
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`maillogs list | head -1`): not an error. Point
+    # stdout at /dev/null so the interpreter's final flush stays silent too.
     try:
-        sys.stderr.write(f"maillogs: {line}\n")
-        sys.stderr.flush()
-    finally:
-        sys.exit(code)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. CliRunner)
+        pass
 
 
-def _quiet_broken_pipe() -> NoReturn:
-    # The reader went away (`maillogs list | head -1`): that is not an error.
-    # Point stdout at /dev/null so the interpreter's final flush stays silent.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(0)
+class ErrorMappingGroup(TyperGroup):
+    """The top-level command group: maps every outcome to an exit code."""
 
-
-def run_app(app: Callable[..., object], *, debug: bool) -> NoReturn:
-    """Run the Typer app, mapping every outcome to an exit code."""
-    from typer._click.exceptions import ClickException
-
-    try:
-        result = app(standalone_mode=False)
-    except MaillogsError as error:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        fail(str(error), error.exit_code)
-    except ClickException as error:
-        # Click's own usage errors, reduced to one line like ours.
-        fail(f"{error.format_message()} (see --help)", error.exit_code)
-    except (KeyboardInterrupt, typer.Abort):
-        fail("interrupted", EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except typer.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except Exception as error:  # a bug: say so in one line, details only with --debug
-        if debug:
+    def invoke(self, ctx: typer.Context) -> Any:
+        args = [*ctx._protected_args, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
             raise
-        fail(
-            f"internal error ({type(error).__name__}); rerun with --debug and report it",
-            INTERNAL_ERROR,
-        )
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    if result == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into a plain return code
-        fail("interrupted", EXIT_INTERRUPTED)
-    sys.exit(result if isinstance(result, int) else 0)
+        except MaillogsError as error:
+            if _debug_requested(args):
+                import traceback
+
+                traceback.print_exc()
+            fail(ctx, str(error), error.exit_code)
+        except ClickException as error:
+            fail(ctx, f"{error.format_message()} (see --help)", error.exit_code)
+        except KeyboardInterrupt:
+            fail(ctx, "interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(0)
+        except Exception as error:
+            if _debug_requested(args):
+                raise
+            fail(
+                ctx,
+                f"internal error ({type(error).__name__}); rerun with --debug and report it",
+                INTERNAL_ERROR,
+            )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
 import typer
 
 from maillogs import __version__
-from maillogs.cli.exitcodes import run_app
+from maillogs.cli.exitcodes import ErrorMappingGroup
 from maillogs.cli.info_cmd import providers_command, schema_command, statuses_command
 from maillogs.cli.list_cmd import list_command
 from maillogs.cli.profiles_cmd import profiles_app
@@ -17,6 +16,7 @@ from maillogs.cli.sandbox_cmd import sandbox_app
 
 app = typer.Typer(
     name="maillogs",
+    cls=ErrorMappingGroup,
     help="Query the email logs of Kaleyra, EDITH and Infobip with one set of filters.\n\n"
     "Try it without an account: maillogs list --profile demo --status bounced --since 7d",
     no_args_is_help=True,
@@ -51,5 +51,4 @@ app.add_typer(sandbox_app, name="sandbox")
 
 def run() -> None:
     """Console-script entry point."""
-    debug = "--debug" in sys.argv[1:] or os.environ.get("MAILLOGS_DEBUG") == "1"
-    run_app(app, debug=debug)
+    app()

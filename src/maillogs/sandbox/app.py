@@ -1,0 +1,164 @@
+"""The emulator: routes a request to the right provider and injects faults.
+
+:meth:`Emulator.handle` touches no socket and no clock except the one given in
+the config, so the in-process transport and the loopback server share it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from maillogs.sandbox.dataset import PROVIDERS, Dataset
+from maillogs.sandbox.edith import EdithApi
+from maillogs.sandbox.faults import FaultPlan
+from maillogs.sandbox.infobip import InfobipApi
+from maillogs.sandbox.kaleyra import KaleyraApi
+from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
+
+_GATEWAY_PAGES = {
+    502: b"<html><head><title>502 Bad Gateway</title></head>"
+    b"<body><center><h1>502 Bad Gateway</h1></center></body></html>\n",
+    503: b"<html><head><title>503 Service Temporarily Unavailable</title></head>"
+    b"<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n",
+}
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How to build an :class:`Emulator`.
+
+    Args:
+        records: records per provider (EDITH: recipient rows).
+        seed: the same seed gives the same data, ids and fault draws.
+        now: the end of the data's time span (aware); defaults to the real UTC
+            time at construction, truncated to the second.
+        kaleyra_timezone: the Kaleyra account's IANA time zone.
+        token_ttl_s: lifetime of EDITH page tokens.
+        faults: which faults to inject, and the latency.
+        clock: epoch seconds, for page-token ages (tests pass a fake one).
+        spans: per-provider time span overrides (e.g. an Infobip span longer
+            than its 48-hour retention, to see the retention at work).
+    """
+
+    records: int = 500
+    seed: int = 7
+    now: datetime | None = None
+    kaleyra_timezone: str = "UTC"
+    token_ttl_s: float = 300.0
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    clock: Callable[[], float] = time.time
+    spans: Mapping[str, timedelta] = field(default_factory=dict)
+
+
+class Emulator:
+    """The three providers' log APIs over one synthetic dataset each."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        if self.config.records < 1:
+            raise ValueError("records must be at least 1")
+        try:
+            ZoneInfo(self.config.kaleyra_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {self.config.kaleyra_timezone!r} (use an IANA name)"
+            ) from None
+        now = self.config.now or datetime.now(UTC).replace(microsecond=0)
+        if now.tzinfo is None:
+            raise ValueError("now must be an aware datetime")
+        self.now = now.astimezone(UTC)
+        self.datasets = {
+            name: Dataset(
+                self.config.seed,
+                name,
+                self.config.records,
+                self.now,
+                self.config.spans.get(name),
+            )
+            for name in PROVIDERS
+        }
+        self.kaleyra = KaleyraApi(self.datasets["kaleyra"], self.config.kaleyra_timezone)
+        self.edith = EdithApi(self.datasets["edith"], self.config.token_ttl_s, self.config.clock)
+        self.infobip = InfobipApi(self.datasets["infobip"])
+        self._count_lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def request_count(self) -> int:
+        """How many requests have been handled (faulty ones included)."""
+        with self._count_lock:
+            return self._count
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]],
+        headers: Mapping[str, str],
+    ) -> SandboxResponse:
+        """Answer one request.
+
+        Args:
+            method: HTTP method.
+            path: URL path, percent-decoded, without the query.
+            query: decoded query pairs in order (repeats kept).
+            headers: request headers (any case).
+
+        Returns:
+            The response; ``drop`` and ``delay_s`` tell the transport to close
+            the connection without answering and how long to wait first.
+        """
+        with self._count_lock:
+            self._count += 1
+            number = self._count
+        plan = self.config.faults
+        fault = plan.decide(number)
+        delay = plan.latency_ms / 1000
+        if fault == "drop":
+            return SandboxResponse(0, drop=True, delay_s=delay)
+        request = Request(
+            method=method.upper(),
+            path=path,
+            query=list(query),
+            headers={k.lower(): v for k, v in headers.items()},
+            expire_token=fault == "expire",
+        )
+        response = self._answer(request, fault)
+        response.delay_s = delay
+        return response
+
+    def _answer(self, request: Request, fault: str | None) -> SandboxResponse:
+        api = self._route(request.path)
+        if fault in ("502", "503"):
+            status = int(fault)
+            return SandboxResponse(status, {"Content-Type": "text/html"}, _GATEWAY_PAGES[status])
+        if fault in ("429", "429ra", "500"):
+            status = 500 if fault == "500" else 429
+            if api is None:
+                response = json_response(status, {"error": "injected fault"})
+            else:
+                response = api.error(request, status)
+            if fault == "429ra":
+                response.headers["Retry-After"] = "1"
+            return response
+        if api is None:
+            return json_response(404, {"error": "not found"})
+        response = api.handle(request)
+        if fault == "malformed" and response.status == 200:
+            # Cut the body in half: still 200 and JSON-typed, but unparseable.
+            response.body = response.body[: len(response.body) // 2]
+        return response
+
+    def _route(self, path: str) -> ProviderApi | None:
+        if path == "/v1/email" or path.startswith("/v1/email/"):
+            return self.edith
+        if path.startswith("/v1/"):
+            return self.kaleyra
+        if path.startswith("/email/"):
+            return self.infobip
+        return None

@@ -1,0 +1,83 @@
+"""Transport-neutral request/response values shared by the emulator and its transports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One incoming request, already split; header names are lower case."""
+
+    method: str
+    path: str
+    query: Sequence[tuple[str, str]]
+    headers: Mapping[str, str]
+    # Set by the fault plan: EDITH must treat the page token as expired.
+    expire_token: bool = False
+
+    def first(self, name: str) -> str | None:
+        """The first non-empty value of a query parameter.
+
+        An empty value (``?toMail=``) counts as absent, as in most web frameworks.
+        """
+        for key, value in self.query:
+            if key == name and value != "":
+                return value
+        return None
+
+    def all(self, name: str) -> list[str]:
+        """Every non-empty value of a repeatable query parameter, in order."""
+        return [value for key, value in self.query if key == name and value != ""]
+
+
+@dataclass(slots=True)
+class SandboxResponse:
+    """What the emulator answers.
+
+    ``drop`` asks the transport to close the connection without answering;
+    ``delay_s`` is the latency the transport must add before answering.
+    """
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    drop: bool = False
+    delay_s: float = 0.0
+
+
+def json_response(
+    status: int, payload: Any, headers: Mapping[str, str] | None = None
+) -> SandboxResponse:
+    """Serialise ``payload`` compactly as UTF-8 JSON (non-ASCII kept as is, like the APIs)."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    all_headers = {"Content-Type": JSON_TYPE}
+    if headers:
+        all_headers.update(headers)
+    return SandboxResponse(status, all_headers, body)
+
+
+class ProviderApi(Protocol):
+    """One emulated provider: its routes and its error style."""
+
+    def handle(self, request: Request) -> SandboxResponse:
+        """Answer a request whose path belongs to this provider."""
+        ...
+
+    def error(self, request: Request, status: int) -> SandboxResponse:
+        """This provider's own error body for an injected ``status`` (429 or 500)."""
+        ...
+
+
+def parse_int(value: str) -> int | None:
+    """A strict decimal integer (optional sign, digits only), or ``None``."""
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    return int(text)

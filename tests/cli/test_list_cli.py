@@ -1,0 +1,188 @@
+"""`maillogs list` end to end through Typer's CliRunner: formats and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from typer.testing import CliRunner
+
+from maillogs.cli.main import app
+from maillogs.models import RECORD_FIELDS
+
+runner = CliRunner()
+KALEYRA_LOGS = "https://api.kaleyra.io/v1/SID9/email/logs"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'default_profile = "prod"\n\n[profiles.prod]\nprovider = "kaleyra"\n'
+        'sid = "SID9"\napi_key = "CANARY-CLI-KEY-424242"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    monkeypatch.setenv("MAILLOGS_CONFIG", str(config))
+    monkeypatch.setenv("MAILLOGS_RETRY_SECONDS", "0.2")
+    for name in ("MAILLOGS_PROFILE", "NO_COLOR", "MAILLOGS_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    return config
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_jsonl_is_the_piped_default_and_has_documented_keys() -> None:
+    code, out, err = run("list", "--profile", "demo-edith", "--limit", "5")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 5
+    assert all(list(row) == list(RECORD_FIELDS) for row in rows)
+    times = [row["submitted_at"] for row in rows]
+    assert times == sorted(times, reverse=True)  # newest first
+
+
+def test_json_is_one_array() -> None:
+    code, out, _ = run("list", "--profile", "demo-kaleyra", "--limit", "3", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert isinstance(data, list) and len(data) == 3
+
+
+@pytest.mark.parametrize(("fmt", "delimiter"), [("csv", ","), ("tsv", "\t")])
+def test_delimited_formats_have_a_header(fmt: str, delimiter: str) -> None:
+    code, out, _ = run("list", "--profile", "demo-infobip", "--limit", "4", "--format", fmt)
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out), delimiter=delimiter))
+    assert rows[0] == list(RECORD_FIELDS)
+    assert len(rows) == 5
+
+
+def test_table_format_prints_rows_without_escape_codes_when_piped() -> None:
+    code, out, _ = run("list", "--profile", "demo-kaleyra", "--limit", "3", "--format", "table")
+    assert code == 0
+    assert "demo-kaleyra" not in out or "status" in out.lower()
+    assert "\x1b[" not in out
+    assert "@" in out  # addresses are shown
+
+
+def test_columns_select_and_order() -> None:
+    code, out, _ = run(
+        "list", "--profile", "demo-edith", "--limit", "2", "--columns", "recipient,status"
+    )
+    assert code == 0
+    # JSON keeps the documented key order; CSV follows the order asked for.
+    assert [set(json.loads(line)) for line in out.splitlines()] == [{"recipient", "status"}] * 2
+    code, out, _ = run(
+        "list", "--profile", "demo-edith", "-n", "1", "-c", "recipient,status", "-f", "csv"
+    )
+    assert out.splitlines()[0] == "recipient,status"
+
+
+def test_status_filter_returns_only_matching_records_from_every_profile() -> None:
+    code, out, _ = run("list", "--profile", "demo", "--status", "bounce", "--all", "--since", "40h")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows and {row["status"] for row in rows} == {"bounced"}
+    assert {row["profile"] for row in rows} == {"demo-kaleyra", "demo-edith", "demo-infobip"}
+
+
+def test_output_file_is_written_with_private_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out, _ = run("list", "--profile", "demo-edith", "--limit", "3", "--output", str(target))
+    assert code == 0 and out == ""
+    assert target.read_text(encoding="utf-8").startswith("provider,profile")
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_explain_sends_nothing_and_hides_secrets() -> None:
+    with respx.mock:
+        route = respx.get(KALEYRA_LOGS)
+        code, out, _ = run("list", "--explain", "--status", "bounced", "--since", "2024-01-01")
+    assert code == 0 and not route.called
+    assert "start_date=2024-01-01" in out and "search=BOUNCE" in out
+    assert "CANARY-CLI-KEY-424242" not in out
+
+
+# ---- exit codes -----------------------------------------------------------
+
+
+def test_usage_errors_exit_2_with_one_line() -> None:
+    for args in (
+        ["list", "--since", "someday"],
+        ["list", "--status", "bouncy"],
+        ["list", "--format", "xml"],
+        ["list", "--columns", "nope"],
+        ["list", "--recipient-type", "cc"],
+        ["list", "--no-such-option"],
+    ):
+        code, out, err = run(*args)
+        assert code == 2, (args, err)
+        assert out == ""
+        assert len(err.strip().splitlines()) == 1 and err.startswith("maillogs: ")
+
+
+def test_missing_config_exits_78_and_says_how_to_add_a_profile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MAILLOGS_CONFIG", str(tmp_path / "missing.toml"))
+    code, _, err = run("list")
+    assert code == 78
+    assert "maillogs profiles add" in err
+
+
+@pytest.mark.parametrize(
+    ("response", "code", "needle"),
+    [
+        (httpx.Response(401, json={"data": [], "error": {"message": "bad key"}}), 77, "prod"),
+        (httpx.Response(400, json={"data": [], "error": {"message": "bad date"}}), 69, "bad date"),
+        (httpx.Response(200, content=b"<html>proxy error</html>"), 65, "not valid JSON"),
+        (httpx.Response(503), 75, "HTTP 503"),
+    ],
+)
+def test_provider_failures_map_to_documented_exit_codes(
+    response: httpx.Response, code: int, needle: str
+) -> None:
+    with respx.mock:
+        respx.get(KALEYRA_LOGS).mock(return_value=response)
+        exit_code, out, err = run("list")
+    assert exit_code == code, err
+    assert needle in err and "CANARY-CLI-KEY-424242" not in err + out
+    assert "Traceback" not in err
+
+
+def test_unwritable_output_exits_73(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = run("list", "--profile", "demo-edith", "--output", str(blocker / "out.jsonl"))
+    assert code == 73, err
+
+
+def test_interrupt_exits_130_without_traceback() -> None:
+    def ctrl_c(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    with respx.mock:
+        respx.get(KALEYRA_LOGS).mock(side_effect=ctrl_c)
+        code, _, err = run("list")
+    assert code == 130
+    assert err.strip() == "maillogs: interrupted"
+
+
+def test_empty_result_exits_0() -> None:
+    with respx.mock:
+        respx.get(KALEYRA_LOGS).mock(
+            return_value=httpx.Response(
+                200, json={"data": [], "error": {}, "total": 0, "limit": "100", "offset": ""}
+            )
+        )
+        code, out, _ = run("list", "--format", "json")
+    assert code == 0 and json.loads(out) == []

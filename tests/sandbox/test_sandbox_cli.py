@@ -1,0 +1,80 @@
+"""``maillogs sandbox serve``: options, errors, the printed profiles and a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tomllib
+
+import httpx
+from typer.testing import CliRunner
+
+from maillogs.cli.sandbox_cmd import sandbox_app
+from tests.sandbox.helpers import KALEYRA, KALEYRA_LOGS
+
+runner = CliRunner()
+
+
+def test_bad_fault_spec_is_a_usage_error() -> None:
+    result = runner.invoke(sandbox_app, ["serve", "--port", "0", "--faults", "429=2"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "--faults" in lines[0]
+    assert "between 0 and 1" in lines[0]
+
+
+def test_unknown_time_zone_is_a_usage_error() -> None:
+    result = runner.invoke(sandbox_app, ["serve", "--kaleyra-timezone", "Nowhere/Land"])
+    assert result.exit_code == 2
+    assert "time zone" in result.stderr
+
+
+def test_busy_port_exits_69() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(sandbox_app, ["serve", "--port", str(port)])
+    assert result.exit_code == 69
+    assert result.stderr.count("\n") == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+
+
+def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
+    code = "import sys; from maillogs.cli.sandbox_cmd import sandbox_app; sandbox_app(sys.argv[1:])"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", "0", "--records", "50", "--verbose"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        banner = []
+        while not (line := process.stderr.readline()).startswith("api_version"):
+            assert line, "server exited before printing its profiles"
+            banner.append(line)
+        banner.append(line)
+        snippet = "".join(banner[banner.index("[profiles.sandbox-kaleyra]\n") :])
+        profiles = tomllib.loads(snippet)["profiles"]
+        assert set(profiles) == {"sandbox-kaleyra", "sandbox-edith", "sandbox-infobip"}
+        assert profiles["sandbox-infobip"]["api_version"] == 4
+        base_url = profiles["sandbox-kaleyra"]["base_url"]
+        assert base_url.startswith("http://127.0.0.1:")
+
+        response = httpx.get(base_url + KALEYRA_LOGS, headers=KALEYRA, timeout=5)
+        assert response.json()["total"] == 50
+        log_line = process.stderr.readline()
+        while not log_line.strip():
+            log_line = process.stderr.readline()
+        assert f"GET {KALEYRA_LOGS} -> 200" in log_line
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, rest = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Traceback" not in rest
