@@ -15,6 +15,7 @@ import sys
 from typing import Any, NoReturn
 
 import typer
+from typer._click import Context
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
@@ -23,7 +24,7 @@ from maillogs.errors import EXIT_INTERRUPTED, MaillogsError
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in maillogs
 
 
-def fail(ctx: typer.Context, message: str, code: int) -> NoReturn:
+def fail(ctx: Context, message: str, code: int) -> NoReturn:
     """Print ``maillogs: message`` as one line on stderr and exit with ``code``."""
     line = " ".join(str(message).split())
     sys.stderr.write(f"maillogs: {line}\n")
@@ -49,7 +50,7 @@ def _silence_stdout() -> None:
 class ErrorMappingGroup(TyperGroup):
     """The top-level command group: maps every outcome to an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         args = [*ctx._protected_args, *ctx.args]
         try:
             return super().invoke(ctx)
