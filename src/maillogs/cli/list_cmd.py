@@ -124,6 +124,7 @@ def list_command(
             return
         records = fetch_records(plans, query, concurrency=concurrency)
         shown = 0
+        more = False
         with (
             output_stream(output) as stream,
             open_renderer(
@@ -136,13 +137,13 @@ def list_command(
         ):
             for record in records:
                 if not all_ and shown == limit:
-                    runtime.info(
-                        f"Showing the newest {limit}; more match (use --all or --limit N)."
-                    )
+                    more = True
                     break
                 renderer.write(record)
                 shown += 1
-    if shown == 0:
+    if more:
+        runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
+    elif shown == 0:
         runtime.info("No records match.")
     elif output is not None:
         runtime.info(f"Wrote {shown} records to {output}.")
