@@ -1,0 +1,28 @@
+"""``maillogs export``: crash-safe, incremental, lossless exports for cron jobs.
+
+The pieces: :mod:`~maillogs.export.checkpoint` (how far the last committed run
+got, per profile), :mod:`~maillogs.export.lock` (one run per state name, and
+clean-up of files left by killed runs), :mod:`~maillogs.export.progress` (the
+terminal progress line) and :mod:`~maillogs.export.runner`, which puts them
+together around the engine's one request loop.
+"""
+
+from __future__ import annotations
+
+from maillogs.export.runner import (
+    DEFAULT_FIRST_WINDOW,
+    DEFAULT_LOOKBACK,
+    EXPORT_FORMATS,
+    ExportResult,
+    ExportSpec,
+    run_export,
+)
+
+__all__ = [
+    "DEFAULT_FIRST_WINDOW",
+    "DEFAULT_LOOKBACK",
+    "EXPORT_FORMATS",
+    "ExportResult",
+    "ExportSpec",
+    "run_export",
+]

@@ -1,0 +1,87 @@
+"""A one-line progress display on stderr for exports run by a person.
+
+Exports have no known total (providers do not all report one), so the line
+shows what is certain: records written, requests sent, the rate and the time
+elapsed. It redraws at most four times a second with ``\\r``, which costs
+nothing and works in any terminal; Rich's live display would be overkill.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+_CLEAR_LINE = "\r\x1b[K"
+
+
+def format_elapsed(seconds: float) -> str:
+    """``75.2`` -> ``"1:15"``; hours appear only when needed.
+
+    Args:
+        seconds: A duration.
+
+    Returns:
+        ``M:SS`` or ``H:MM:SS``.
+    """
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Progress:
+    """Throttled ``records, requests, rate, elapsed`` line; inert when disabled."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        enabled: bool,
+        interval: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Prepare the display.
+
+        Args:
+            stream: Where to draw (stderr).
+            enabled: Draw at all (only for a terminal, and not with ``--quiet``).
+            interval: Minimum seconds between redraws.
+            clock: Monotonic seconds (tests pass a fake one).
+        """
+        self._stream = stream
+        self.enabled = enabled
+        self._interval = interval
+        self._clock = clock
+        self._started = clock()
+        self._last_draw: float | None = None
+        self._drawn = False
+
+    def update(self, records: int, requests: int) -> None:
+        """Report the counts so far; redraws only if ``interval`` has passed.
+
+        Args:
+            records: Records written so far.
+            requests: HTTP requests sent so far.
+        """
+        if not self.enabled:
+            return
+        now = self._clock()
+        if self._last_draw is not None and now - self._last_draw < self._interval:
+            return
+        self._last_draw = now
+        elapsed = now - self._started
+        rate = records / elapsed if elapsed > 0 else 0.0
+        self._stream.write(
+            f"{_CLEAR_LINE}exporting: {records} records, {requests} requests, "
+            f"{rate:.0f} records/s, {format_elapsed(elapsed)}"
+        )
+        self._stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """Erase the line, so what follows (errors, the summary) starts clean."""
+        if self._drawn:
+            self._stream.write(_CLEAR_LINE)
+            self._stream.flush()
+            self._drawn = False
