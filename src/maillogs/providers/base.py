@@ -13,12 +13,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from maillogs.errors import ProviderDataError
+from maillogs.errors import ProviderDataError, UsageError
 from maillogs.http import Endpoint, HttpClient, Params
 from maillogs.models import LogRecord
+from maillogs.paging import windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -65,6 +66,70 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NativeStats:
+    """A provider's own per-day counters, as ``maillogs stats`` can use them."""
+
+    # Names the source in output (``source`` key), e.g. ``kaleyra-stats``.
+    source: str
+    # ``events`` when one message may count under several statuses.
+    counts: str
+    # The canonical statuses the counters measure; the others are unknown, not zero.
+    measured: frozenset[Status]
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    """One day of a provider's own counters, in the account's time zone."""
+
+    day: date
+    # Canonical status value -> count; undocumented metrics keep their own name.
+    counts: Mapping[str, int]
+    # The count the rates are relative to (e.g. messages accepted that day).
+    total: int
+
+
+@dataclass(frozen=True)
+class RecipientState:
+    """Where one message stands for one recipient (``maillogs show``)."""
+
+    recipient: str | None
+    status: Status
+    provider_status: str | None
+    delivered_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackEvent:
+    """One open or click of a message, as the provider tracked it."""
+
+    kind: str
+    at: datetime | None
+    recipient: str | None
+    url: str | None = None
+    user_agent: str | None = None
+    ip: str | None = None
+
+
+@dataclass
+class MessageDetail:
+    """Everything one profile knows about one message id (``maillogs show``)."""
+
+    message_id: str
+    records: list[LogRecord]
+    recipients: list[RecipientState]
+    events: list[TrackEvent] = field(default_factory=list)
+    # Provider-specific facts, JSON-ready (Infobip's status/error/price objects...).
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        """True when the provider knows the message at all."""
+        return bool(self.records or self.recipients)
+
+
 class Adapter(ABC):
     """Base class of the provider adapters (see module docstring)."""
 
@@ -72,6 +137,12 @@ class Adapter(ABC):
     capabilities: ClassVar[Capabilities]
     # Native status value -> the canonical statuses it can stand for.
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]]
+    # The provider's own daily counters, when it has an endpoint for them.
+    native_stats: ClassVar[NativeStats | None] = None
+    # `show` looks a message id up in windows of `lookup_step` back to
+    # `lookup_horizon`, for providers that search only recent days by default.
+    lookup_horizon: ClassVar[timedelta | None] = None
+    lookup_step: ClassVar[timedelta | None] = None
 
     def __init__(
         self,
@@ -113,6 +184,49 @@ class Adapter(ABC):
     @abstractmethod
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
         """Translate ``query`` into page streams (nothing is sent yet)."""
+
+    # ---- optional hooks: statistics and message detail -------------------
+
+    def daily_counts(self, first: date, last: date) -> Iterator[DailyCounts]:
+        """The provider's own counters for each day of ``[first, last]`` (account zone).
+
+        Only adapters with ``native_stats`` implement it; days without mail may
+        be left out.
+
+        Raises:
+            UsageError: when the provider has no such counters.
+        """
+        raise UsageError(f"{self.spec().title} has no statistics endpoint; aggregate from logs")
+
+    def lookup_windows(self) -> list[tuple[datetime | None, datetime | None]]:
+        """``(since, until)`` windows to search a message id in, newest first.
+
+        One unbounded search by default; adapters with a lookup horizon step
+        back through it (the caller stops at the first window with a hit).
+        """
+        if self.lookup_horizon is None or self.lookup_step is None:
+            return [(None, None)]
+        windows = windows_newest_first(self.now - self.lookup_horizon, self.now, self.lookup_step)
+        return [(window.start, window.end) for window in windows]
+
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+        """Everything known about ``message_id`` given its log ``records``.
+
+        By default each record is one recipient's state; adapters add what
+        their API tells beyond the log rows (per-recipient detail, events).
+        """
+        recipients = [
+            RecipientState(
+                recipient=record.recipient,
+                status=record.status,
+                provider_status=record.provider_status,
+                delivered_at=record.delivered_at,
+                error_code=record.error_code,
+                error_message=record.error_message,
+            )
+            for record in records
+        ]
+        return MessageDetail(message_id=message_id, records=records, recipients=recipients)
 
     # ---- shared helpers -------------------------------------------------
 
@@ -178,15 +292,17 @@ class Adapter(ABC):
         for row in rows:
             if not isinstance(row, dict):
                 raise ProviderDataError(
-                    f"{self.spec().title} sent a log entry that is not an object: {str(row)[:80]!r}"
+                    f"{self.spec().title} sent a log entry that is not an object: "
+                    f"{self.http.excerpt(row, 80)!r}"
                 )
             try:
                 page.extend(parse(row))
             except (TypeError, ValueError, AttributeError) as exc:
+                reason = (str(exc).splitlines() or [""])[0]
                 raise ProviderDataError(
                     f"{self.spec().title} sent a log entry maillogs cannot read "
-                    f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]}): "
-                    f"{str(row)[:120]!r}"
+                    f"({type(exc).__name__}: {self.http.excerpt(reason)}): "
+                    f"{self.http.excerpt(row)!r}"
                 ) from None
         return page
 

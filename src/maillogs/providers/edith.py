@@ -8,7 +8,9 @@ Facts from EDITH's docs that shape this adapter:
 - ``pageSize`` max 50, ``pageToken`` from ``nextPageToken`` until null; tokens
   are short-lived, so an expired token restarts its window (records already
   yielded are skipped);
-- one row per recipient, with ``recipientType`` and tracking events.
+- one row per recipient, with ``recipientType`` and tracking events;
+- ``maillogs show`` looks a refId up 7 days at a time, back to
+  ``LOOKUP_HORIZON`` (30 days), because an undated search covers 7 days only.
 Assumption (docs silent): both date bounds are inclusive, so each window also
 trims locally to its half-open ``[start, end)`` to avoid duplicates at edges.
 """
@@ -19,16 +21,18 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from maillogs.errors import TemporaryFailureError
+from maillogs.errors import ProviderDataError, TemporaryFailureError
 from maillogs.http import Endpoint, Params, ProviderRequestError
 from maillogs.models import LogRecord
 from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
+    MessageDetail,
     Page,
     Plan,
     Stream,
+    TrackEvent,
     parse_iso_time,
     text_or_none,
 )
@@ -40,6 +44,8 @@ PAGE_SIZE = 50  # documented maximum (default 20)
 MAX_WINDOW = timedelta(days=7)
 # How often one window may restart after its page token expired.
 MAX_TOKEN_RESTARTS = 3
+# How far back `maillogs show` searches for a refId.
+LOOKUP_HORIZON = timedelta(days=30)
 
 EDITH_STATUSES: dict[str, Status] = {
     "queued": Status.QUEUED,
@@ -99,6 +105,9 @@ class EdithAdapter(Adapter):
         retention="not documented; without dates the API returns the last 7 days",
         notes=("one row per recipient; open and click events under track",),
     )
+
+    lookup_horizon = LOOKUP_HORIZON
+    lookup_step = MAX_WINDOW
 
     @classmethod
     def endpoint(cls, profile: Any) -> Endpoint:
@@ -212,6 +221,10 @@ class EdithAdapter(Adapter):
         ref_id = text_or_none(row.get("refId"))
         if ref_id is None:
             raise ValueError("refId is missing")
+        created = parse_iso_time(row.get("createdAt"))
+        if created is None:
+            # Windows keep only rows dated inside them: an undated row would vanish.
+            raise ValueError("createdAt is missing")
         native = text_or_none(row.get("status"))
         recipient_type = text_or_none(row.get("recipientType"))
         recipient_type = recipient_type.lower() if recipient_type else None
@@ -226,7 +239,7 @@ class EdithAdapter(Adapter):
                 recipient=text_or_none(row.get("recipientAddress")),
                 recipient_type=recipient_type if recipient_type in ("to", "cc", "bcc") else None,
                 subject=text_or_none(row.get("subject")),
-                submitted_at=parse_iso_time(row.get("createdAt")),
+                submitted_at=created,
                 delivered_at=parse_iso_time(row.get("deliveredDate")),
                 updated_at=parse_iso_time(row.get("updatedAt")),
                 error_message=text_or_none(row.get("failedReason")),
@@ -235,3 +248,31 @@ class EdithAdapter(Adapter):
                 clicked=clicked if isinstance(clicked, bool) else None,
             )
         ]
+
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+        """Add the open and click events of each recipient row (``track``), oldest first."""
+        detail = super().describe_message(message_id, records)
+        for record in records:
+            track = (record.raw or {}).get("track") or {}
+            try:
+                for kind, key in (("open", "opens"), ("click", "clicks")):
+                    detail.events.extend(
+                        self._event(kind, event, record.recipient) for event in track.get(key) or []
+                    )
+            except (TypeError, ValueError, AttributeError):
+                raise ProviderDataError(
+                    f"EDITH sent tracking events maillogs cannot read: {self.http.excerpt(track)!r}"
+                ) from None
+        detail.events.sort(key=lambda event: event.at or datetime.min.replace(tzinfo=UTC))
+        return detail
+
+    @staticmethod
+    def _event(kind: str, event: dict[str, Any], recipient: str | None) -> TrackEvent:
+        return TrackEvent(
+            kind=kind,
+            at=parse_iso_time(event.get("timestamp")),
+            recipient=recipient,
+            url=text_or_none(event.get("url")),
+            user_agent=text_or_none(event.get("userAgent")),
+            ip=text_or_none(event.get("ip")),
+        )

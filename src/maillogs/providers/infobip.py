@@ -27,6 +27,7 @@ from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_fi
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
+    MessageDetail,
     Page,
     Plan,
     Stream,
@@ -269,9 +270,17 @@ class InfobipAdapter(Adapter):
         message_id = text_or_none(row.get("messageId"))
         if message_id is None:
             raise ValueError("messageId is missing")
+        sent_at = parse_iso_time(row.get("sentAt"))
+        if sent_at is None:
+            # Windows keep only rows dated inside them: an undated row would vanish.
+            raise ValueError("sentAt is missing")
         status, error, price = (_object(row, key) for key in ("status", "error", "price"))
         canonical = refine_status(status, error)
-        native = "/".join(str(status[k]) for k in ("groupName", "name") if status.get(k))
+        if isinstance(row.get("status"), dict):
+            native = "/".join(str(status[k]) for k in ("groupName", "name") if status.get(k))
+        else:
+            # Not the documented object: keep what was sent, so the user can see it.
+            native = text_or_none(row.get("status")) or ""
         done_at = parse_iso_time(row.get("doneAt"))
         # Error id 0 is Infobip's "NO_ERROR".
         has_error = bool(error) and error.get("id") not in (0, None)
@@ -286,7 +295,7 @@ class InfobipAdapter(Adapter):
                 recipient=text_or_none(row.get("destination", row.get("to"))),
                 recipient_type=None,
                 subject=None,
-                submitted_at=parse_iso_time(row.get("sentAt")),
+                submitted_at=sent_at,
                 delivered_at=done_at if canonical is Status.DELIVERED else None,
                 updated_at=done_at,
                 error_code=str(error["id"]) if has_error else None,
@@ -295,6 +304,14 @@ class InfobipAdapter(Adapter):
                 price=float(amount) if isinstance(amount, int | float) else None,
             )
         ]
+
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+        """Add Infobip's own status, error and price objects (one row per message)."""
+        detail = super().describe_message(message_id, records)
+        raw = records[0].raw if records else None
+        if raw:
+            detail.details = {key: raw[key] for key in ("status", "error", "price") if key in raw}
+        return detail
 
     @classmethod
     def default_rate_limit(cls, profile: Any) -> float | None:

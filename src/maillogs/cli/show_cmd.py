@@ -1,0 +1,114 @@
+"""``maillogs show``: everything the selected profiles know about message ids."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from maillogs.cli.common import (
+    ConcurrencyOpt,
+    DebugOpt,
+    FormatOpt,
+    ProfileOpt,
+    Runtime,
+    TzOpt,
+    color_enabled,
+    load_profiles,
+    resolve_format,
+    resolve_tz,
+)
+
+SHOW_FORMATS = ("table", "json", "jsonl")
+
+
+def show_command(
+    message_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="MESSAGE_ID",
+            help="Message id(s): Kaleyra message_id, EDITH refId, Infobip messageId.",
+        ),
+    ],
+    profile: ProfileOpt = None,
+    fmt: FormatOpt = None,
+    tz: TzOpt = None,
+    concurrency: ConcurrencyOpt = 4,
+    debug: DebugOpt = False,
+) -> None:
+    """What happened to an email: each recipient's status, errors, timestamps, events.
+
+    Every selected profile is asked about every id and every hit is shown:
+    Kaleyra's per-recipient statuses (/email/stats/{id}), EDITH's open and click
+    events (refId, searched 7 days at a time back to 30 days), Infobip's status,
+    error and price (messageId, within its 48-hour retention).
+
+    --format json writes an array, jsonl one object per line; each object has
+    message_id, profile, provider, records (normalized records with raw),
+    recipients [{recipient, status, provider_status, delivered_at, error_code,
+    error_message}], events [{type, time, recipient, url, user_agent, ip}] and
+    details (provider-specific: Kaleyra from_mail/request_datetime, Infobip
+    status/error/price objects).
+
+    An id no profile knows is reported on stderr and the exit code is 69, after
+    the ids that were found are printed.
+
+    Example:
+
+      maillogs show 01JC3BBW8S9YGX2VNKG5MD7BTA --profile demo-edith
+    """
+    from maillogs.engine import open_adapters
+    from maillogs.errors import NotFoundError, UsageError
+    from maillogs.stats.message import find_messages, hit_panel, hit_to_json
+    from maillogs.stats.periods import local_zone_name
+
+    runtime = Runtime(debug=debug)
+    fmt = resolve_format(fmt, None, sys.stdout)
+    if fmt not in SHOW_FORMATS:
+        raise UsageError(f"--format: show writes {', '.join(SHOW_FORMATS)}, not {fmt}")
+    ids = list(dict.fromkeys(i.strip() for i in message_ids if i.strip()))
+    if not ids:
+        raise UsageError("show needs at least one message id")
+    zone = resolve_tz(tz or local_zone_name())
+    profiles = load_profiles(profile, runtime)
+    missing: list[str] = []
+    out = sys.stdout
+    console = None
+    if fmt == "table":
+        from maillogs.stats.render import make_console
+
+        console = make_console(out, color=color_enabled(out))
+    separator = "["
+    now = datetime.now(UTC)
+    try:
+        with open_adapters(
+            profiles, debug=runtime.debug_log if debug else None, keep_raw=True, now=now
+        ) as adapters:
+            found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+            for message_id, hits in found:
+                if not hits:
+                    missing.append(message_id)
+                for hit in hits:
+                    if console is not None:
+                        console.print(hit_panel(hit, zone))
+                        continue
+                    line = json.dumps(hit_to_json(hit), ensure_ascii=False)
+                    if fmt == "jsonl":
+                        out.write(line + "\n")
+                    else:
+                        out.write(separator + line)
+                        separator = ",\n"
+    finally:
+        # Even when a provider fails midway, what was found stays a valid array.
+        if fmt == "json":
+            out.write("[]\n" if separator == "[" else "]\n")
+        out.flush()
+    if missing:
+        asked = ", ".join(p.name for p in profiles)
+        raise NotFoundError(
+            f"message id{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)} "
+            f"(asked profile{'s' if len(profiles) > 1 else ''} {asked})"
+        )
