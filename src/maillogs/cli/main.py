@@ -1,22 +1,110 @@
-"""The ``maillogs`` entry point: registers the commands, maps errors once."""
+"""The ``maillogs`` entry point: registers the commands, maps errors once.
+
+Start-up is part of the product (people run ``maillogs`` dozens of times a
+day), so ``maillogs --help`` and ``--version`` import Typer and nothing else of
+weight:
+- commands are registered by import path (``COMMANDS``) and their modules are
+  imported only when that command runs or shows its own help;
+- help is Click's plain formatter (``rich_markup_mode=None``): Typer's Rich
+  formatter imports Rich's tables, Markdown and Pygments, ~150 ms on its own.
+``tests/test_startup.py`` holds both to it; ``benchmarks/`` measures it.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from functools import cache
 from typing import Annotated
 
 import typer
+from typer._click import Command, Context, HelpFormatter
 
 from maillogs import __version__
 from maillogs.cli.exitcodes import ErrorMappingGroup
-from maillogs.cli.info_cmd import providers_command, schema_command, statuses_command
-from maillogs.cli.list_cmd import list_command
-from maillogs.cli.profiles_cmd import profiles_app
-from maillogs.cli.sandbox_cmd import sandbox_app
+
+# name -> ("module:attribute", the line `maillogs --help` shows). The attribute
+# is a command function or a Typer app; the line must equal the first line of
+# its help (tests/test_startup.py checks), so the listing needs no import.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": (
+        "maillogs.cli.list_cmd:list_command",
+        "List email log records matching the filters, newest first.",
+    ),
+    "export": (
+        "maillogs.cli.export_cmd:export_command",
+        "Export every matching record to a file: atomic, incremental, cron-safe.",
+    ),
+    "stats": (
+        "maillogs.cli.stats_cmd:stats_command",
+        "Delivery at a glance: counts per period with delivery, bounce and open rates.",
+    ),
+    "show": (
+        "maillogs.cli.show_cmd:show_command",
+        "What happened to an email: each recipient's status, errors, timestamps, events.",
+    ),
+    "statuses": (
+        "maillogs.cli.info_cmd:statuses_command",
+        "The canonical status vocabulary and how each provider's values map onto it.",
+    ),
+    "providers": (
+        "maillogs.cli.info_cmd:providers_command",
+        "Per provider: which filters run natively, locally or not at all; limits.",
+    ),
+    "schema": (
+        "maillogs.cli.info_cmd:schema_command",
+        "The JSON Schema of one output record (json/jsonl formats).",
+    ),
+    "profiles": (
+        "maillogs.cli.profiles_cmd:profiles_app",
+        "Manage provider profiles (config.toml).",
+    ),
+    "sandbox": (
+        "maillogs.cli.sandbox_cmd:sandbox_app",
+        "A local emulator of the Kaleyra, EDITH and Infobip email-log APIs, for demos and tests.",
+    ),
+}
+
+
+@cache
+def load_command(name: str) -> Command:
+    """Import command ``name`` and build it exactly as ``app.command``/``add_typer`` would."""
+    module_name, _, attribute = COMMANDS[name][0].partition(":")
+    target = getattr(importlib.import_module(module_name), attribute)
+    holder = typer.Typer(rich_markup_mode=None)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_group(holder).commands[name]
+
+
+class LazyGroup(ErrorMappingGroup):
+    """The top-level group: ``COMMANDS`` load on first use."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in COMMANDS:
+            return load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = [(name, line) for name, (_, line) in COMMANDS.items()]
+        rows += [
+            (name, command.get_short_help_str(formatter.width))
+            for name, command in self.commands.items()
+            if not command.hidden
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="maillogs",
-    cls=ErrorMappingGroup,
+    cls=LazyGroup,
+    rich_markup_mode=None,
     help="Query the email logs of Kaleyra, EDITH and Infobip with one set of filters.\n\n"
     "Try it without an account: maillogs list --profile demo --status bounced --since 7d",
     no_args_is_help=True,
@@ -39,14 +127,6 @@ def main(
     ] = False,
 ) -> None:
     """Query the email logs of Kaleyra, EDITH and Infobip with one set of filters."""
-
-
-app.command("list")(list_command)
-app.command("statuses")(statuses_command)
-app.command("providers")(providers_command)
-app.command("schema")(schema_command)
-app.add_typer(profiles_app, name="profiles")
-app.add_typer(sandbox_app, name="sandbox")
 
 
 def run() -> None:

@@ -1,0 +1,498 @@
+"""maillogs benchmarks: start-up, concurrent paging, throughput, memory.
+
+    uv run python benchmarks/run.py [--quick] [--only startup,paging,throughput,memory]
+
+Starts its own ``maillogs sandbox serve`` processes on free loopback ports,
+runs the installed ``maillogs`` console script as a user would (a fresh
+process per measurement, so every time includes interpreter start-up), prints
+a table and writes ``benchmarks/results/latest.json``. See README.md beside
+this file for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import plain_loop
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "latest.json"
+BIN = Path(sys.executable).parent
+MAILLOGS = str(BIN / "maillogs")
+PROVIDERS = ("kaleyra", "edith", "infobip")
+KALEYRA_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each measurement does (``--quick`` shrinks it)."""
+
+    startup_runs: int
+    paging_records: int
+    paging_latency_ms: float
+    paging_concurrency: int
+    throughput_records: int
+    memory_small: int
+    memory_large: int
+    # Providers measured at memory_large (the others only at memory_small).
+    memory_providers: tuple[str, ...]
+
+
+FULL = Sizes(
+    startup_runs=30,
+    paging_records=20_000,
+    paging_latency_ms=50,
+    paging_concurrency=8,
+    throughput_records=50_000,
+    memory_small=10_000,
+    memory_large=1_000_000,
+    memory_providers=PROVIDERS,
+)
+QUICK = Sizes(
+    startup_runs=10,
+    paging_records=20_000,
+    paging_latency_ms=50,
+    paging_concurrency=8,
+    throughput_records=20_000,
+    memory_small=10_000,
+    memory_large=100_000,
+    memory_providers=("kaleyra",),
+)
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    metric: str
+    target: str
+    measured: str
+    ok: bool | None  # None: informational, no target
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    # user + system CPU of the process: what maillogs itself costs, whatever
+    # else (the sandbox, other jobs) competes for the machine's cores.
+    cpu_seconds: float
+    peak_rss_mb: float
+
+
+# Runs argv[1:] with stdout discarded and prints its wall time, CPU time and
+# peak RSS as JSON. Measurements go through this small launcher because Linux
+# carries the RSS high-water mark of a process through fork + exec into the
+# child's ru_maxrss: forked from this (large) benchmark process, maillogs would
+# report at least our own RSS.
+LAUNCHER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "cpu_seconds": usage.ru_utime + usage.ru_stime,
+    "peak_rss_mb": usage.ru_maxrss / 1024,
+    "code": os.waitstatus_to_exitcode(status),
+}))
+"""
+
+
+def measure(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` to completion: its wall time, CPU time and its own peak RSS."""
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *cmd], env=env, capture_output=True, text=True, check=False
+    )
+    report = json.loads(result.stdout)
+    if report.pop("code") != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {result.stderr}")
+    return Run(**report)
+
+
+def medians(cmd: Sequence[str], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds of ``runs`` runs (after one warm-up)."""
+    measure(cmd)  # warm the OS file cache and the .pyc files
+    results = [measure(cmd) for _ in range(runs)]
+    return (
+        statistics.median(r.seconds for r in results),
+        statistics.median(r.cpu_seconds for r in results),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def sandbox(records: int, latency_ms: float = 0) -> Iterator[str]:
+    """A ``maillogs sandbox serve`` process; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            MAILLOGS,
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--records",
+            str(records),
+            "--latency",
+            str(latency_ms),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+class Bench:
+    """Shared state: a scratch directory, a config file per sandbox, the rows."""
+
+    def __init__(self, sizes: Sizes, scratch: Path) -> None:
+        self.sizes = sizes
+        self.scratch = scratch
+        self.rows: list[Row] = []
+        # Other jobs on the machine inflate wall times; the report shows it.
+        self.load = os.getloadavg()
+
+    def env_for(self, base_url: str) -> dict[str, str]:
+        """Environment pointing ``maillogs`` at profiles on ``base_url``.
+
+        The client-side rate limit is off: Infobip's documented 120 requests a
+        minute would otherwise pace the walk, and the sandbox has no limit.
+        """
+        config = self.scratch / f"config-{base_url.rsplit(':', 1)[1]}.toml"
+        lines = []
+        for provider, extra in (
+            ("kaleyra", 'sid = "DEMO-SID"\napi_key = "demo-kaleyra-key"'),
+            ("edith", 'token = "demo-edith-token"'),
+            ("infobip", 'api_key = "demo-infobip-key"\napi_version = 4'),
+        ):
+            lines.append(
+                f'[profiles.sandbox-{provider}]\nprovider = "{provider}"\n'
+                f'base_url = "{base_url}"\n{extra}\nrate_limit_per_minute = 0\n'
+            )
+        config.write_text("\n".join(lines), encoding="utf-8")
+        config.chmod(0o600)
+        return {**os.environ, "MAILLOGS_CONFIG": str(config), "NO_COLOR": "1"}
+
+    def list_cmd(self, provider: str, output: Path, *extra: str) -> list[str]:
+        return [
+            MAILLOGS,
+            "list",
+            "--profile",
+            f"sandbox-{provider}",
+            "--all",
+            "--format",
+            "jsonl",
+            "--output",
+            str(output),
+            *extra,
+        ]
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        mark = {True: "pass", False: "FAIL", None: "info"}[row.ok]
+        print(f"  {row.metric}: {row.measured} [{mark}]", file=sys.stderr, flush=True)
+
+    # ---- 1. start-up ---------------------------------------------------------
+
+    def startup(self) -> None:
+        runs = self.sizes.startup_runs
+        floor, floor_cpu = medians([sys.executable, "-c", "pass"], runs)
+        self.add(
+            Row(
+                "python -c pass (interpreter floor)",
+                "-",
+                f"{floor * 1000:.0f} ms (CPU {floor_cpu * 1000:.0f} ms)",
+                None,
+            )
+        )
+        for args, target in (
+            (["--version"], 0.100),
+            (["--help"], 0.100),
+            (["list", "--help"], None),
+        ):
+            seconds, cpu = medians([MAILLOGS, *args], runs)
+            self.add(
+                Row(
+                    f"maillogs {' '.join(args)} (median of {runs})",
+                    f"<= {target * 1000:.0f} ms" if target else "-",
+                    f"{seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms)",
+                    seconds <= target if target else None,
+                    {"seconds": seconds, "cpu_seconds": cpu},
+                )
+            )
+
+    # ---- 2. concurrent paging -------------------------------------------------
+
+    def paging(self) -> None:
+        records, latency = self.sizes.paging_records, self.sizes.paging_latency_ms
+        workers = self.sizes.paging_concurrency
+        pages = -(-records // KALEYRA_PAGE)
+        out = self.scratch / "paging.jsonl"
+        with sandbox(records, latency) as base_url:
+            env = self.env_for(base_url)
+            sequential = measure(self.list_cmd("kaleyra", out, "--concurrency", "1"), env).seconds
+            default = measure(self.list_cmd("kaleyra", out), env).seconds
+            concurrent = measure(
+                self.list_cmd("kaleyra", out, "--concurrency", str(workers)), env
+            ).seconds
+        bound = pages / workers * latency / 1000
+        what = f"Kaleyra {records} records ({pages} pages), {latency:.0f} ms/request"
+        data = {
+            "sequential_s": sequential,
+            "default_s": default,
+            "concurrent_s": concurrent,
+            "bound_s": bound,
+        }
+        self.add(
+            Row(
+                f"{what}: default --concurrency",
+                "-",
+                f"{default:.2f} s (1/{sequential / default:.1f} of sequential)",
+                None,
+                data,
+            )
+        )
+        self.add(
+            Row(
+                f"{what}: sequential vs --concurrency {workers}",
+                "<= 1/5 of sequential",
+                f"{sequential:.2f} s -> {concurrent:.2f} s (1/{sequential / concurrent:.1f})",
+                concurrent <= sequential / 5,
+                data,
+            )
+        )
+        self.add(
+            Row(
+                f"{what}: --concurrency {workers} vs pages/concurrency x latency",
+                f"<= 1.5 x {bound:.2f} s",
+                f"{concurrent:.2f} s ({concurrent / bound:.2f} x)",
+                concurrent <= 1.5 * bound,
+                data,
+            )
+        )
+
+    # ---- 3. throughput, and 5. the plain loop a user would write ---------------
+
+    def throughput(self) -> None:
+        records = self.sizes.throughput_records
+        with sandbox(records) as base_url:
+            env = self.env_for(base_url)
+            for provider in PROVIDERS:
+                self._throughput_one(provider, base_url, env)
+            self._curl_jq(base_url)
+
+    def _throughput_one(self, provider: str, base_url: str, env: dict[str, str]) -> None:
+        out = self.scratch / f"{provider}.jsonl"
+        run = measure(self.list_cmd(provider, out), env)
+        count = _lines(out)
+        rate = count / run.seconds
+        cpu_rate = count / run.cpu_seconds
+        ceiling, serve_rate = _ceilings(provider, base_url)
+        plain_out = self.scratch / f"{provider}-plain.jsonl"
+        plain = measure(
+            [sys.executable, str(HERE / "plain_loop.py"), provider, base_url, str(plain_out)]
+        )
+        plain_rate = _lines(plain_out) / plain.seconds
+        self.add(
+            Row(
+                f"{provider}: maillogs list --all -> jsonl, {count} records, no latency",
+                ">= 25000 rec/s",
+                f"{rate:,.0f} rec/s ({run.seconds:.2f} s); {cpu_rate:,.0f} rec per CPU-s",
+                rate >= 25_000,
+                {"records": count, "seconds": run.seconds, "rate": rate, "cpu_rate": cpu_rate},
+            )
+        )
+        self.add(
+            Row(
+                f"{provider}: vs json.loads alone on the same pages (parse-only ceiling)",
+                ">= 1/2 of ceiling",
+                f"ceiling {ceiling:,.0f} rec/s; maillogs at {rate / ceiling:.0%} "
+                f"(sandbox alone serves {serve_rate:,.0f} rec/s)",
+                rate >= ceiling / 2,
+                {"ceiling_rate": ceiling, "serve_rate": serve_rate},
+            )
+        )
+        self.add(
+            Row(
+                f"{provider}: vs a sequential httpx + json.loads loop (plain_loop.py)",
+                "-",
+                f"plain {plain_rate:,.0f} rec/s; maillogs {rate / plain_rate:.2f} x",
+                None,
+                {"plain_rate": plain_rate, "plain_seconds": plain.seconds},
+            )
+        )
+
+    def _curl_jq(self, base_url: str) -> None:
+        metric = "kaleyra: vs a curl | jq shell loop"
+        missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
+        if missing:
+            self.add(Row(metric, "-", f"skipped: {', '.join(missing)} not installed", None))
+            return
+        pages = -(-self.sizes.throughput_records // KALEYRA_PAGE)
+        out = self.scratch / "kaleyra-curl.jsonl"
+        script = (
+            f"for page in $(seq 1 {pages}); do "
+            f"curl -sf -H 'api-key: demo-kaleyra-key' "
+            f"'{base_url}/v1/DEMO-SID/email/logs?page='$page'&limit={KALEYRA_PAGE}' "
+            f"| jq -c '.data[]'; done > '{out}'"
+        )
+        run = measure(["bash", "-c", script])
+        rate = _lines(out) / run.seconds
+        self.add(Row(metric, "-", f"{rate:,.0f} rec/s ({run.seconds:.2f} s)", None))
+
+    # ---- 4. memory -------------------------------------------------------------
+
+    def memory(self) -> None:
+        small, large = self.sizes.memory_small, self.sizes.memory_large
+        peaks: dict[tuple[str, int], tuple[Run, int]] = {}
+        for records in (small, large):
+            providers = PROVIDERS if records == small else self.sizes.memory_providers
+            with sandbox(records) as base_url:
+                env = self.env_for(base_url)
+                for provider in providers:
+                    out = self.scratch / f"memory-{provider}.jsonl"
+                    run = measure(self.list_cmd(provider, out), env)
+                    peaks[provider, records] = run, _lines(out)
+                    out.unlink()
+        for provider in self.sizes.memory_providers:
+            (base, base_count), (big, big_count) = peaks[provider, small], peaks[provider, large]
+            ratio = big.peak_rss_mb / base.peak_rss_mb
+            # The target is Kaleyra's: EDITH and Infobip keep per-window
+            # de-duplication sets that grow with the records (reported as is).
+            self.add(
+                Row(
+                    f"{provider}: peak RSS, {big_count:,} vs {base_count:,} records to jsonl",
+                    "<= 1.25 x" if provider == "kaleyra" else "-",
+                    f"{base.peak_rss_mb:.0f} MB -> {big.peak_rss_mb:.0f} MB ({ratio:.2f} x; "
+                    f"{big.seconds:.0f} s)",
+                    ratio <= 1.25 if provider == "kaleyra" else None,
+                    {"small": asdict(base), "large": asdict(big)},
+                )
+            )
+
+    # ---- report ------------------------------------------------------------------
+
+    def report(self, started: float, quick: bool) -> bool:
+        headers = ("metric", "target", "measured", "result")
+        table = [
+            (r.metric, r.target, r.measured, {True: "pass", False: "FAIL", None: "-"}[r.ok])
+            for r in self.rows
+        ]
+        widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(4)]
+        for line in [headers, tuple("-" * w for w in widths), *table]:
+            print("  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
+        elapsed = time.perf_counter() - started
+        print(f"\n{machine()}; {'--quick' if quick else 'full'} run took {elapsed:.0f} s")
+        print(f"load average at start {self.load[0]:.1f}, at end {os.getloadavg()[0]:.1f}")
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "quick": quick,
+                    "sizes": asdict(self.sizes),
+                    "seconds": elapsed,
+                    "load_average_at_start": self.load,
+                    "rows": [asdict(r) for r in self.rows],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"results written to {RESULTS.relative_to(HERE.parent)}")
+        return all(r.ok is not False for r in self.rows)
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def _ceilings(provider: str, base_url: str) -> tuple[float, float]:
+    """Records/s of bare ``json.loads`` over the same pages, fetched beforehand,
+    and of the sequential fetch itself (how fast the sandbox can serve)."""
+    started = time.perf_counter()
+    with plain_loop.client_for(provider, base_url) as client:
+        contents = [content for content, _ in plain_loop.bodies(client, provider)]
+    fetched = time.perf_counter() - started
+    rows_key = {"kaleyra": "data", "edith": "emailLogs", "infobip": "results"}[provider]
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        count = sum(len(json.loads(content)[rows_key]) for content in contents)
+        best = min(best, time.perf_counter() - started)
+    return count / best, count / fetched
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run the maillogs benchmarks.")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, under a minute")
+    parser.add_argument(
+        "--only", default="startup,paging,throughput,memory", help="comma-separated sections"
+    )
+    args = parser.parse_args()
+    if not Path(MAILLOGS).exists():
+        parser.error(f"{MAILLOGS} not found: run with `uv run python benchmarks/run.py`")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="maillogs-bench-") as scratch:
+        bench = Bench(QUICK if args.quick else FULL, Path(scratch))
+        for section in args.only.split(","):
+            print(f"{section}...", file=sys.stderr, flush=True)
+            getattr(bench, section.strip())()
+        ok = bench.report(started, args.quick)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""``maillogs --help`` and ``--version`` must start instantly.
+
+They may import Typer and nothing heavy: no httpx, pydantic, Rich, provider
+adapters, engine or configuration. Each check runs the real console-script
+path (``maillogs.cli.main:run``) in a fresh interpreter and then inspects
+``sys.modules``. The time itself is measured by ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from maillogs.cli.main import COMMANDS, load_command
+
+HEAVY = (
+    "httpx",
+    "pydantic",
+    "rich",
+    "rich.table",
+    "maillogs.config",
+    "maillogs.engine",
+    "maillogs.http",
+    "maillogs.models",
+    "maillogs.providers.base",
+    "maillogs.providers.kaleyra",
+    "maillogs.providers.edith",
+    "maillogs.providers.infobip",
+    "maillogs.render",
+)
+
+# Runs the console script's entry point with argv, then reports (on stderr,
+# stdout being the help text) its exit code and which heavy modules it loaded.
+PROBE = """
+import json, sys
+heavy = json.loads(sys.argv[1])
+sys.argv = ["maillogs", *sys.argv[2:]]
+from maillogs.cli.main import run
+try:
+    run()
+    code = 0
+except SystemExit as exit:
+    code = exit.code or 0
+loaded = [name for name in heavy if name in sys.modules]
+sys.stderr.write("PROBE " + json.dumps({"code": code, "loaded": loaded}) + "\\n")
+"""
+
+
+def probe(*args: str) -> tuple[dict[str, object], str, str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    line = next(line for line in result.stderr.splitlines() if line.startswith("PROBE "))
+    return json.loads(line.removeprefix("PROBE ")), result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["-V"], []])
+def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
+    report, stdout, stderr = probe(*args)
+    assert report["loaded"] == []
+    if args[:1] in (["--version"], ["-V"]):
+        assert report["code"] == 0
+        assert stdout.startswith("maillogs ")
+    else:
+        # No arguments shows the help too, on stderr with exit 2, as Click does.
+        assert report["code"] == (0 if args else 2)
+        for name in COMMANDS:
+            assert f"  {name} " in (stdout if args else stderr)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_listed_help_line_is_the_commands_own(name: str) -> None:
+    # `maillogs --help` shows COMMANDS' lines without importing the commands;
+    # they must not drift from the help each command declares.
+    assert load_command(name).get_short_help_str(limit=1000) == COMMANDS[name][1]
+
+
+def test_a_command_loads_its_module_when_run() -> None:
+    report, stdout, _ = probe("schema")
+    assert report["code"] == 0
+    assert '"$schema"' in stdout or '"properties"' in stdout
+    assert "pydantic" in report["loaded"]
