@@ -78,6 +78,36 @@ def _ignore_warning(message: str) -> None:
     del message
 
 
+# --------------------------------------------------------------------------- secrets
+
+# Every secret value this process has resolved, so that last-resort output (the
+# one-line error, a --debug traceback) can be scrubbed where no profile is at hand.
+_SEEN_SECRETS: set[str] = set()
+# Shorter values would also match ordinary words of a message; they are no
+# credential anyway.
+_MIN_REDACTED_LENGTH: Final = 6
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Add secret values to those :func:`redact_secrets` removes."""
+    _SEEN_SECRETS.update(value for value in values if len(value) >= _MIN_REDACTED_LENGTH)
+
+
+def redact_secrets(text: str) -> str:
+    """Replace every secret resolved so far in this process by ``****``.
+
+    Args:
+        text: Any text about to be shown.
+
+    Returns:
+        The text without the secrets.
+    """
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(_SEEN_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
 # --------------------------------------------------------------------------- names
 
 
@@ -238,7 +268,7 @@ def check_base_url(value: str) -> str:
     Raises:
         ValueError: Not an http(s) URL with a host, or it embeds credentials.
     """
-    url = value.strip().rstrip("/")
+    url = check_text("base_url", value.strip().rstrip("/"))
     parts = urlsplit(url)
     if parts.username or parts.password:
         # Do not echo the URL: it holds a password.
@@ -248,6 +278,35 @@ def check_base_url(value: str) -> str:
             f"base_url must be an http(s) URL such as https://api.example.com, got {value!r}"
         )
     return url
+
+
+def check_text(key: str, value: str, *, secret: bool = False) -> str:
+    """Validate a text setting: UTF-8, and for a secret what an HTTP header can carry.
+
+    The message never repeats a secret's value.
+
+    Args:
+        key: The setting, for the message.
+        value: Its value.
+        secret: The value is sent in a header (printable ASCII only).
+
+    Returns:
+        The value.
+
+    Raises:
+        ValueError: The value holds bytes that are not UTF-8 (from the environment
+            or the command line), or a secret holds control or non-ASCII characters.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{key} is not valid UTF-8 text") from None
+    if secret and not (value.isascii() and value.isprintable()):
+        raise ValueError(
+            f"{key} holds control or non-ASCII characters, which an HTTP header cannot "
+            "carry; check it for stray characters"
+        )
+    return value
 
 
 def check_rate_limit(value: float) -> float:
@@ -347,6 +406,7 @@ class Profile:
         if not isinstance(self.settings, _Settings):
             masked = _Settings(self.settings, self.spec.secret_keys)
             object.__setattr__(self, "settings", masked)
+        remember_secrets(self.secrets)
 
     @property
     def spec(self) -> ProviderSpec:
@@ -534,6 +594,12 @@ def read_config(
             f"config file {file_path} is not valid TOML: {exc}; fix it, "
             f"or move it away and recreate profiles with {_ADD_HINT}"
         ) from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8; the reason names the position, not the (maybe secret) text.
+        raise ConfigError(
+            f"config file {file_path} is not valid TOML: it is not UTF-8 text "
+            f"(byte {exc.start}); save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot read config file {file_path}: {exc.strerror or exc}; "
@@ -624,6 +690,7 @@ def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str
     if not isinstance(value, str):
         raise ValueError(f'{key} must be a string in quotes, e.g. {key} = "..."')
     text = value.strip()
+    check_text(key, text, secret=key in spec.secret_keys)
     if key == "base_url":
         return check_base_url(text)
     if key == "timezone":
@@ -683,6 +750,10 @@ def _resolve_settings(
                 place = f"{where}: {env_var}" if source == "env" else where
                 raise ConfigError(f"{place}: {exc}") from None
         shown = None if value is None else _display(value)
+        if key in spec.secret_keys:
+            # Overridden values are secrets too, even if this run does not send them.
+            candidates = [shown, table.get(key), *(env.get(var) for var in env_vars)]
+            remember_secrets(c.strip() for c in candidates if isinstance(c, str))
         info = SettingInfo(
             key=key,
             value=shown,
@@ -1059,6 +1130,7 @@ def save_profile(
                 )
             if not value.strip():
                 raise ValueError(f"{key} is empty")
+            check_text(key, value.strip(), secret=key in spec.secret_keys)
         # Registry order keeps files stable and readable.
         table.update(
             {key: settings[key].strip() for key in allowed if settings and key in settings}

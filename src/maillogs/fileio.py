@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,8 +118,31 @@ def atomic_writer(
     return _atomic_writer(Path(path), mode, text)
 
 
+def _replaceable(path: Path) -> Path:
+    """The regular file to replace for ``path``: through a symlink, never a device.
+
+    Renaming over a symlink would cut the link, and renaming over ``/dev/null``,
+    ``/dev/stdout``, a pipe or a directory (which root may do) would destroy it;
+    none of those can be written atomically anyway.
+    """
+    try:
+        # Follows symlinks: what matters is what the name leads to.
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OutputError(
+            f"cannot write {path}: not a regular file (a directory, device or pipe); "
+            "give a file path, or leave --output out to write to stdout"
+        )
+    return path.resolve() if path.is_symlink() else path
+
+
 @contextlib.contextmanager
-def _atomic_writer(target: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
+def _atomic_writer(path: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
+    target = _replaceable(path)
     directory = private_dir(target.parent)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

@@ -140,6 +140,14 @@ class HttpClient:
             text = text.replace(secret, "****")
         return text
 
+    def excerpt(self, value: Any, limit: int = SNIPPET_CHARS) -> str:
+        """At most ``limit`` characters of ``str(value)``, safe to print.
+
+        Redacted before it is cut: cutting first could leave the start of a
+        secret that no longer matches it whole.
+        """
+        return self.redact(str(value))[:limit]
+
     def describe(self, path: str, params: Params) -> str:
         """The full URL of a request, safe to print (secrets redacted)."""
         url = self._client.build_request("GET", path, params=list(params)).url
@@ -164,7 +172,8 @@ class HttpClient:
                 response = self._attempt(path, params)
                 try:
                     return json.loads(response.content)
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                    # RecursionError: nesting deeper than the parser's stack allows.
                     # A truncated body is usually a dropped transfer: worth one more
                     # try; if it persists the user gets the URL and a snippet (65).
                     malformed += 1
@@ -291,7 +300,7 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 def _parse_or_none(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
 
 

@@ -112,6 +112,12 @@ def build_query(
     Raises:
         UsageError: naming the option and what is wrong with its value.
     """
+    # An empty value (`--status "$UNSET"` in a script) must not silently drop the filter.
+    for option, value in (("--since", since), ("--until", until), ("--range", range_)):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} needs a value")
+    if statuses and not split_multi(statuses):
+        raise UsageError("--status needs a value, e.g. --status bounced")
     try:
         parsed_statuses = frozenset(parse_status(s) for s in split_multi(statuses))
     except ValueError as exc:
@@ -130,6 +136,7 @@ def build_query(
     for option, value in (("--from", sender), ("--to", recipient), ("--message-id", message_id)):
         if value is not None and not value.strip():
             raise UsageError(f"{option} needs a value")
+        _check_utf8(option, value)
     return Query(
         statuses=parsed_statuses,
         sender=sender.strip() if sender else None,
@@ -164,9 +171,19 @@ def _parse_window(
     return start, end
 
 
+def _check_utf8(option: str, value: str | None) -> None:
+    # Bytes that are not UTF-8 on the command line arrive as lone surrogates,
+    # which cannot be put in a URL: refuse them here rather than crash later.
+    try:
+        (value or "").encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} {value!r} is not valid UTF-8 text") from None
+
+
 def _parse_params(params: Sequence[str] | None) -> tuple[tuple[str, str], ...]:
     pairs = []
     for item in params or ():
+        _check_utf8("--param", item)
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--param {item!r}: use name=value")

@@ -8,11 +8,16 @@ upper bound means "through the end of that day".
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Instants are later shifted by days and weeks (provider windows, day boundaries
+# in the account's zone); keeping them far inside datetime's range means that
+# arithmetic can never overflow. No email log predates 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -41,8 +46,19 @@ def parse_instant(text: str, *, tz: tzinfo, now: datetime, upper: bool = False) 
     seven days before ``now``) and the words ``now``, ``today``, ``yesterday``.
 
     Raises:
-        ValueError: with a message that shows the accepted forms.
+        ValueError: with a message that shows the accepted forms, or when the
+            instant lies outside ``EARLIEST``..``LATEST``.
     """
+    try:
+        moment = _parse_instant(text, tz=tz, now=now, upper=upper)
+        if EARLIEST <= moment <= LATEST:
+            return moment
+    except OverflowError:
+        pass
+    raise ValueError(f"{text!r} is out of range; use a time between 1970 and 9998")
+
+
+def _parse_instant(text: str, *, tz: tzinfo, now: datetime, upper: bool) -> datetime:
     value = text.strip()
     lowered = value.lower()
     if lowered == "now":

@@ -132,7 +132,7 @@ class Runtime:
     quiet: bool = False
 
     def warn(self, message: str) -> None:
-        sys.stderr.write(f"maillogs: warning: {' '.join(message.split())}\n")
+        sys.stderr.write(f"maillogs: warning: {_redact(' '.join(message.split()))}\n")
 
     def info(self, message: str) -> None:
         """A human note on stderr, only for a person at a terminal."""
@@ -140,7 +140,15 @@ class Runtime:
             sys.stderr.write(message + "\n")
 
     def debug_log(self, message: str) -> None:
-        sys.stderr.write(f"maillogs: debug: {message}\n")
+        # Each client redacts its own profile's secrets; a provider may also echo
+        # another profile's, so every secret this run knows is removed here.
+        sys.stderr.write(f"maillogs: debug: {_redact(message)}\n")
+
+
+def _redact(text: str) -> str:
+    from maillogs.config import redact_secrets
+
+    return redact_secrets(text)
 
 
 def color_enabled(stream: TextIO) -> bool:

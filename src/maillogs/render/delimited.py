@@ -3,7 +3,8 @@
 Cell values are those of ``LogRecord.to_json_dict`` (timestamps RFC 3339, UTC as
 ``Z``), with flags spelled ``true``/``false``, ``None`` as an empty cell and the
 raw provider record, when asked for, as compact JSON in a last ``raw`` column.
-Text that a spreadsheet would run as a formula gets a leading ``'``.
+Escape sequences and control characters other than tab and line feed are
+removed, and text that a spreadsheet would run as a formula gets a leading ``'``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any, TextIO, get_args
 
 from maillogs.models import LogRecord
 from maillogs.render.base import Renderer
-from maillogs.render.sanitize import FORMULA_PREFIXES
+from maillogs.render.sanitize import FORMULA_PREFIXES, strip_controls
 
-# TSV has no quoting, so anything that would end a cell or a row becomes a space.
-_TSV_BREAKS = re.compile(r"\r\n|[\t\r\n]")
+# TSV has no quoting, so anything that would end a cell or a row becomes a space
+# (Unicode line boundaries too: many readers split lines on them).
+_TSV_BREAKS = re.compile(r"\r\n|[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]")
 # Python 3.11's csv writer leaves a lone CR unquoted when the line terminator is
 # "\n", which splits the row for readers; line breaks in a value are written as LF.
 _CSV_BREAKS = re.compile(r"\r\n?")
@@ -66,17 +68,25 @@ class DelimitedRenderer(Renderer):
         for i in self._text_cells:
             text = row[i]
             if text:
-                if text[0] in FORMULA_PREFIXES:
-                    text = "'" + text
-                if not text.isprintable():
-                    text = self._breaks.sub(self._break, text)
-                row[i] = text
+                cleaned = (
+                    text
+                    if text.isprintable()
+                    else strip_controls(self._breaks.sub(self._break, text))
+                )
+                # Checked before and after cleaning: a leading CR counts, and a
+                # stripped escape sequence must not uncover a leading "=".
+                if text[0] in FORMULA_PREFIXES or cleaned[:1] in FORMULA_PREFIXES:
+                    cleaned = "'" + cleaned
+                row[i] = cleaned
         for i in self._flag_cells:
             flag = row[i]
             if flag is not None:
                 row[i] = "true" if flag else "false"
         if self._raw_cell is not None and row[self._raw_cell] is not None:
-            row[self._raw_cell] = json.dumps(row[self._raw_cell], ensure_ascii=False)
+            # JSON escapes C0 controls itself; C1 controls and bidi marks it leaves raw.
+            row[self._raw_cell] = strip_controls(
+                json.dumps(row[self._raw_cell], ensure_ascii=False)
+            )
         self._writerow(row)
 
     def _finish(self) -> None:

@@ -8,11 +8,27 @@ asked in. Non-finite prices become ``null``, since JSON has no NaN or infinity.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TextIO
 
 from maillogs.models import LogRecord
 from maillogs.render.base import Renderer
+
+# Characters JSON may carry raw but that act on terminals (C1 controls such as the
+# 8-bit CSI, bidirectional overrides) or end lines for many readers (NEL, U+2028,
+# U+2029, which would split a JSON Lines record). They only occur inside strings,
+# so writing them as \uXXXX escapes leaves every value unchanged.
+_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _dump(record: LogRecord, include: set[str]) -> str:
+    text = record.model_dump_json(include=include)
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
 def _fields(columns: Sequence[str], with_raw: bool) -> set[str]:
@@ -27,7 +43,7 @@ class JsonLinesRenderer(Renderer):
         self._include = _fields(columns, with_raw)
 
     def _write(self, record: LogRecord) -> None:
-        self._stream.write(record.model_dump_json(include=self._include) + "\n")
+        self._stream.write(_dump(record, self._include) + "\n")
 
     def _finish(self) -> None:
         """Nothing follows the last line."""
@@ -42,7 +58,7 @@ class JsonArrayRenderer(Renderer):
         self._separator = "["
 
     def _write(self, record: LogRecord) -> None:
-        self._stream.write(self._separator + record.model_dump_json(include=self._include))
+        self._stream.write(self._separator + _dump(record, self._include))
         self._separator = ",\n"
 
     def _finish(self) -> None:

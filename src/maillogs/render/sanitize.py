@@ -21,6 +21,11 @@ _BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]+")
 # a terminal display text in a misleading order.
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
+# The same, less the tab and line feed: a CSV cell may hold those (quoted).
+_INVISIBLE_IN_CELL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
 # OWASP CSV-injection guidance: spreadsheets treat cells starting with these as formulas.
 FORMULA_PREFIXES = frozenset("=+-@\t\r")
 
@@ -43,3 +48,15 @@ def neutralize_formula(text: str) -> str:
     if text and text[0] in FORMULA_PREFIXES:
         return "'" + text
     return text
+
+
+def strip_controls(text: str) -> str:
+    """Return ``text`` without escape sequences and control characters, but with
+    its tabs and line feeds (for CSV cells, which quote them).
+
+    Files are read with ``cat`` and ``less`` too, where an escape sequence from a
+    provider would act on the terminal; no spreadsheet needs one.
+    """
+    if text.isprintable():
+        return text
+    return _INVISIBLE_IN_CELL.sub("", _ESCAPE_SEQUENCE.sub("", text))

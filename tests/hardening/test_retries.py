@@ -1,0 +1,239 @@
+"""Promise 3, from the outside: retries against real sockets, in a real process.
+
+tests/core/test_http.py checks the retry arithmetic with a fake clock; these
+run ``python -m maillogs`` against the sandbox (or a scripted loopback server,
+for what the sandbox cannot send) and read the ``--debug`` trace, which states
+each computed wait. Nothing here measures elapsed time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from maillogs import engine
+from maillogs.http import RetryPolicy
+from maillogs.sandbox import FaultPlan, parse_faults
+from tests.hardening.conftest import (
+    Outcome,
+    ScriptedServer,
+    assert_one_line_error,
+    clean_environ,
+    invoke,
+    run_module,
+    sandbox,
+    sandbox_config,
+    write_private,
+)
+
+
+def run(
+    args: list[str],
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    in_process: bool,
+    retry_seconds: str = "0.5",
+) -> Outcome:
+    """A real process, or (faster, same sockets) the CLI in this one."""
+    env = clean_environ(config, MAILLOGS_RETRY_SECONDS=retry_seconds)
+    if not in_process:
+        return run_module(args, env)
+    for key in [k for k in os.environ if k.startswith("MAILLOGS_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if key.startswith("MAILLOGS_"):
+            monkeypatch.setenv(key, value)
+    return invoke(*args)
+
+
+WAIT = re.compile(r"retrying in (\d+\.\d+)s after: (.*)")
+
+
+def waits(outcome: Outcome) -> list[float]:
+    return [float(m.group(1)) for m in WAIT.finditer(outcome.stderr)]
+
+
+def edith_page() -> bytes:
+    created = (datetime.now(UTC) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    row = {"refId": "r-1", "status": "delivered", "recipientAddress": "a@b.c", "createdAt": created}
+    return json.dumps({"emailLogs": [row], "nextPageToken": None}).encode()
+
+
+def edith_profile(tmp_path: Path, base_url: str) -> Path:
+    return write_private(
+        tmp_path / "config.toml",
+        f'[profiles.x]\nprovider = "edith"\nbase_url = "{base_url}"\ntoken = "tok-123456"\n',
+    )
+
+
+def test_retry_after_in_seconds_is_honoured(tmp_path: Path) -> None:
+    # The sandbox's "429ra" fault answers 429 with "Retry-After: 1" on request 1.
+    with sandbox(FaultPlan(script={1: "429ra"})) as box:
+        config = write_private(tmp_path / "config.toml", sandbox_config(box.base_url))
+        outcome = run_module(
+            ["list", "--profile", "sandbox-edith", "--limit", "3", "--debug"],
+            clean_environ(config, MAILLOGS_RETRY_SECONDS="30"),
+        )
+    assert outcome.code == 0, outcome.stderr
+    assert len(outcome.stdout.splitlines()) == 3
+    assert waits(outcome) and waits(outcome)[0] >= 1.0
+
+
+def test_retry_after_as_an_http_date_is_honoured(tmp_path: Path) -> None:
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        if number == 1:
+            when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+            return 503, {"Retry-After": when}, b"<html>busy</html>"
+        return 200, {"Content-Type": "application/json"}, edith_page()
+
+    with ScriptedServer(answer) as server:
+        config = edith_profile(tmp_path, server.base_url)
+        outcome = run_module(
+            ["list", "--profile", "x", "--debug"],
+            clean_environ(config, MAILLOGS_RETRY_SECONDS="30"),
+        )
+    assert outcome.code == 0, outcome.stderr
+    # The date has whole seconds: 2 s ahead means a wait in (1, 2], never the jitter's 0.5.
+    assert len(waits(outcome)) == 1
+    assert 1.0 <= waits(outcome)[0] <= 2.0
+    assert len(server.seen) == 2
+
+
+def test_a_retry_after_beyond_the_budget_gives_up_at_once(tmp_path: Path) -> None:
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        return 429, {"Retry-After": "3600"}, b"{}"
+
+    with ScriptedServer(answer) as server:
+        config = edith_profile(tmp_path, server.base_url)
+        outcome = run_module(
+            ["list", "--profile", "x", "--debug"], clean_environ(config, MAILLOGS_RETRY_SECONDS="5")
+        )
+    assert outcome.code == 75
+    assert waits(outcome) == []  # it did not sleep an hour, nor part of it
+    assert len(server.seen) == 1
+    assert "HTTP 429" in outcome.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "in_process"),
+    [
+        (400, 69, False),
+        (401, 77, True),
+        (403, 77, True),
+        (404, 69, False),
+        (405, 69, True),
+        (409, 69, True),
+        (410, 69, True),
+        (422, 69, True),
+    ],
+)
+def test_other_4xx_are_never_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, code: int, in_process: bool
+) -> None:
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        # Even with an invitation to come back.
+        return status, {"Retry-After": "0"}, b'{"success": false, "error": "no"}'
+
+    with ScriptedServer(answer) as server:
+        config = edith_profile(tmp_path, server.base_url)
+        outcome = run(["list", "--profile", "x"], config, monkeypatch, in_process=in_process)
+    assert outcome.code == code
+    assert_one_line_error(outcome)
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "in_process"),
+    [
+        ("503", 75, False),
+        ("500", 75, True),
+        ("429", 75, True),
+        ("drop", 75, True),
+        ("malformed", 65, True),
+    ],
+)
+def test_a_server_that_always_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str, code: int, in_process: bool
+) -> None:
+    with sandbox(FaultPlan(rates={fault: 1.0})) as box:
+        config = write_private(tmp_path / "config.toml", sandbox_config(box.base_url))
+        outcome = run(
+            ["list", "--profile", "sandbox-kaleyra,sandbox-edith,sandbox-infobip"],
+            config,
+            monkeypatch,
+            in_process=in_process,
+            retry_seconds="1",
+        )
+    assert outcome.code == code, outcome.stderr
+    assert_one_line_error(outcome)
+    assert outcome.stdout == ""
+    if code == 75:
+        assert "still failing after" in outcome.stderr
+
+
+FAULT_MIX = "429=0.08,500=0.04,502=0.04,503=0.05,drop=0.04,malformed=0.04,expire=0.01"
+FAULT_SEED = 11
+
+
+def list_everything(
+    base_url: str, config: Path, now: datetime, *, in_process: bool, monkeypatch: pytest.MonkeyPatch
+) -> Outcome:
+    args = [
+        "list",
+        "--profile",
+        "sandbox-kaleyra,sandbox-edith,sandbox-infobip",
+        "--all",
+        "--format",
+        "jsonl",
+        f"--since={(now - timedelta(days=9)).isoformat()}",
+        f"--until={(now - timedelta(minutes=1)).isoformat()}",
+    ]
+    write_private(config, sandbox_config(base_url))
+    if not in_process:
+        return run_module(args, clean_environ(config, MAILLOGS_RETRY_SECONDS="60"), timeout=120)
+    monkeypatch.setenv("MAILLOGS_CONFIG", str(config))
+    return invoke(*args)
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["real process", "many faults"])
+def test_injected_faults_lose_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: bool
+) -> None:
+    """The same query with and without faults gives exactly the same records.
+
+    In a real process the waits are real, so a small dataset; in process the
+    backoff base is cut to 10 ms (the retry logic is unchanged) to afford
+    thousands of records and dozens of faults of every kind.
+    """
+    if in_process:
+        for key in [k for k in os.environ if k.startswith("MAILLOGS_")]:
+            monkeypatch.delenv(key)
+        fast = RetryPolicy(base_delay=0.01, total_seconds=60)
+        monkeypatch.setattr(engine, "retry_policy", lambda *args: fast)
+    records = 2000 if in_process else 150
+    now = datetime.now(UTC).replace(microsecond=0)
+    plan = parse_faults(FAULT_MIX, seed=FAULT_SEED)
+    results: dict[str, list[str]] = {}
+    for label, faults in (("clean", FaultPlan()), ("faulty", plan)):
+        with sandbox(faults, now=now, records=records) as box:
+            outcome = list_everything(
+                box.base_url,
+                tmp_path / label / "config.toml",
+                now,
+                in_process=in_process,
+                monkeypatch=monkeypatch,
+            )
+            requests = box.emulator.request_count
+        assert outcome.code == 0, outcome.stderr[-3000:]
+        results[label] = sorted(outcome.stdout.splitlines())
+    injected = [kind for n in range(1, requests + 1) if (kind := plan.decide(n))]
+    assert len(injected) >= (20 if in_process else 3)  # the mix really bit
+    assert len(results["clean"]) >= records
+    assert results["faulty"] == results["clean"]  # records lost (or doubled): 0
