@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from maillogs.concurrency import run_ordered
+from maillogs.defaults import DEFAULT_CONCURRENCY
 from maillogs.errors import ConfigError, UsageError
 from maillogs.http import HttpClient, RetryPolicy
 from maillogs.models import LogRecord
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
     from maillogs.config import Profile
 
-DEFAULT_CONCURRENCY = 4
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.
 RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
@@ -134,6 +134,13 @@ def _newest_first(record: LogRecord) -> datetime:
     return record.submitted_at or _OLDEST
 
 
+def merge_newest_first(streams: Sequence[Iterator[LogRecord]]) -> Iterator[LogRecord]:
+    """Merge record streams that are each newest first into one, newest first."""
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=_newest_first, reverse=True)
+
+
 def plan_records(plan: Plan, query: Query, concurrency: int) -> Iterator[LogRecord]:
     """Every record of one plan that matches ``query``, in provider order."""
     for page in run_ordered(plan.streams, concurrency):
@@ -153,7 +160,5 @@ def fetch_records(
     if query.limit is not None and query.limit <= 100:
         concurrency = 1
     streams = [plan_records(plan, query, concurrency) for plan in plans]
-    merged = (
-        streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest_first, reverse=True)
-    )
+    merged = merge_newest_first(streams)
     return itertools.islice(merged, query.limit) if query.limit is not None else merged

@@ -1,6 +1,6 @@
 """One exception tree for the whole tool; each class carries its exit code.
 
-The CLI maps these to exit codes in exactly one place (``cli/errors.py``), so a
+The CLI maps these to exit codes in exactly one place (``cli/exitcodes.py``), so a
 command never decides an exit code by itself. Exit codes follow ``sysexits.h``.
 """
 

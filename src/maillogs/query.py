@@ -49,7 +49,9 @@ class Query:
             return False
         if self.recipient_type and record.recipient_type != self.recipient_type:
             return False
-        if self.message_id and record.message_id != self.message_id:
+        # Ids are compared case-insensitively: providers look them up that way
+        # (a lower-cased EDITH refId still finds the message).
+        if self.message_id and record.message_id.casefold() != self.message_id.casefold():
             return False
         return self.in_window(record.submitted_at)
 

@@ -7,8 +7,11 @@ upper bound means "through the end of that day".
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -115,3 +118,28 @@ def parse_range(text: str, *, tz: tzinfo, now: datetime) -> tuple[datetime, date
     if _DURATION.match(value):
         return now - parse_duration(value), None
     raise ValueError(f"invalid range {text!r}; use 24h, 7d, today, yesterday or START..END")
+
+
+def local_zone_name() -> str | None:
+    """The IANA name of the local zone, when it can be found.
+
+    ``datetime.now().astimezone()`` only gives today's fixed offset, which
+    would put day boundaries an hour off across a daylight-saving change.
+    """
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = Path("/etc/localtime").resolve()
+    except OSError:
+        target = None
+    if target is not None and "zoneinfo" in target.parts:
+        parts = target.parts
+        candidates.append("/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :]))
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return name
+    return None

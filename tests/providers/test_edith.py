@@ -152,3 +152,31 @@ def test_record_on_a_window_edge_is_returned_once() -> None:
         respx.get(LOGS).mock(side_effect=answer)
         records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=10)), now=NOW)
     assert [r.message_id for r in records] == ["edge"]
+
+
+def test_expiries_separated_by_progress_do_not_exhaust_the_restart_budget() -> None:
+    expired = httpx.Response(400, json={"success": False, "error": "Page token expired"})
+    a, b, c = (
+        _row(ref, f"2024-01-19T{hour}:00:00Z")
+        for ref, hour in (("a", "10"), ("b", "09"), ("c", "08"))
+    )
+    answers = iter(
+        [
+            httpx.Response(200, json=_body([a], "t1")),
+            expired,  # restart 1
+            httpx.Response(200, json=_body([a], "t2")),
+            httpx.Response(200, json=_body([b], "t3")),  # new record: budget resets
+            expired,  # restart 1 again
+            httpx.Response(200, json=_body([a], "t4")),
+            expired,  # 2
+            httpx.Response(200, json=_body([a], "t5")),
+            expired,  # 3
+            httpx.Response(200, json=_body([a], "t6")),
+            httpx.Response(200, json=_body([b], "t7")),
+            httpx.Response(200, json=_body([c], None)),
+        ]
+    )
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=lambda _: next(answers))
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert [r.message_id for r in records] == ["a", "b", "c"]

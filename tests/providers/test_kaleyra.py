@@ -146,3 +146,17 @@ def test_refused_key_names_profile_without_leaking_it() -> None:
     assert "test-kaleyra" in message and "Invalid API key" in message
     assert "CANARY-KALEYRA-KEY-0001" not in message
     assert caught.value.exit_code == 77
+
+
+@pytest.mark.parametrize("name", ["page", "limit", "start_date"])
+def test_param_cannot_override_what_the_adapter_manages(name: str) -> None:
+    with pytest.raises(UsageError, match=f"--param {name}"):
+        run_query(make_profile("kaleyra"), Query(params=((name, "3"),)), now=NOW)
+
+
+def test_param_passes_provider_only_filters_through() -> None:
+    body = load_fixture("kaleyra_logs_start_date.json")
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        run_query(make_profile("kaleyra"), Query(params=(("search", "new_template"),)), now=NOW)
+    assert route.calls.last.request.url.params.get_list("search") == ["new_template"]

@@ -132,6 +132,9 @@ class Runtime:
     quiet: bool = False
 
     def warn(self, message: str) -> None:
+        """A one-line warning on stderr; ``--quiet`` keeps only errors."""
+        if self.quiet:
+            return
         sys.stderr.write(f"maillogs: warning: {_redact(' '.join(message.split()))}\n")
 
     def info(self, message: str) -> None:
@@ -160,11 +163,16 @@ def color_enabled(stream: TextIO) -> bool:
 
 def resolve_tz(name: str | None) -> tzinfo:
     """The zone naive user input is read in: ``--tz`` or the local zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from maillogs.errors import UsageError
+    from maillogs.timeparse import local_zone_name
 
     if name is None:
-        return datetime.now().astimezone().tzinfo or UTC
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        # A named zone, not today's fixed offset: dates in another season and
+        # ranges across a daylight-saving change must use their own offset.
+        local = local_zone_name()
+        return ZoneInfo(local) if local else datetime.now().astimezone().tzinfo or UTC
 
     try:
         return ZoneInfo(name)

@@ -29,6 +29,7 @@ from maillogs.cli.common import (
     make_query,
     resolve_format,
 )
+from maillogs.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from maillogs.export import ExportResult
@@ -100,7 +101,7 @@ def export_command(
         bool,
         typer.Option("--verbose", "-v", help="End with a one-line summary on stderr."),
     ] = False,
-    concurrency: ConcurrencyOpt = 4,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: DebugOpt = False,
 ) -> None:
     """Export every matching record to a file: atomic, incremental, cron-safe.
@@ -177,7 +178,7 @@ def export_command(
     try:
         result = run_export(
             spec,
-            warn=_ignore if quiet else runtime.warn,
+            warn=runtime.warn,
             progress=progress,
             debug=runtime.debug_log if debug else None,
         )
@@ -212,7 +213,3 @@ def _parse_lookback(text: str) -> timedelta:
         return parse_duration(text)
     except ValueError as exc:
         raise UsageError(f"--lookback: {exc}") from None
-
-
-def _ignore(message: str) -> None:
-    del message

@@ -32,6 +32,7 @@ from maillogs.cli.common import (
     output_stream,
     resolve_format,
 )
+from maillogs.defaults import DEFAULT_CONCURRENCY
 
 DEFAULT_LIMIT = 100
 
@@ -79,7 +80,7 @@ def list_command(
         bool,
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
-    concurrency: ConcurrencyOpt = 4,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: DebugOpt = False,
 ) -> None:
     """List email log records matching the filters, newest first.

@@ -21,6 +21,7 @@ from maillogs.cli.common import (
     resolve_format,
     resolve_tz,
 )
+from maillogs.defaults import DEFAULT_CONCURRENCY
 
 SHOW_FORMATS = ("table", "json", "jsonl")
 
@@ -36,7 +37,7 @@ def show_command(
     profile: ProfileOpt = None,
     fmt: FormatOpt = None,
     tz: TzOpt = None,
-    concurrency: ConcurrencyOpt = 4,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: DebugOpt = False,
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
@@ -63,7 +64,7 @@ def show_command(
     from maillogs.engine import open_adapters
     from maillogs.errors import NotFoundError, UsageError
     from maillogs.stats.message import find_messages, hit_panel, hit_to_json
-    from maillogs.stats.periods import local_zone_name
+    from maillogs.timeparse import local_zone_name
 
     runtime = Runtime(debug=debug)
     fmt = resolve_format(fmt, None, sys.stdout)

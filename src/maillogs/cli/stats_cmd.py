@@ -31,6 +31,7 @@ from maillogs.cli.common import (
     resolve_format,
     resolve_tz,
 )
+from maillogs.defaults import DEFAULT_CONCURRENCY
 
 
 def stats_command(
@@ -76,7 +77,7 @@ def stats_command(
             show_default=False,
         ),
     ] = None,
-    concurrency: ConcurrencyOpt = 4,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: DebugOpt = False,
 ) -> None:
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
@@ -109,8 +110,9 @@ def stats_command(
     """
     from maillogs.engine import open_adapters
     from maillogs.stats.compute import compute_stats, parse_source_mode
-    from maillogs.stats.periods import local_zone_name, parse_grouping
+    from maillogs.stats.periods import parse_grouping
     from maillogs.stats.render import write_stats
+    from maillogs.timeparse import local_zone_name
 
     runtime = Runtime(debug=debug)
     now = datetime.now(UTC)

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import heapq
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from maillogs.engine import DEFAULT_CONCURRENCY, fetch_records, make_plans, open_adapters
+from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.engine import fetch_records, make_plans, merge_newest_first, open_adapters
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.export.checkpoint import (
     DEFAULT_STATE,
@@ -65,8 +65,6 @@ DEFAULT_FIRST_WINDOW = timedelta(hours=24)
 
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv")
 """Formats an export can write; the table is for people at a terminal."""
-
-_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 class ProgressSink(Protocol):
@@ -247,7 +245,7 @@ def run_export(
             streams.append(stream)
         per_profile = dict.fromkeys((profile.name for profile in spec.profiles), 0)
         written, duplicates = _write_file(
-            spec, _newest_first(streams), adapters, per_profile, progress
+            spec, merge_newest_first(streams), adapters, per_profile, progress
         )
         checkpoint = None
         if store is not None:
@@ -297,16 +295,6 @@ def _write_file(
                 if progress is not None:
                     progress.update(written, sum(a.http.request_count for a in adapters))
     return written, duplicates
-
-
-def _newest_first(streams: Sequence[Iterator[LogRecord]]) -> Iterator[LogRecord]:
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=_sort_time, reverse=True)
-
-
-def _sort_time(record: LogRecord) -> datetime:
-    return record.submitted_at or _OLDEST
 
 
 @contextlib.contextmanager

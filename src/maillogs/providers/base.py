@@ -137,6 +137,9 @@ class Adapter(ABC):
     capabilities: ClassVar[Capabilities]
     # Native status value -> the canonical statuses it can stand for.
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]]
+    # Query parameters the adapter sets itself (pagination, dates): --param
+    # must not override them, or a walk could silently skip or repeat pages.
+    managed_params: ClassVar[frozenset[str]] = frozenset()
     # The provider's own daily counters, when it has an endpoint for them.
     native_stats: ClassVar[NativeStats | None] = None
     # `show` looks a message id up in windows of `lookup_step` back to
@@ -252,6 +255,17 @@ class Adapter(ABC):
         return candidates[0] if len(candidates) == 1 else None
 
     def new_plan(self, query: Query) -> Plan:
+        """An empty plan, after refusing --param names the adapter manages.
+
+        Raises:
+            UsageError: naming the parameter and the option to use instead.
+        """
+        for name, _ in query.params:
+            if name in self.managed_params:
+                raise UsageError(
+                    f"--param {name}: maillogs sets {name} itself for {self.spec().title} "
+                    "(pagination and dates); use --since/--until/--range for dates"
+                )
         plan = Plan(profile=self.profile.name, provider=self.name)
         if not self.can_match(query):
             wanted = ", ".join(sorted(s.value for s in query.statuses))

@@ -42,7 +42,8 @@ from maillogs.statuses import Status
 LOGS_PATH = "/v1/email/logs"
 PAGE_SIZE = 50  # documented maximum (default 20)
 MAX_WINDOW = timedelta(days=7)
-# How often one window may restart after its page token expired.
+# How often one window may restart in a row, without reaching a new record,
+# after its page token expired.
 MAX_TOKEN_RESTARTS = 3
 # How far back `maillogs show` searches for a refId.
 LOOKUP_HORIZON = timedelta(days=30)
@@ -85,6 +86,7 @@ class EdithAdapter(Adapter):
     """EDITH email logs (see module docstring)."""
 
     name = "edith"
+    managed_params = frozenset({"pageSize", "pageToken", "startCreatedAt", "endCreatedAt"})
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
         native: frozenset({status}) for native, status in EDITH_STATUSES.items()
     }
@@ -211,6 +213,10 @@ class EdithAdapter(Adapter):
                 if window.contains(record.submitted_at) and key not in yielded:
                     yielded.add(key)
                     page.append(record)
+            if page:
+                # Progress: only restarts that get nowhere count toward giving up,
+                # so a long window survives occasional expiries.
+                restarts = 0
             yield page
             token = body.get("nextPageToken")
             paginator.advance(

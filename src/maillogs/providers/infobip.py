@@ -118,6 +118,7 @@ class InfobipAdapter(Adapter):
     """Infobip email logs, API v4 (default) or v1 (see module docstring)."""
 
     name = "infobip"
+    managed_params = frozenset({"limit", "useCursor", "cursor", "sentSince", "sentUntil"})
     status_coverage = GENERAL_STATUS_COVERAGE
     capabilities = Capabilities(
         native={

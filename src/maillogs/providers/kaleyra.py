@@ -125,6 +125,7 @@ class KaleyraAdapter(Adapter):
     """Kaleyra email logs (see module docstring)."""
 
     name = "kaleyra"
+    managed_params = frozenset({"page", "limit", "start_date", "end_date"})
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
         native: frozenset({KALEYRA_STATUSES[native]}) for native in API_STATUSES
     }

@@ -43,4 +43,6 @@ def config_snippet(base_url: str) -> str:
         f'base_url = "{base_url}"\n'
         f'api_key = "{INFOBIP_API_KEY}"\n'
         "api_version = 4\n"
+        "# The sandbox enforces no rate limit: skip the client-side 120/min pacing.\n"
+        "rate_limit_per_minute = 0\n"
     )

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from maillogs.engine import DEFAULT_CONCURRENCY, fetch_records, make_plans
+from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.engine import fetch_records, make_plans
 from maillogs.errors import UsageError
 from maillogs.providers.base import Adapter
 from maillogs.query import Query

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from maillogs.engine import DEFAULT_CONCURRENCY, fetch_records, make_plans
+from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.engine import fetch_records, make_plans
 from maillogs.models import LogRecord
 from maillogs.providers.base import Adapter, MessageDetail
 from maillogs.query import Query

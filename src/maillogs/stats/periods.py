@@ -8,12 +8,9 @@ would confuse the two 01:00 hours of a night when clocks go back.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from maillogs.errors import UsageError
 
@@ -50,31 +47,6 @@ def parse_grouping(text: str) -> Grouping:
     except ValueError:
         choices = ", ".join(g.value for g in Grouping)
         raise UsageError(f"--by: unknown grouping {text!r}; choose from: {choices}") from None
-
-
-def local_zone_name() -> str | None:
-    """The IANA name of the local zone, when it can be found.
-
-    ``datetime.now().astimezone()`` only gives today's fixed offset, which
-    would put day boundaries an hour off across a daylight-saving change.
-    """
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    try:
-        target = Path("/etc/localtime").resolve()
-    except OSError:
-        target = None
-    if target is not None and "zoneinfo" in target.parts:
-        parts = target.parts
-        candidates.append("/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :]))
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return name
-    return None
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
