@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.
 RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
+# Up to this many records (e.g. list's default 100, plus one to detect "more"),
+# a page or window rarely needs a successor: fetch one at a time.
+SEQUENTIAL_LIMIT = 500
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 Warn = Callable[[str], None]
 
@@ -157,7 +160,7 @@ def fetch_records(
     With a small limit the pages are fetched one at a time: running ahead would
     spend requests (and rate limit) on pages nobody reads.
     """
-    if query.limit is not None and query.limit <= 100:
+    if query.limit is not None and query.limit <= SEQUENTIAL_LIMIT:
         concurrency = 1
     streams = [plan_records(plan, query, concurrency) for plan in plans]
     merged = merge_newest_first(streams)

@@ -160,6 +160,8 @@ class Adapter(ABC):
         self.now = now or datetime.now(UTC)
         # The raw provider row costs memory and time; keep it only when shown.
         self.keep_raw = keep_raw
+        # The account zone, resolved once: adapters read it for every row.
+        self.tz: tzinfo = profile.tz
 
     @classmethod
     def spec(cls) -> ProviderSpec:
@@ -232,10 +234,6 @@ class Adapter(ABC):
         return MessageDetail(message_id=message_id, records=records, recipients=recipients)
 
     # ---- shared helpers -------------------------------------------------
-
-    @property
-    def tz(self) -> tzinfo:
-        return self.profile.tz
 
     def can_match(self, query: Query) -> bool:
         """False when no native status can map to any status asked for, so
