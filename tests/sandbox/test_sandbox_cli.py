@@ -56,7 +56,7 @@ def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
     try:
         assert process.stderr is not None
         banner = []
-        while not (line := process.stderr.readline()).startswith("api_version"):
+        while not (line := process.stderr.readline()).startswith("rate_limit_per_minute"):
             assert line, "server exited before printing its profiles"
             banner.append(line)
         banner.append(line)
@@ -64,6 +64,8 @@ def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
         profiles = tomllib.loads(snippet)["profiles"]
         assert set(profiles) == {"sandbox-kaleyra", "sandbox-edith", "sandbox-infobip"}
         assert profiles["sandbox-infobip"]["api_version"] == 4
+        # The sandbox enforces no rate limit, so the snippet turns the pacing off.
+        assert profiles["sandbox-infobip"]["rate_limit_per_minute"] == 0
         base_url = profiles["sandbox-kaleyra"]["base_url"]
         assert base_url.startswith("http://127.0.0.1:")
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from maillogs.errors import ProviderDataError, UsageError
 from maillogs.http import Endpoint, HttpClient, Params
 from maillogs.models import LogRecord
-from maillogs.paging import windows_newest_first
+from maillogs.paging import CursorPaginator, PageInfo, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -64,6 +64,16 @@ class Plan:
     native: list[str] = field(default_factory=list)
     local: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The provider-side filters every request of this plan carries.
+    filter_params: list[tuple[str, str]] = field(default_factory=list)
+
+    def send(self, option: str, name: str, value: str, how: str = "") -> None:
+        """Have the provider filter: ``option``'s value goes out as ``name``.
+
+        The pair is recorded for --explain too, so the two never disagree.
+        """
+        self.filter_params.append((name, value))
+        self.native.append(f"{option} -> {name}{how}")
 
 
 @dataclass(frozen=True)
@@ -278,6 +288,27 @@ class Adapter(ABC):
             raw=raw if self.keep_raw else None,
             **fields,
         )
+
+    def walk_cursor(
+        self,
+        path: str,
+        page_params: Callable[[str | None], Params],
+        *,
+        rows_key: str,
+        next_token: Callable[[dict[str, Any]], Any],
+    ) -> Iterator[list[Any]]:
+        """Yield the rows of each page of a cursor walk until the provider sends
+        no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)."""
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            body, rows = self.get_page(
+                path, page_params(paginator.current_value), rows_key=rows_key
+            )
+            yield rows
+            token = next_token(body) if isinstance(body, dict) else None
+            paginator.advance(
+                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
+            )
 
     def get_page(self, path: str, params: Params, *, rows_key: str) -> tuple[Any, list[Any]]:
         """GET one page and return (body, rows), checking the rows are a list.

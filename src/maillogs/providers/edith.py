@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from maillogs.errors import ProviderDataError, TemporaryFailureError
 from maillogs.http import Endpoint, Params, ProviderRequestError
 from maillogs.models import LogRecord
-from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.paging import Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -139,35 +139,27 @@ class EdithAdapter(Adapter):
         return plan
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
-        params: list[tuple[str, str]] = []
         status = self.native_status(query)
         if status:
-            params.append(("status", status))
-            plan.native.append(f"status -> status={status}")
+            plan.send("status", "status", status, f"={status}")
         elif query.statuses:
             plan.local.append("status")
         if query.sender:
             if query.sender.startswith("@"):
                 plan.local.append("from (@domain)")
             else:
-                params.append(("fromAddress", query.sender))
-                plan.native.append("from -> fromAddress")
+                plan.send("from", "fromAddress", query.sender)
         if query.recipient:
             if query.recipient.startswith("@"):
-                params.append(("recipientDomain", query.recipient[1:]))
-                plan.native.append("to -> recipientDomain")
+                plan.send("to", "recipientDomain", query.recipient[1:])
             else:
-                params.append(("email", query.recipient))
-                plan.native.append("to -> email")
+                plan.send("to", "email", query.recipient)
         if query.recipient_type:
-            params.append(("recipientType", query.recipient_type))
-            plan.native.append("recipient-type -> recipientType")
+            plan.send("recipient-type", "recipientType", query.recipient_type)
         if query.message_id:
-            params.append(("refId", query.message_id))
-            plan.native.append("message-id -> refId")
+            plan.send("message-id", "refId", query.message_id)
         plan.native.append("since/until -> startCreatedAt/endCreatedAt (7-day windows)")
-        params.extend(query.params)
-        return params
+        return [*plan.filter_params, *query.params]
 
     def _page_params(
         self, params: list[tuple[str, str]], window: Window, token: str | None
@@ -188,16 +180,31 @@ class EdithAdapter(Adapter):
         # expired token yields nothing twice.
         yielded: set[int] = set()
         restarts = 0
-        paginator = CursorPaginator()
-        while not paginator.finished:
+        while True:
+            pages_read = 0
             try:
-                body, rows = self.get_page(
+                for rows in self.walk_cursor(
                     LOGS_PATH,
-                    self._page_params(params, window, paginator.current_value),
+                    lambda token: self._page_params(params, window, token),
                     rows_key="emailLogs",
-                )
+                    next_token=lambda body: body.get("nextPageToken"),
+                ):
+                    pages_read += 1
+                    page = []
+                    for record in self.parse_rows(rows, self._parse):
+                        key = hash((record.message_id, record.recipient))
+                        if window.contains(record.submitted_at) and key not in yielded:
+                            yielded.add(key)
+                            page.append(record)
+                    if page:
+                        # Progress: only restarts that get nowhere count toward
+                        # giving up, so a long window survives occasional expiries.
+                        restarts = 0
+                    yield page
+                return
             except ProviderRequestError as error:
-                if not is_expired_token(error) or paginator.current_value is None:
+                # The first request carries no token: its refusal is not an expiry.
+                if not is_expired_token(error) or pages_read == 0:
                     raise
                 restarts += 1
                 if restarts > MAX_TOKEN_RESTARTS:
@@ -205,23 +212,6 @@ class EdithAdapter(Adapter):
                         f"EDITH page tokens keep expiring (profile {self.profile.name!r}); "
                         "try again, or narrow the query"
                     ) from None
-                paginator = CursorPaginator()
-                continue
-            page = []
-            for record in self.parse_rows(rows, self._parse):
-                key = hash((record.message_id, record.recipient))
-                if window.contains(record.submitted_at) and key not in yielded:
-                    yielded.add(key)
-                    page.append(record)
-            if page:
-                # Progress: only restarts that get nowhere count toward giving up,
-                # so a long window survives occasional expiries.
-                restarts = 0
-            yield page
-            token = body.get("nextPageToken")
-            paginator.advance(
-                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
-            )
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
         ref_id = text_or_none(row.get("refId"))

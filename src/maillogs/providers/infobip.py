@@ -23,7 +23,7 @@ from typing import Any
 from maillogs.errors import ProviderDataError
 from maillogs.http import Endpoint, Params
 from maillogs.models import LogRecord
-from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.paging import Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -91,6 +91,11 @@ def infobip_time(moment: datetime) -> str:
     """``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2021-01-02T01:00:00.123+0000``."""
     moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def _next_cursor(body: dict[str, Any]) -> Any:
+    cursor = body.get("cursor")
+    return cursor.get("nextCursor") if isinstance(cursor, dict) else None
 
 
 def _object(row: dict[str, Any], key: str) -> dict[str, Any]:
@@ -182,11 +187,9 @@ class InfobipAdapter(Adapter):
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         v4 = self.version == "4"
-        params: list[tuple[str, str]] = []
         status = self.native_status(query)
         if status:
-            params.append(("generalStatus", status))
-            plan.native.append(f"status -> generalStatus={status}")
+            plan.send("status", "generalStatus", status, f"={status}")
         if query.statuses:
             plan.local.append("status")
         for value, name, option in (
@@ -196,16 +199,13 @@ class InfobipAdapter(Adapter):
             if value and value.startswith("@"):
                 plan.local.append(f"{option} (@domain)")
             elif value:
-                params.append((name, value))
-                plan.native.append(f"{option} -> {name}")
+                plan.send(option, name, value)
         if query.message_id:
-            params.append(("messageId", query.message_id))
-            plan.native.append("message-id -> messageId")
+            plan.send("message-id", "messageId", query.message_id)
         plan.native.append(
             f"since/until -> sentSince/sentUntil ({WINDOW.seconds // 3600}h windows)"
         )
-        params.extend(query.params)
-        return params
+        return [*plan.filter_params, *query.params]
 
     def _page_params(
         self, params: list[tuple[str, str]], window: Window, cursor: str | None
@@ -238,15 +238,14 @@ class InfobipAdapter(Adapter):
         return [r for r in self.parse_rows(rows, self._parse) if window.contains(r.submitted_at)]
 
     def _walk_cursor(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
-        paginator = CursorPaginator()
-        while not paginator.finished:
-            body, rows = self._fetch(self._page_params(params, window, paginator.current_value))
+        pages = self.walk_cursor(
+            self.logs_path,
+            lambda cursor: self._page_params(params, window, cursor),
+            rows_key="results",
+            next_token=_next_cursor,
+        )
+        for rows in pages:
             yield self._in_window(rows, window)
-            cursor = body.get("cursor")
-            token = cursor.get("nextCursor") if isinstance(cursor, dict) else None
-            paginator.advance(
-                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
-            )
 
     def _walk_split(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
         # Depth-first, newer half first, so pages still come out newest first.

@@ -224,39 +224,31 @@ class KaleyraAdapter(Adapter):
             paginator.advance(PageInfo(info.row_count))
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
-        params: list[tuple[str, str]] = []
-        native, local = plan.native, plan.local
         if query.since is not None:
-            params.append(("start_date", query.since.astimezone(self.tz).date().isoformat()))
+            day = query.since.astimezone(self.tz).date()
+            plan.send("since", "start_date", day.isoformat(), " (day in the account zone)")
         if query.until is not None:
-            last_instant = query.until - timedelta(microseconds=1)
-            params.append(("end_date", last_instant.astimezone(self.tz).date().isoformat()))
+            last_day = (query.until - timedelta(microseconds=1)).astimezone(self.tz).date()
+            plan.send("until", "end_date", last_day.isoformat(), " (day, inclusive)")
         if query.since or query.until:
-            native.append("since/until -> start_date/end_date (days)")
-            local.append("exact time range")
+            plan.local.append("exact time range")
         if query.message_id:
-            params.append(("messageId", query.message_id))
-            native.append("message-id -> messageId")
+            plan.send("message-id", "messageId", query.message_id)
         if query.recipient:
             if query.recipient.startswith("@"):
-                params.append(("search", query.recipient))
-                native.append("to -> search (domain substring)")
+                plan.send("to", "search", query.recipient, " (domain substring)")
             else:
-                params.append(("toMail", query.recipient))
-                native.append("to -> toMail")
-            local.append("to (exact)")
+                plan.send("to", "toMail", query.recipient)
+            plan.local.append("to (exact)")
         if query.sender:
-            params.append(("search", query.sender))
-            native.append("from -> search (substring)")
-            local.append("from (exact)")
+            plan.send("from", "search", query.sender, " (substring)")
+            plan.local.append("from (exact)")
         status = self.native_status(query)
         if status:
-            params.append(("search", status))
-            native.append(f"status -> search={status}")
+            plan.send("status", "search", status, f"={status}")
         if query.statuses:
-            local.append("status")
-        params.extend(query.params)
-        return params
+            plan.local.append("status")
+        return [*plan.filter_params, *query.params]
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
         native = str(row.get("status") or "")
