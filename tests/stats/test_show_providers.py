@@ -12,8 +12,8 @@ import respx
 
 from maillogs.engine import open_adapters
 from maillogs.errors import ProviderDataError
+from maillogs.render.table import make_console
 from maillogs.stats.message import Hit, find_message, find_messages, hit_panel, hit_to_json
-from maillogs.stats.render import make_console
 from maillogs.statuses import Status
 from tests.support import load_fixture, make_profile
 

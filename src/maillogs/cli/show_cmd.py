@@ -79,7 +79,7 @@ def show_command(
     out = sys.stdout
     console = None
     if fmt == "table":
-        from maillogs.stats.render import make_console
+        from maillogs.render.table import make_console
 
         console = make_console(out, color=color_enabled(out))
     separator = "["

@@ -49,11 +49,30 @@ _STATUS_STYLES: dict[str, str] = {
 }
 
 
-class _Console(Console):
+class _PipeSafeConsole(Console):
     def on_broken_pipe(self) -> None:
         # Rich would point stdout at /dev/null and exit(1) here; how a vanished reader
         # ends the program is decided once, by the CLI's top-level handler.
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def make_console(stream: TextIO, *, color: bool, width: int | None = None) -> Console:
+    """A Rich console for ``stream`` that never interprets data and lets a broken
+    pipe through; shared by every Rich output (tables, stats, show panels)."""
+    if width is None and not stream.isatty():
+        width = PIPE_WIDTH
+    # Markup, emoji codes and highlighting are off so that nothing in the data
+    # is ever interpreted; without colour Rich emits no escape sequence at all.
+    return _PipeSafeConsole(
+        file=stream,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
 
 
 def format_time(value: datetime) -> str:
@@ -114,20 +133,7 @@ class TableRenderer(Renderer):
         super().__init__(stream)
         self._columns = tuple(columns)
         self._color = color
-        if width is None and not stream.isatty():
-            width = PIPE_WIDTH
-        # Markup, emoji codes and highlighting are off so that nothing in the data
-        # is ever interpreted; without colour Rich emits no escape sequence at all.
-        self._console = _Console(
-            file=stream,
-            width=width,
-            force_terminal=color,
-            color_system="auto" if color else None,
-            no_color=not color,
-            highlight=False,
-            markup=False,
-            emoji=False,
-        )
+        self._console = make_console(stream, color=color, width=width)
         self._status_index = self._columns.index("status") if "status" in self._columns else -1
         self._rows: list[list[str]] = []
         # Widest content seen so far per column (header included), before fitting.

@@ -9,9 +9,7 @@ the table.
 from __future__ import annotations
 
 import csv
-import errno
 import json
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
@@ -30,7 +28,6 @@ if TYPE_CHECKING:
 
 STATS_FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 # Width for a table written to a pipe or file, where no terminal says.
-PIPE_WIDTH = 200
 MIN_BAR = 10
 
 # The bar chart's segments: statuses, colour, and the character used without colour.
@@ -143,30 +140,6 @@ def _cell(value: Any, tsv: bool) -> Any:
     return value
 
 
-def make_console(stream: TextIO, *, color: bool, width: int | None = None) -> Console:
-    """A Rich console for ``stream`` that never interprets data and lets a broken pipe through."""
-    from rich.console import Console
-
-    class PipeSafeConsole(Console):
-        def on_broken_pipe(self) -> None:
-            # Rich would exit(1) here; the CLI's top-level handler decides instead.
-            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
-
-    if width is None and not stream.isatty():
-        width = PIPE_WIDTH
-    # No markup, emoji or highlighting: provider text is never interpreted.
-    return PipeSafeConsole(
-        file=stream,
-        width=width,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        no_color=not color,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
-
-
 def period_label(row: StatsRow, grouping: Grouping, tz: tzinfo) -> str:
     """How a row's group reads in the table and chart."""
     if isinstance(row.group, datetime):
@@ -244,6 +217,8 @@ def write_table(
     from rich import box
     from rich.table import Table
     from rich.text import Text
+
+    from maillogs.render.table import make_console
 
     console = make_console(stream, color=color, width=width)
     rows = result.rows
