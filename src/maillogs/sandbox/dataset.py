@@ -352,6 +352,15 @@ class Dataset:
                 return name
         return self._outcomes[-1][1]
 
+    def group_records(self, group: int) -> list[tuple[int, Record]]:
+        """The rows of one message group, with their indices: a group is the
+        row at index ``group`` and possibly the next (a second recipient part)."""
+        return [
+            (index, record)
+            for index in (group, group + 1)
+            if index < self.size and (record := self.record(index)).group == group
+        ]
+
     def record(self, index: int) -> Record:
         """Build record ``index`` (0 is the oldest, ``size - 1`` the newest)."""
         if not 0 <= index < self.size:

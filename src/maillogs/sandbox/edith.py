@@ -87,13 +87,11 @@ class EdithApi:
         if low is None:
             return []
         group = ids.unscramble(low, self._id_key)
-        found = []
-        for index in (group, group + 1):
-            if index < self.dataset.size:
-                record = self.dataset.record(index)
-                if record.group == group and self.ref_id(record) == ref_id.upper():
-                    found.append(index)
-        return found
+        return [
+            index
+            for index, record in self.dataset.group_records(group)
+            if self.ref_id(record) == ref_id.upper()
+        ]
 
     def row(self, record: Record) -> dict[str, Any]:
         """The record as a documented ``emailLogs`` entry."""

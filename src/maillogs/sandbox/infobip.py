@@ -229,13 +229,11 @@ class InfobipApi:
         if low is None:
             return []
         group = ids.unscramble(low, self._bulk_key)
-        found = []
-        for index in (group, group + 1):
-            if index < self.dataset.size:
-                record = self.dataset.record(index)
-                if record.group == group and self.bulk_id(record) == bulk_id.lower():
-                    found.append(index)
-        return found
+        return [
+            index
+            for index, record in self.dataset.group_records(group)
+            if self.bulk_id(record) == bulk_id.lower()
+        ]
 
     def native(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
         """The record's ``status`` and ``error`` objects."""
