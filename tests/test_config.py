@@ -574,3 +574,10 @@ def test_profile_can_be_built_directly() -> None:
     )
     assert CANARY not in repr(profile)
     assert profile.settings == {"token": CANARY}
+
+
+def test_bare_host_base_url_gets_https() -> None:
+    # Infobip's portal shows the account's base URL as a bare host.
+    assert config.check_base_url("xyz123.api.infobip.com/") == "https://xyz123.api.infobip.com"
+    with pytest.raises(ValueError, match="http"):
+        config.check_base_url("ftp://example.com")

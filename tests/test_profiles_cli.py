@@ -190,7 +190,7 @@ EDITH = ["--provider", "edith", "--token", "t"]
         ([*EDITH, "--set", "oops"], "--set expects KEY=VALUE"),
         (["--provider", "mailgun"], "--provider: unknown provider 'mailgun'"),
         ([*EDITH, "--timezone", "Mars/X"], "--timezone: unknown timezone"),
-        ([*EDITH, "--base-url", "api.x"], "--base-url: base_url must be"),
+        ([*EDITH, "--base-url", "ftp://api.x"], "--base-url: base_url must be"),
         ([*EDITH, "--rate-limit", "-1"], "--rate-limit: rate_limit"),
     ],
 )

@@ -256,6 +256,10 @@ def check_timezone(value: str) -> str:
     return name
 
 
+# Letters, digits, dots, dashes (and colons for IPv6 literals): no spaces.
+_HOSTNAME = re.compile(r"[A-Za-z0-9.\-:]+")
+
+
 def check_base_url(value: str) -> str:
     """Validate a provider base URL.
 
@@ -263,17 +267,25 @@ def check_base_url(value: str) -> str:
         value: E.g. ``"https://api.kaleyra.io/"``.
 
     Returns:
-        The URL without trailing slashes.
+        The URL without trailing slashes; a bare host (``xyz.api.infobip.com``,
+        as Infobip's portal shows it) gets ``https://``.
 
     Raises:
         ValueError: Not an http(s) URL with a host, or it embeds credentials.
     """
     url = check_text("base_url", value.strip().rstrip("/"))
+    if url and "://" not in url:
+        url = f"https://{url}"
     parts = urlsplit(url)
     if parts.username or parts.password:
         # Do not echo the URL: it holds a password.
         raise ValueError("base_url must not contain credentials; use the profile's secret keys")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not _HOSTNAME.fullmatch(parts.hostname)
+        or parts.query
+    ):
         raise ValueError(
             f"base_url must be an http(s) URL such as https://api.example.com, got {value!r}"
         )
