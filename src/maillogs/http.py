@@ -277,8 +277,13 @@ class HttpClient:
 
     def _provider_says(self, response: httpx.Response) -> str:
         body = _parse_or_none(response.content)
-        text = self.endpoint.error_text(body) if body is not None else None
-        return f": {self.redact(text)}" if text else ""
+        try:
+            text = self.endpoint.error_text(body) if body is not None else None
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # An error body of an unexpected shape must not hide the error itself:
+            # the status code still says what happened.
+            text = None
+        return f": {self.redact(str(text))}" if text else ""
 
     def _data_error(self, path: str, params: Params, response: httpx.Response) -> ProviderDataError:
         snippet = response.content[:SNIPPET_CHARS].decode("utf-8", "replace")

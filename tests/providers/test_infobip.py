@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from maillogs.errors import AuthError, UsageError
+from maillogs.http import ProviderRequestError
 from maillogs.query import Query
 from maillogs.statuses import Status
 from tests.providers.helpers import run_query
@@ -172,3 +173,11 @@ def test_documented_401_bodies_become_auth_errors(version: str, fixture: str) ->
 def test_recipient_type_is_refused() -> None:
     with pytest.raises(UsageError, match="Infobip"):
         run_query(make_profile("infobip"), Query(recipient_type="bcc"), now=NOW)
+
+
+def test_error_body_of_unexpected_shape_still_reports_the_refusal() -> None:
+    odd = {"errorCode": "E400", "description": "Bad request", "violations": 5}
+    with respx.mock:
+        respx.get(f"{BASE}/email/4/logs").mock(return_value=httpx.Response(400, json=odd))
+        with pytest.raises(ProviderRequestError, match=r"HTTP 400: Bad request"):
+            run_query(make_profile("infobip"), Query(), now=NOW)

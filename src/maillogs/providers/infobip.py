@@ -79,7 +79,8 @@ def infobip_error_text(body: Any) -> str | None:
         if isinstance(service, dict) and service.get("text"):
             return str(service["text"])
     if body.get("description"):
-        violations = body.get("violations") or []
+        violations = body.get("violations")
+        violations = violations if isinstance(violations, list) else []
         detail = "; ".join(
             f"{v.get('property')}: {v.get('violation')}" for v in violations if isinstance(v, dict)
         )
