@@ -61,7 +61,11 @@ def demo_transport() -> httpx.BaseTransport:
     """The in-process emulator behind the built-in demo profiles (no network)."""
     from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
 
-    return EmulatorTransport(Emulator(EmulatorConfig()))
+    # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
+    # encode their times: anchoring on the hour keeps every id stable between
+    # runs, so an id copied from `list` still works with `show` a minute later.
+    anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor)))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -186,3 +187,17 @@ def test_empty_result_exits_0() -> None:
         )
         code, out, _ = run("list", "--format", "json")
     assert code == 0 and json.loads(out) == []
+
+
+def test_demo_ids_from_list_still_work_with_show_a_moment_later() -> None:
+    # The demo data is laid out relative to "now" and EDITH ids encode their
+    # times: an id copied from `list` must not go stale a second later.
+    code, out, _ = run(
+        "list", "--profile", "demo-edith", "-n", "1", "-c", "message_id", "-f", "csv"
+    )
+    assert code == 0
+    message_id = out.splitlines()[1]
+    time.sleep(1.1)
+    code, out, err = run("show", message_id, "--profile", "demo-edith", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)[0]["message_id"] == message_id
