@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from maillogs.concurrency import run_ordered
 from maillogs.defaults import DEFAULT_CONCURRENCY
@@ -78,15 +78,16 @@ def open_adapters(
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
 ) -> Iterator[list[Adapter]]:
     """Build one adapter (and HTTP client) per profile; close them afterwards."""
-    shared_demo: list[Any] = []
+    shared_demo: httpx.BaseTransport | None = None
 
     def transport_for(profile: Profile) -> httpx.BaseTransport | None:
+        nonlocal shared_demo
         if transport_factory is not None:
             return transport_factory(profile)
         if profile.demo:
-            if not shared_demo:
-                shared_demo.append(demo_transport())
-            return shared_demo[0]  # type: ignore[no-any-return]
+            # One emulator for all demo profiles of a run: they share its clock.
+            shared_demo = shared_demo or demo_transport()
+            return shared_demo
         return None
 
     adapters: list[Adapter] = []

@@ -231,10 +231,6 @@ class InfobipAdapter(Adapter):
     ) -> Stream:
         return lambda: walk(params, window)
 
-    def _fetch(self, params: Params) -> tuple[dict[str, Any], list[Any]]:
-        body, rows = self.get_page(self.logs_path, params, rows_key="results")
-        return body, rows
-
     def _in_window(self, rows: list[Any], window: Window) -> Page:
         return [r for r in self.parse_rows(rows, self._parse) if window.contains(r.submitted_at)]
 
@@ -253,7 +249,9 @@ class InfobipAdapter(Adapter):
         pending = [window]
         while pending:
             current = pending.pop()
-            _, rows = self._fetch(self._page_params(params, current, None))
+            _, rows = self.get_page(
+                self.logs_path, self._page_params(params, current, None), rows_key="results"
+            )
             if len(rows) < MAX_LIMIT:
                 yield self._in_window(rows, current)
                 continue

@@ -211,8 +211,11 @@ class KaleyraAdapter(Adapter):
             return
         last = PageNumberPaginator.page_count(info.total or 0, PAGE_SIZE)
         for number in range(2, last):
-            yield lambda number=number: iter((self._fetch(params, number)[0],))  # type: ignore[misc]
+            yield self._single_page(params, number)
         yield lambda: self._walk_from(params, max(2, last))
+
+    def _single_page(self, params: list[tuple[str, str]], number: int) -> Stream:
+        return lambda: iter((self._fetch(params, number)[0],))
 
     def _walk_from(self, params: list[tuple[str, str]], start: int) -> Iterator[Page]:
         # The last page known from `total` walks on while pages come back full:
