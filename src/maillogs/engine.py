@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -151,22 +151,24 @@ def merge_newest_first(streams: Sequence[Iterator[LogRecord]]) -> Iterator[LogRe
 
 def plan_records(plan: Plan, query: Query, concurrency: int) -> Iterator[LogRecord]:
     """Every record of one plan that matches ``query``, in provider order."""
-    for page in run_ordered(plan.streams, concurrency):
-        for record in page:
+    for pending in run_ordered(plan.streams, concurrency):
+        for record in pending():
             if query.matches(record):
                 yield record
 
 
 def fetch_records(
     plans: Sequence[Plan], query: Query, *, concurrency: int = DEFAULT_CONCURRENCY
-) -> Iterator[LogRecord]:
+) -> Generator[LogRecord, None, None]:
     """Matching records of every plan, merged newest first, up to ``query.limit``.
 
     With a small limit the pages are fetched one at a time: running ahead would
-    spend requests (and rate limit) on pages nobody reads.
+    spend requests (and rate limit) on pages nobody reads. A caller that stops
+    reading early closes the generator before the adapters: that stops the page
+    workers, which would otherwise still be using the HTTP clients.
     """
     if query.limit is not None and query.limit <= SEQUENTIAL_LIMIT:
         concurrency = 1
     streams = [plan_records(plan, query, concurrency) for plan in plans]
     merged = merge_newest_first(streams)
-    return itertools.islice(merged, query.limit) if query.limit is not None else merged
+    yield from itertools.islice(merged, query.limit) if query.limit is not None else merged

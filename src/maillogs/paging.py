@@ -9,7 +9,8 @@ next, which is what makes them testable as pure state machines.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from array import array
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -140,3 +141,35 @@ def windows_newest_first(start: datetime, end: datetime, max_span: timedelta) ->
         lower = max(start, upper - max_span)
         yield Window(lower, upper)
         upper = lower
+
+
+class RestartLedger:
+    """What one walk has passed on, so that restarting it repeats nothing.
+
+    A walk that never restarts never looks a key up (one cursor walk does not
+    repeat a row), so until the first restart keys are only logged, as 8-byte
+    hashes in an array rather than ~70-byte set entries: memory stays a few MB
+    even for a window of a million rows. A restart indexes the log into a set,
+    and from then on every key is checked.
+    """
+
+    def __init__(self) -> None:
+        self._log = array("q")
+        self._index: set[int] | None = None
+
+    def is_new(self, key: Hashable) -> bool:
+        """Record ``key``; False when it was passed on before a restart."""
+        digest = hash(key)
+        if self._index is None:
+            self._log.append(digest)
+            return True
+        if digest in self._index:
+            return False
+        self._index.add(digest)
+        return True
+
+    def restart(self) -> None:
+        """The walk starts over: check every key from now on."""
+        if self._index is None:
+            self._index = set(self._log)
+            self._log = array("q")

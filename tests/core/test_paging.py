@@ -16,6 +16,7 @@ from maillogs.paging import (
     CursorPaginator,
     PageInfo,
     PageNumberPaginator,
+    RestartLedger,
     Window,
     windows_newest_first,
 )
@@ -136,3 +137,18 @@ def test_abandoned_reader_stops_workers() -> None:
     count = len(produced)
     time.sleep(0.3)
     assert len(produced) - count < 20  # workers stopped instead of running on
+
+
+def test_restart_ledger_skips_after_a_restart_what_came_before() -> None:
+    ledger = RestartLedger()
+    assert [ledger.is_new(("m1", "a@x")), ledger.is_new(("m2", "b@x"))] == [True, True]
+    ledger.restart()  # e.g. EDITH's page token expired: the window starts over
+    assert ledger.is_new(("m1", "a@x")) is False
+    assert ledger.is_new(("m2", "b@x")) is False
+    assert ledger.is_new(("m3", "c@x")) is True
+    ledger.restart()  # a second expiry still remembers the first walk and the second
+    assert [ledger.is_new(key) for key in (("m1", "a@x"), ("m3", "c@x"), ("m4", "d@x"))] == [
+        False,
+        False,
+        True,
+    ]

@@ -112,3 +112,22 @@ def test_occupied_port_raises(serve: type[_Served]) -> None:
     served = serve()
     with pytest.raises(OSError, match="in use"):
         SandboxServer(served.emulator, served.server.server_address[1])
+
+
+def test_a_client_hanging_up_prints_nothing_but_real_errors_do(
+    serve: type[_Served], capsys: pytest.CaptureFixture[str]
+) -> None:
+    served = serve()
+
+    def fail_with(error: Exception) -> str:
+        # socketserver calls handle_error from inside the handler's except block.
+        with socket.socket() as request:
+            try:
+                raise error
+            except Exception:
+                served.server.handle_error(request, ("127.0.0.1", 1))
+        return capsys.readouterr().err
+
+    assert fail_with(BrokenPipeError(32, "Broken pipe")) == ""
+    assert fail_with(ConnectionResetError(104, "Connection reset by peer")) == ""
+    assert "RuntimeError: emulator bug" in fail_with(RuntimeError("emulator bug"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -123,10 +124,10 @@ def list_command(
 
             print_explanation(plans, adapters, None if all_ else limit)
             return
-        records = fetch_records(plans, query, concurrency=concurrency)
         shown = 0
         more = False
         with (
+            closing(fetch_records(plans, query, concurrency=concurrency)) as records,
             output_stream(output) as stream,
             open_renderer(
                 fmt,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from maillogs.errors import ProviderDataError, UsageError
 from maillogs.http import Endpoint, HttpClient, Params
 from maillogs.models import LogRecord
-from maillogs.paging import CursorPaginator, PageInfo, windows_newest_first
+from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -32,9 +32,13 @@ FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id"
 
 Page = list[LogRecord]
 
+# A fetched page whose rows are normalized only when it is called. Streams run
+# in worker threads and only fetch; the engine's reading thread normalizes, so
+# normalizing one page overlaps with waiting for the provider's next one.
+PendingPage = Callable[[], Page]
 
 # One independent sequential walk; the engine may run several at once.
-Stream = Callable[[], Iterator[Page]]
+Stream = Callable[[], Iterator[PendingPage]]
 
 
 @dataclass(frozen=True)
@@ -326,6 +330,24 @@ class Adapter(ABC):
                 f"a list under {rows_key!r}"
             )
         return body, rows
+
+    def pending(
+        self,
+        rows: list[Any],
+        parse: Callable[[dict[str, Any]], list[LogRecord]],
+        window: Window | None = None,
+    ) -> PendingPage:
+        """``rows`` as a page normalized when called, keeping only records
+        submitted inside ``window`` when one is given (windowed walks ask with
+        inclusive bounds, so an edge record would otherwise come twice)."""
+
+        def normalize() -> Page:
+            page = self.parse_rows(rows, parse)
+            if window is None:
+                return page
+            return [record for record in page if window.contains(record.submitted_at)]
+
+        return normalize
 
     def parse_rows(
         self, rows: list[Any], parse: Callable[[dict[str, Any]], list[LogRecord]]

@@ -17,19 +17,19 @@ trims locally to its half-open ``[start, end)`` to avoid duplicates at edges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from maillogs.errors import ProviderDataError, TemporaryFailureError
 from maillogs.http import Endpoint, Params, ProviderRequestError
 from maillogs.models import LogRecord
-from maillogs.paging import Window, windows_newest_first
+from maillogs.paging import RestartLedger, Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
     MessageDetail,
-    Page,
+    PendingPage,
     Plan,
     Stream,
     TrackEvent,
@@ -75,6 +75,13 @@ def rfc3339(moment: datetime) -> str:
     if moment.microsecond:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _row_key(row: Any) -> Hashable:
+    """One recipient of one message: what a restarted window must not repeat."""
+    if not isinstance(row, dict):
+        return id(row)  # normalizing it will report the malformed entry
+    return (text_or_none(row.get("refId")), text_or_none(row.get("recipientAddress")))
 
 
 def is_expired_token(error: ProviderRequestError) -> bool:
@@ -128,7 +135,9 @@ class EdithAdapter(Adapter):
         if not self.can_match(query):
             return plan
         params = self._filter_params(query, plan)
-        until = query.until or self.now
+        # Nothing is created in the future; a window reaching past now could
+        # also take in mail that arrives during the walk.
+        until = min(query.until, self.now) if query.until else self.now
         since = query.since
         if since is None:
             since = until - MAX_WINDOW
@@ -175,10 +184,8 @@ class EdithAdapter(Adapter):
     def _window_stream(self, params: list[tuple[str, str]], window: Window) -> Stream:
         return lambda: self._walk_window(params, window)
 
-    def _walk_window(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
-        # Keys of what this window already yielded, so a restart after an
-        # expired token yields nothing twice.
-        yielded: set[int] = set()
+    def _walk_window(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
+        ledger = RestartLedger()
         restarts = 0
         while True:
             pages_read = 0
@@ -190,17 +197,12 @@ class EdithAdapter(Adapter):
                     next_token=lambda body: body.get("nextPageToken"),
                 ):
                     pages_read += 1
-                    page = []
-                    for record in self.parse_rows(rows, self._parse):
-                        key = hash((record.message_id, record.recipient))
-                        if window.contains(record.submitted_at) and key not in yielded:
-                            yielded.add(key)
-                            page.append(record)
-                    if page:
+                    fresh = [row for row in rows if ledger.is_new(_row_key(row))]
+                    if fresh:
                         # Progress: only restarts that get nowhere count toward
                         # giving up, so a long window survives occasional expiries.
                         restarts = 0
-                    yield page
+                    yield self.pending(fresh, self._parse, window)
                 return
             except ProviderRequestError as error:
                 # The first request carries no token: its refusal is not an expiry.
@@ -212,6 +214,7 @@ class EdithAdapter(Adapter):
                         f"EDITH page tokens keep expiring (profile {self.profile.name!r}); "
                         "try again, or narrow the query"
                     ) from None
+                ledger.restart()
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
         ref_id = text_or_none(row.get("refId"))

@@ -28,7 +28,7 @@ from maillogs.providers.base import (
     Adapter,
     Capabilities,
     MessageDetail,
-    Page,
+    PendingPage,
     Plan,
     Stream,
     parse_iso_time,
@@ -225,16 +225,13 @@ class InfobipAdapter(Adapter):
 
     def _stream(
         self,
-        walk: Callable[[list[tuple[str, str]], Window], Iterator[Page]],
+        walk: Callable[[list[tuple[str, str]], Window], Iterator[PendingPage]],
         params: list[tuple[str, str]],
         window: Window,
     ) -> Stream:
         return lambda: walk(params, window)
 
-    def _in_window(self, rows: list[Any], window: Window) -> Page:
-        return [r for r in self.parse_rows(rows, self._parse) if window.contains(r.submitted_at)]
-
-    def _walk_cursor(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
+    def _walk_cursor(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
         pages = self.walk_cursor(
             self.logs_path,
             lambda cursor: self._page_params(params, window, cursor),
@@ -242,9 +239,9 @@ class InfobipAdapter(Adapter):
             next_token=_next_cursor,
         )
         for rows in pages:
-            yield self._in_window(rows, window)
+            yield self.pending(rows, self._parse, window)
 
-    def _walk_split(self, params: list[tuple[str, str]], window: Window) -> Iterator[Page]:
+    def _walk_split(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
         # Depth-first, newer half first, so pages still come out newest first.
         pending = [window]
         while pending:
@@ -253,7 +250,7 @@ class InfobipAdapter(Adapter):
                 self.logs_path, self._page_params(params, current, None), rows_key="results"
             )
             if len(rows) < MAX_LIMIT:
-                yield self._in_window(rows, current)
+                yield self.pending(rows, self._parse, current)
                 continue
             try:
                 newer, older = current.halves(SPLIT_RESOLUTION)

@@ -36,7 +36,7 @@ from maillogs.providers.base import (
     DailyCounts,
     MessageDetail,
     NativeStats,
-    Page,
+    PendingPage,
     Plan,
     RecipientState,
     Stream,
@@ -187,7 +187,7 @@ class KaleyraAdapter(Adapter):
     def _page_params(self, params: list[tuple[str, str]], page: int) -> Params:
         return [*params, ("page", str(page)), ("limit", str(PAGE_SIZE))]
 
-    def _fetch(self, params: list[tuple[str, str]], page: int) -> tuple[Page, PageInfo]:
+    def _fetch(self, params: list[tuple[str, str]], page: int) -> tuple[PendingPage, PageInfo]:
         page_params = self._page_params(params, page)
         body, rows = self.get_page(self.logs_path, page_params, rows_key="data")
         total = body.get("total")
@@ -198,7 +198,7 @@ class KaleyraAdapter(Adapter):
                 f"Kaleyra sent a non-numeric total {self.http.excerpt(total, 40)!r} from "
                 f"{self.http.describe(self.logs_path, page_params)}"
             ) from None
-        return self.parse_rows(rows, self._parse), PageInfo(len(rows), total=total_rows)
+        return self.pending(rows, self._parse), PageInfo(len(rows), total=total_rows)
 
     def _page_streams(self, params: list[tuple[str, str]]) -> Iterator[Stream]:
         # Page 1 is fetched when the engine asks for the first stream: its total
@@ -217,7 +217,7 @@ class KaleyraAdapter(Adapter):
     def _single_page(self, params: list[tuple[str, str]], number: int) -> Stream:
         return lambda: iter((self._fetch(params, number)[0],))
 
-    def _walk_from(self, params: list[tuple[str, str]], start: int) -> Iterator[Page]:
+    def _walk_from(self, params: list[tuple[str, str]], start: int) -> Iterator[PendingPage]:
         # The last page known from `total` walks on while pages come back full:
         # mail that arrived during the walk pushes rows past the first total.
         paginator = PageNumberPaginator(PAGE_SIZE, start_page=start)

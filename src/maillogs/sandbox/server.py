@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from maillogs.sandbox.app import Emulator
@@ -30,6 +30,15 @@ class SandboxServer(ThreadingHTTPServer):
         self.verbose = verbose
         self.log = log or sys.stderr
         super().__init__((LOOPBACK, port), _Handler)
+
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        """A client that hangs up mid-answer (Ctrl-C, a reader done early) is
+        routine for a server; anything else still prints its traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def base_url(self) -> str:

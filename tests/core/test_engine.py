@@ -1,0 +1,86 @@
+"""The engine's page pipeline: fetching overlaps with normalizing, and stops cleanly."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maillogs.engine import fetch_records
+from maillogs.errors import ProviderDataError
+from maillogs.models import LogRecord
+from maillogs.providers.base import Page, PendingPage, Plan
+from maillogs.query import Query
+from maillogs.statuses import Status
+
+T0 = datetime(2024, 1, 10, tzinfo=UTC)
+WAIT = 5.0  # seconds; only reached when the behaviour under test is missing
+
+
+def _record(number: int) -> LogRecord:
+    return LogRecord(
+        provider="kaleyra",
+        profile="test",
+        message_id=f"m{number}",
+        status=Status.DELIVERED,
+        provider_status="DELIVERED",
+        sender="a@example.com",
+        recipient=f"r{number}@example.com",
+        recipient_type=None,
+        submitted_at=T0 - timedelta(minutes=number),
+    )
+
+
+def test_the_next_page_is_fetched_while_the_reader_normalizes_this_one() -> None:
+    second_fetch_started = threading.Event()
+    overlapped: list[bool] = []
+
+    def normalize_first() -> Page:
+        # A sequential walk would only ask for page 2 after this returns.
+        overlapped.append(second_fetch_started.wait(WAIT))
+        return [_record(1)]
+
+    def walk() -> Iterator[PendingPage]:
+        yield normalize_first
+        second_fetch_started.set()
+        yield lambda: [_record(2)]
+
+    plan = Plan(profile="test", provider="kaleyra", streams=[walk])
+    records = list(fetch_records([plan], Query(limit=None), concurrency=2))
+
+    assert [r.message_id for r in records] == ["m1", "m2"]
+    assert overlapped == [True]
+
+
+def test_an_unreadable_page_stops_the_page_workers_before_the_error_surfaces() -> None:
+    walks_running = 0
+    lock = threading.Lock()
+
+    def walk(first: int) -> Iterator[PendingPage]:
+        nonlocal walks_running
+        with lock:
+            walks_running += 1
+        try:
+            for number in range(first, first + 1000):
+                yield lambda number=number: [_record(number)]
+        finally:
+            with lock:
+                walks_running -= 1
+
+    def broken() -> Page:
+        raise ProviderDataError("Kaleyra sent a log entry maillogs cannot read")
+
+    def first_walk() -> Iterator[PendingPage]:
+        yield broken
+
+    plan = Plan(
+        profile="test",
+        provider="kaleyra",
+        streams=[first_walk, lambda: walk(1000), lambda: walk(2000)],
+    )
+    with pytest.raises(ProviderDataError, match="cannot read"):
+        list(fetch_records([plan], Query(limit=None), concurrency=3))
+    # The HTTP clients close right after this; no walk may still be using one.
+    assert walks_running == 0
