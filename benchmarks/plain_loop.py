@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -25,10 +26,25 @@ HEADERS = {
 KALEYRA_PAGE = 100
 EDITH_PAGE = 50
 INFOBIP_PAGE = 1000
+EDITH_WINDOW = timedelta(days=7)  # EDITH refuses a longer range
 
 
-def bodies(client: httpx.Client, provider: str) -> Iterator[tuple[bytes, list[object]]]:
-    """Every page of ``provider``'s logs, in order: (raw body, its rows)."""
+def bodies(
+    client: httpx.Client, provider: str, days: int | None = None
+) -> Iterator[tuple[bytes, list[object]]]:
+    """Every page of ``provider``'s logs, in order: (raw body, its rows).
+
+    ``days`` (EDITH only): walk that many days back in 7-day windows, newest
+    first, as EDITH refuses longer ranges; without it, its default 7 days.
+    """
+    if provider == "edith" and days is not None:
+        end = datetime.now(UTC)
+        floor = end - timedelta(days=days)
+        while end > floor:
+            start = max(floor, end - EDITH_WINDOW)
+            yield from _edith_walk(client, {"startCreatedAt": _z(start), "endCreatedAt": _z(end)})
+            end = start
+        return
     params: dict[str, str | int]
     if provider == "kaleyra":
         page = 1
@@ -41,15 +57,7 @@ def bodies(client: httpx.Client, provider: str) -> Iterator[tuple[bytes, list[ob
                 return
             page += 1
     elif provider == "edith":
-        token = None
-        while True:
-            params = {"pageSize": EDITH_PAGE, **({"pageToken": token} if token else {})}
-            content = client.get("/v1/email/logs", params=params).content
-            body = json.loads(content)
-            yield content, body["emailLogs"]
-            token = body.get("nextPageToken")
-            if not token:
-                return
+        yield from _edith_walk(client, {})
     elif provider == "infobip":
         cursor = None
         while True:
@@ -66,6 +74,24 @@ def bodies(client: httpx.Client, provider: str) -> Iterator[tuple[bytes, list[ob
         raise ValueError(f"unknown provider {provider!r}")
 
 
+def _edith_walk(
+    client: httpx.Client, dates: dict[str, str]
+) -> Iterator[tuple[bytes, list[object]]]:
+    token = None
+    while True:
+        params = {**dates, "pageSize": EDITH_PAGE, **({"pageToken": token} if token else {})}
+        content = client.get("/v1/email/logs", params=params).content
+        body = json.loads(content)
+        yield content, body["emailLogs"]
+        token = body.get("nextPageToken")
+        if not token:
+            return
+
+
+def _z(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def client_for(provider: str, base_url: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers=HEADERS[provider], timeout=60)
 
@@ -75,12 +101,13 @@ def main() -> None:
     parser.add_argument("provider", choices=sorted(HEADERS))
     parser.add_argument("base_url")
     parser.add_argument("output")
+    parser.add_argument("--days", type=int, help="EDITH: days back, in 7-day windows")
     args = parser.parse_args()
     with (
         client_for(args.provider, args.base_url) as client,
         open(args.output, "w", encoding="utf-8") as out,  # noqa: PTH123 - a user's script
     ):
-        for _, rows in bodies(client, args.provider):
+        for _, rows in bodies(client, args.provider, args.days):
             for row in rows:
                 out.write(json.dumps(row) + "\n")
 
