@@ -2,9 +2,9 @@
 
 Each stream is an independent sequential walk (a Kaleyra page, an EDITH 7-day
 window, an Infobip time window). Up to ``concurrency`` run in worker threads,
-each pushing pages into a small bounded queue, while the caller reads the
-streams strictly in order — so output order and streaming are preserved and
-memory stays bounded by ``concurrency x buffer x page size``.
+each reading a bounded amount ahead, while the caller reads the streams
+strictly in order — so output order and streaming are preserved and memory
+stays bounded by about ``concurrency x read-ahead``.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
+
+from maillogs.malloc import keep_large_buffers_returnable
 
 T = TypeVar("T")
 Stream = Callable[[], Iterable[T]]
 
-_BUFFERED_PAGES = 4
 _DONE = object()
 
 
@@ -29,30 +30,42 @@ class _Failed:
 
 
 class _Lane(Generic[T]):
-    """One running stream: its worker thread feeds, the reader drains in order."""
+    """One running stream: its worker thread reads ahead of the reader, a little.
 
-    def __init__(self) -> None:
-        self.items: queue.Queue[object] = queue.Queue(maxsize=_BUFFERED_PAGES)
+    The worker asks its stream for the next item only while what the reader
+    has not taken yet weighs less than ``budget`` (e.g. records): the lane
+    being read fetches page N+1 while the reader works on page N, and memory
+    stays bounded by about ``concurrency`` budgets, however long the walks.
+    """
+
+    def __init__(self, weigh: Callable[[T], int], budget: int) -> None:
+        self.items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.weigh = weigh
+        self.budget = budget
+        self.unread = 0
+        self.changed = threading.Condition()
 
     def pump(self, stream: Stream[T], stop: threading.Event) -> None:
         try:
             for item in stream():
-                if not self._put(item, stop):
+                with self.changed:
+                    self.unread += self.weigh(item)
+                self.items.put(item)
+                if not self._wait_for_room(stop):
                     return
         except BaseException as error:  # re-raised in the reading thread
-            self._put(_Failed(error), stop)
+            self.items.put(_Failed(error))
             return
-        self._put(_DONE, stop)
+        self.items.put(_DONE)
 
-    def _put(self, item: object, stop: threading.Event) -> bool:
-        # Poll so an abandoned reader (``--limit`` reached, Ctrl-C) frees the worker.
-        while not stop.is_set():
-            try:
-                self.items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _wait_for_room(self, stop: threading.Event) -> bool:
+        with self.changed:
+            while self.unread >= self.budget:
+                # Poll so an abandoned reader (``--limit`` reached, Ctrl-C) frees the worker.
+                if stop.is_set():
+                    return False
+                self.changed.wait(timeout=0.1)
+        return True
 
     def drain(self) -> Iterator[T]:
         while True:
@@ -61,19 +74,34 @@ class _Lane(Generic[T]):
                 return
             if isinstance(item, _Failed):
                 raise item.error
+            with self.changed:
+                self.unread -= self.weigh(item)  # type: ignore[arg-type]
+                self.changed.notify()
             yield item  # type: ignore[misc]
 
 
-def run_ordered(streams: Iterable[Stream[T]], concurrency: int) -> Iterator[T]:
+def _one(item: object) -> int:
+    return 1
+
+
+def run_ordered(
+    streams: Iterable[Stream[T]],
+    concurrency: int,
+    *,
+    weigh: Callable[[T], int] = _one,
+    read_ahead: int = 1,
+) -> Generator[T, None, None]:
     """Yield every item of every stream, streams in order, items in order.
 
     Streams are started lazily, at most ``concurrency`` at a time; the first
-    error raised by a stream is re-raised here when its turn comes.
+    error raised by a stream is re-raised here when its turn comes. Each
+    running stream reads ahead until its unread items ``weigh`` ``read_ahead``.
     """
     if concurrency <= 1:
         for stream in streams:
             yield from stream()
         return
+    keep_large_buffers_returnable()
     source = iter(streams)
     stop = threading.Event()
     lanes: deque[_Lane[T]] = deque()
@@ -82,7 +110,7 @@ def run_ordered(streams: Iterable[Stream[T]], concurrency: int) -> Iterator[T]:
         def start_next() -> None:
             stream = next(source, None)
             if stream is not None:
-                lane: _Lane[T] = _Lane()
+                lane: _Lane[T] = _Lane(weigh, read_ahead)
                 pool.submit(lane.pump, stream, stop)
                 lanes.append(lane)
 

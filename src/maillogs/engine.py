@@ -11,7 +11,7 @@ import heapq
 import itertools
 import os
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,9 @@ RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
 # Up to this many records (e.g. list's default 100, plus one to detect "more"),
 # a page or window rarely needs a successor: fetch one at a time.
 SEQUENTIAL_LIMIT = 500
+# Each running page stream fetches ahead of the reader until its unread pages
+# hold this many rows: twenty 50-row EDITH pages, one 1,000-row Infobip page.
+READ_AHEAD_ROWS = 1000
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 Warn = Callable[[str], None]
 
@@ -151,10 +154,16 @@ def merge_newest_first(streams: Sequence[Iterator[LogRecord]]) -> Iterator[LogRe
 
 def plan_records(plan: Plan, query: Query, concurrency: int) -> Iterator[LogRecord]:
     """Every record of one plan that matches ``query``, in provider order."""
-    for pending in run_ordered(plan.streams, concurrency):
-        for record in pending():
-            if query.matches(record):
-                yield record
+    pages = run_ordered(plan.streams, concurrency, weigh=len, read_ahead=READ_AHEAD_ROWS)
+    # Closed here, in the reading thread, however this generator ends (a page
+    # that cannot be read raises out of this loop, not out of run_ordered):
+    # left to the garbage collector, it could be finalized in a page worker,
+    # which would then wait for itself to finish.
+    with closing(pages):
+        for pending in pages:
+            for record in pending():
+                if query.matches(record):
+                    yield record
 
 
 def fetch_records(

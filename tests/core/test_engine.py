@@ -43,9 +43,9 @@ def test_the_next_page_is_fetched_while_the_reader_normalizes_this_one() -> None
         return [_record(1)]
 
     def walk() -> Iterator[PendingPage]:
-        yield normalize_first
+        yield PendingPage(1, normalize_first)
         second_fetch_started.set()
-        yield lambda: [_record(2)]
+        yield PendingPage(1, lambda: [_record(2)])
 
     plan = Plan(profile="test", provider="kaleyra", streams=[walk])
     records = list(fetch_records([plan], Query(limit=None), concurrency=2))
@@ -64,7 +64,7 @@ def test_an_unreadable_page_stops_the_page_workers_before_the_error_surfaces() -
             walks_running += 1
         try:
             for number in range(first, first + 1000):
-                yield lambda number=number: [_record(number)]
+                yield PendingPage(1, lambda number=number: [_record(number)])
         finally:
             with lock:
                 walks_running -= 1
@@ -73,7 +73,7 @@ def test_an_unreadable_page_stops_the_page_workers_before_the_error_surfaces() -
         raise ProviderDataError("Kaleyra sent a log entry maillogs cannot read")
 
     def first_walk() -> Iterator[PendingPage]:
-        yield broken
+        yield PendingPage(1, broken)
 
     plan = Plan(
         profile="test",

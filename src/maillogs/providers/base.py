@@ -32,10 +32,28 @@ FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id"
 
 Page = list[LogRecord]
 
-# A fetched page whose rows are normalized only when it is called. Streams run
-# in worker threads and only fetch; the engine's reading thread normalizes, so
-# normalizing one page overlaps with waiting for the provider's next one.
-PendingPage = Callable[[], Page]
+
+class PendingPage:
+    """A fetched page whose rows are normalized only when it is called.
+
+    Streams run in worker threads and only fetch; the engine's reading thread
+    normalizes, so normalizing one page overlaps with waiting for the
+    provider's next one. ``len`` is the number of raw rows (what the page
+    costs in memory while it waits to be read).
+    """
+
+    __slots__ = ("_normalize", "_rows")
+
+    def __init__(self, rows: int, normalize: Callable[[], Page]) -> None:
+        self._rows = rows
+        self._normalize = normalize
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __call__(self) -> Page:
+        return self._normalize()
+
 
 # One independent sequential walk; the engine may run several at once.
 Stream = Callable[[], Iterator[PendingPage]]
@@ -347,7 +365,7 @@ class Adapter(ABC):
                 return page
             return [record for record in page if window.contains(record.submitted_at)]
 
-        return normalize
+        return PendingPage(len(rows), normalize)
 
     def parse_rows(
         self, rows: list[Any], parse: Callable[[dict[str, Any]], list[LogRecord]]
