@@ -180,6 +180,8 @@ HOSTILE_TEXTS: Final = (
     "Line one\nLine two [link=http://x]click[/link]",
     '@SUM(1+1)*cmd|" /C calc"!A0 \x1b]0;title\x07',
 )
+# How many window edges first_at_or_after remembers (a few per running walk).
+_EDGES_KEPT: Final = 256
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH: Final = datetime(1970, 1, 1)
 _MAX_DELIVERY_DELAY_US: Final = 30_000_000
@@ -196,7 +198,10 @@ class TrackEvent:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of its 23 fields through
+# object.__setattr__, which made building a record 3.5x slower, and the
+# sandbox builds one per row served. Nothing mutates a record.
+@dataclass(slots=True)
 class Record:
     """One synthetic message to one or more recipients; times are UTC epoch microseconds.
 
@@ -301,6 +306,7 @@ class Dataset:
             cumulative += weight * 65536 // 100
             self._outcomes.append((cumulative, name))
         self._times = _Times(self)
+        self._edges: dict[int, int] = {}
 
     # -- time layout ---------------------------------------------------------
 
@@ -313,14 +319,19 @@ class Dataset:
 
     def time_us(self, index: int) -> int:
         """Creation time of record ``index`` in epoch microseconds (non-decreasing)."""
+        return self._placement(index)[1]
+
+    def _placement(self, index: int) -> tuple[bool, int]:
+        """Whether record ``index`` continues the previous one, and its creation
+        time: both from one digest (building a record needs both)."""
         digest = self._time_digest(index)
         if index % 2 == 1 and digest[0] < 40:
             # Same request as the record before: created a moment later, and
             # still before the next slot starts (offset < step / 2).
             gap = min(self._step * 0.5, 2_000_000.0)
             previous = self._slot_time(index - 1, self._time_digest(index - 1))
-            return previous + int(digest[3] / 256 * gap)
-        return self._slot_time(index, digest)
+            return True, previous + int(digest[3] / 256 * gap)
+        return False, self._slot_time(index, digest)
 
     def _slot_time(self, index: int, digest: bytes) -> int:
         jitter = (int.from_bytes(digest[1:3], "big") / 65536 - 0.5) * 0.9
@@ -328,7 +339,14 @@ class Dataset:
 
     def first_at_or_after(self, micros: int) -> int:
         """Smallest index whose creation time is ``>= micros`` (``size`` if none)."""
-        return bisect.bisect_left(self._times, micros, 0, self.size)
+        # Every page of a walk asks for the same window edges again, and each
+        # search computes ~20 record times: remember the recent answers.
+        index = self._edges.get(micros)
+        if index is None:
+            if len(self._edges) >= _EDGES_KEPT:
+                self._edges.clear()
+            index = self._edges[micros] = bisect.bisect_left(self._times, micros, 0, self.size)
+        return index
 
     def index_range(self, since_us: int | None, until_us: int | None) -> tuple[int, int]:
         """Half-open index range of records created in ``[since_us, until_us)``."""
@@ -366,10 +384,9 @@ class Dataset:
         if not 0 <= index < self.size:
             raise IndexError(index)
         own = self._values(index)
-        cont = self.is_continuation(index)
+        cont, created = self._placement(index)
         group = index - 1 if cont else index
         msg = self._values(group) if cont else own
-        created = self.time_us(index)
         hostile = group % HOSTILE_PERIOD == 3
 
         sender = SENDERS[msg[1] % len(SENDERS)]

@@ -11,13 +11,14 @@ import binascii
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from maillogs.sandbox import ids
 from maillogs.sandbox.credentials import EDITH_TOKEN
-from maillogs.sandbox.dataset import Dataset, Record, naive_utc, to_us
+from maillogs.sandbox.dataset import Dataset, Record, to_us
 from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
 from maillogs.sandbox.selection import Predicate, ScanCache, select
 
@@ -275,7 +276,9 @@ def _failed_reason(record: Record) -> str | None:
 
 
 def _stamp(micros: int) -> str:
-    return naive_utc(micros).isoformat(timespec="seconds") + "Z"
+    # Whole seconds in UTC; strftime over gmtime takes half the time of
+    # datetime.isoformat, and a row has three or more of these.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(micros // 1_000_000))
 
 
 def _date_param(request: Request, name: str) -> int | None:
