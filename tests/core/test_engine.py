@@ -84,3 +84,26 @@ def test_an_unreadable_page_stops_the_page_workers_before_the_error_surfaces() -
         list(fetch_records([plan], Query(limit=None), concurrency=3))
     # The HTTP clients close right after this; no walk may still be using one.
     assert walks_running == 0
+
+
+def test_records_come_out_while_later_pages_are_still_being_fetched() -> None:
+    first_record_read = threading.Event()
+
+    def walk() -> Iterator[PendingPage]:
+        yield PendingPage(1, lambda: [_record(1)])
+        # This page can only arrive once the reader has the first record:
+        # an engine that collected every page before yielding would time out.
+        if not first_record_read.wait(WAIT):
+            raise AssertionError("the first record was not handed out before the last page")
+        yield PendingPage(1, lambda: [_record(2)])
+
+    def later_window() -> Iterator[PendingPage]:
+        if not first_record_read.wait(WAIT):
+            raise AssertionError("the first record was not handed out before the next window")
+        yield PendingPage(1, lambda: [_record(3)])
+
+    plan = Plan(profile="test", provider="edith", streams=[walk, later_window])
+    records = fetch_records([plan], Query(limit=None), concurrency=2)
+    assert next(records).message_id == "m1"
+    first_record_read.set()
+    assert [record.message_id for record in records] == ["m2", "m3"]
