@@ -313,17 +313,13 @@ class Dataset:
     def _time_digest(self, index: int) -> bytes:
         return hashlib.blake2b(index.to_bytes(8, "big"), key=self._time_key, digest_size=8).digest()
 
-    def is_continuation(self, index: int) -> bool:
-        """Whether the record is the second recipient of the previous record's request."""
-        return index % 2 == 1 and self._time_digest(index)[0] < 40
-
     def time_us(self, index: int) -> int:
         """Creation time of record ``index`` in epoch microseconds (non-decreasing)."""
         return self._placement(index)[1]
 
     def _placement(self, index: int) -> tuple[bool, int]:
-        """Whether record ``index`` continues the previous one, and its creation
-        time: both from one digest (building a record needs both)."""
+        """Whether record ``index`` is the second recipient of the previous
+        record's request, and its creation time: both from one digest."""
         digest = self._time_digest(index)
         if index % 2 == 1 and digest[0] < 40:
             # Same request as the record before: created a moment later, and
