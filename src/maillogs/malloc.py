@@ -13,11 +13,13 @@ default) turns the adjustment off.
 from __future__ import annotations
 
 import sys
+from functools import cache
 
 _M_MMAP_THRESHOLD = -3  # from glibc's <malloc.h>
 _THRESHOLD = 128 * 1024  # glibc's default
 
 
+@cache  # once per process is enough
 def keep_large_buffers_returnable() -> None:
     """Pin glibc's mmap threshold (a no-op on other systems and C libraries)."""
     if not sys.platform.startswith("linux"):
