@@ -146,6 +146,26 @@ def test_status_maps_to_general_status_when_one_covers_it() -> None:
     assert route.calls[0].request.url.params["generalStatus"] == "UNDELIVERABLE"
 
 
+def test_a_message_id_is_looked_up_in_one_request_over_the_retention() -> None:
+    body = load_fixture("infobip_v4_logs.json")
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs").mock(
+            side_effect=lambda r: httpx.Response(
+                200, json=body if "cursor" not in r.url.params else {"results": []}
+            )
+        )
+        run_query(make_profile("infobip"), Query(message_id="msg-1"), now=NOW)
+    first = route.calls[0].request.url.params
+    assert first["messageId"] == "msg-1"
+    assert first["sentSince"] == "2020-02-22T12:00:00.000+0000"  # 48 hours back, not 6
+    assert first["sentUntil"] == "2020-02-24T12:00:00.000+0000"
+    # Only the fixture's second page follows (its cursor): no other windows.
+    assert [call.request.url.params.get("cursor") for call in route.calls] == [
+        None,
+        "cursor-page-2",
+    ]
+
+
 def test_status_infobip_never_reports_sends_nothing() -> None:
     with respx.mock:
         route = respx.get(f"{BASE}/email/4/logs")
