@@ -92,6 +92,9 @@ class Endpoint:
     error_text: Callable[[Any], str | None]
     # What to check when credentials are refused (named keys, env vars).
     auth_hint: str
+    # True for a 2xx body that still reports a failure (EDITH's "success": false):
+    # treated as a refusal, not as an empty answer.
+    reports_failure: Callable[[Any], bool] | None = None
 
 
 class HttpClient:
@@ -159,7 +162,7 @@ class HttpClient:
         Raises:
             AuthError: 401/403.
             NotFoundError: 404.
-            ProviderRequestError: other 4xx.
+            ProviderRequestError: other 4xx, or a 2xx body that reports a failure.
             ProviderDataError: a 2xx body that is still not JSON when fetched again.
             TemporaryFailureError: transient failures outlasting the retry policy.
         """
@@ -171,7 +174,7 @@ class HttpClient:
             try:
                 response = self._attempt(path, params)
                 try:
-                    return json.loads(response.content)
+                    body = json.loads(response.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                     # RecursionError: nesting deeper than the parser's stack allows.
                     # A truncated body is usually a dropped transfer: worth one more
@@ -183,6 +186,9 @@ class HttpClient:
                     raise _Transient(
                         "the response body was not valid JSON", give_up_with=data_error
                     ) from None
+                if self.endpoint.reports_failure and self.endpoint.reports_failure(body):
+                    raise self._refusal(path, params, response)
+                return body
             except _Transient as failure:
                 delay = self._backoff(attempt, failure.retry_after)
                 out_of_time = self._clock() + delay > deadline

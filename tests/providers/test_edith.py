@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from maillogs.errors import TemporaryFailureError
+from maillogs.http import ProviderRequestError
 from maillogs.query import Query
 from maillogs.statuses import Status
 from tests.providers.helpers import run_query
@@ -94,6 +95,33 @@ def test_expired_page_token_restarts_window_without_duplicates() -> None:
         [
             httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t1")),
             httpx.Response(400, json=expired),
+            httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t9")),
+            httpx.Response(200, json=_body([_row("b", "2024-01-19T09:00:00Z")], None)),
+        ]
+    )
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=lambda _: next(answers))
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert [r.message_id for r in records] == ["a", "b"]
+
+
+def test_an_error_body_sent_with_http_200_is_a_refusal_not_an_empty_result() -> None:
+    with respx.mock:
+        respx.get(LOGS).mock(
+            return_value=httpx.Response(
+                200, json={"success": False, "error": "Bad Request", "details": "bad status"}
+            )
+        )
+        with pytest.raises(ProviderRequestError, match="Bad Request"):
+            run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+
+
+def test_an_expired_token_reported_with_http_200_still_restarts_the_window() -> None:
+    expired = {"success": False, "error": "Page token expired"}
+    answers = iter(
+        [
+            httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t1")),
+            httpx.Response(200, json=expired),
             httpx.Response(200, json=_body([_row("a", "2024-01-19T10:00:00Z")], "t9")),
             httpx.Response(200, json=_body([_row("b", "2024-01-19T09:00:00Z")], None)),
         ]

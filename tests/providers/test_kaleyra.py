@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from maillogs.errors import AuthError, UsageError
+from maillogs.http import ProviderRequestError
 from maillogs.query import Query
 from maillogs.statuses import Status
 from tests.providers.helpers import run_query
@@ -131,6 +132,15 @@ def test_recipient_filter_uses_to_mail_and_exact_local_match() -> None:
 def test_recipient_type_is_refused_naming_edith() -> None:
     with pytest.raises(UsageError, match=r"--recipient-type.*EDITH"):
         run_query(make_profile("kaleyra"), Query(recipient_type="cc"), now=NOW)
+
+
+def test_an_error_envelope_sent_with_http_200_is_a_refusal_not_an_empty_result() -> None:
+    envelope = {"data": [], "error": {"code": "E400", "message": "Invalid sid"}}
+    with respx.mock:
+        respx.get(LOGS).mock(return_value=httpx.Response(200, json=envelope))
+        with pytest.raises(ProviderRequestError, match="Invalid sid") as caught:
+            run_query(make_profile("kaleyra"), Query(), now=NOW)
+    assert caught.value.exit_code == 69
 
 
 def test_refused_key_names_profile_without_leaking_it() -> None:

@@ -128,6 +128,7 @@ class EdithAdapter(Adapter):
             secrets=profile.secrets,
             error_text=edith_error_text,
             auth_hint="the profile's token (EDITH bearer tokens expire; issue a new one)",
+            reports_failure=lambda body: isinstance(body, dict) and body.get("success") is False,
         )
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:

@@ -161,6 +161,9 @@ class KaleyraAdapter(Adapter):
             secrets=profile.secrets,
             error_text=kaleyra_error_text,
             auth_hint="the profile's sid and api_key (Kaleyra console > API keys)",
+            # Successful answers carry "error": {}; a filled one is a failure
+            # even when it comes with HTTP 200.
+            reports_failure=lambda body: isinstance(body, dict) and bool(body.get("error")),
         )
 
     @classmethod
