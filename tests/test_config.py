@@ -383,6 +383,10 @@ def test_bad_toml_reports_line_and_column(cfg: Path) -> None:
             "base_url must be an http(s) URL",
         ),
         ('provider = "kaleyra"\ntoken = "t"', "unknown key 'token' for a Kaleyra profile"),
+        (
+            'provider = "infobip"\nbase_url = "https://x.io"\napi_key = "k"\napi_version = "3"',
+            "api_version must be one of 1, 4, got '3'",
+        ),
     ],
 )
 def test_invalid_profiles(cfg: Path, body: str, expected: str) -> None:
@@ -409,6 +413,15 @@ def test_integer_provider_values_are_accepted(cfg: Path) -> None:
         'api_key = "k"\napi_version = 1\n',
     )
     assert resolve_profiles(["p"])[0].setting("api_version") == "1"
+
+
+def test_api_version_may_be_written_with_a_v(cfg: Path) -> None:
+    write(
+        cfg,
+        '[profiles.p]\nprovider = "infobip"\nbase_url = "https://x.io"\n'
+        'api_key = "k"\napi_version = "V4"\n',
+    )
+    assert resolve_profiles(["p"])[0].setting("api_version") == "4"
 
 
 @pytest.mark.parametrize("name", ["demo", "demo-kaleyra", "Demo-mine"])

@@ -709,6 +709,12 @@ def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str
         return check_timezone(text)
     if not text and key in spec.required_keys:
         raise ValueError(f"{key} is empty")
+    choices = spec.key_choices.get(key)
+    if choices is not None:
+        version = text.lower().removeprefix("v")
+        if version not in choices:
+            raise ValueError(f"{key} must be one of {', '.join(choices)}, got {text!r}")
+        return version
     return text
 
 

@@ -80,6 +80,18 @@ def test_v1_reference_sample_keeps_unknown_status_with_native_value() -> None:
     assert record.recipient == "string" and record.sender == "string"
 
 
+def test_status_unknown_asks_the_provider_and_keeps_unmapped_values() -> None:
+    body = load_fixture("infobip_v1_logs_reference_sample.json")
+    now = datetime(2021, 1, 2, 10, 0, tzinfo=UTC)
+    unknown = Query(statuses=frozenset({Status.UNKNOWN, Status.BOUNCED}))
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/1/logs").mock(return_value=httpx.Response(200, json=body))
+        records = run_query(v1_profile(), unknown, now=now)
+    # No generalStatus: UNDELIVERABLE alone would leave the unmapped values out.
+    assert "generalStatus" not in route.calls[0].request.url.params
+    assert [record.provider_status for record in records] == ["string/string"]
+
+
 def _v1_rows(times: list[datetime]) -> list[dict[str, Any]]:
     return [
         {
@@ -120,6 +132,33 @@ def test_v1_full_answers_split_the_window_until_everything_is_returned() -> None
     assert len(route.calls) > 3
 
 
+def test_a_message_where_two_windows_meet_survives_exclusive_bounds() -> None:
+    # The spec says "sent after" sentSince and "sent before" sentUntil; a server
+    # that reads both as exclusive must not lose the message on a window edge.
+    since = NOW - timedelta(hours=12)
+    edge = NOW - timedelta(hours=6)  # where the two 6-hour windows meet
+    sent = [NOW - timedelta(hours=1), edge, NOW - timedelta(hours=9)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        after = datetime.fromisoformat(request.url.params["sentSince"])
+        before = datetime.fromisoformat(request.url.params["sentUntil"])
+        rows = _v1_rows(sorted((t for t in sent if after < t < before), reverse=True))
+        return httpx.Response(200, json={"results": rows})
+
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/1/logs").mock(side_effect=answer)
+        records = run_query(v1_profile(), Query(since=since), now=NOW)
+    assert [r.submitted_at for r in records] == sorted(sent, reverse=True)
+    asked = [
+        (c.request.url.params["sentSince"], c.request.url.params["sentUntil"]) for c in route.calls
+    ]
+    # The range's own ends go out as asked; only the inner edge overlaps, by 1 ms.
+    assert asked == [
+        ("2020-02-24T05:59:59.999+0000", "2020-02-24T12:00:00.000+0000"),
+        ("2020-02-24T00:00:00.000+0000", "2020-02-24T06:00:00.000+0000"),
+    ]
+
+
 def test_window_before_retention_warns_and_is_clipped() -> None:
     warnings: list[str] = []
     with respx.mock:
@@ -135,6 +174,20 @@ def test_window_before_retention_warns_and_is_clipped() -> None:
     assert any("48 hours" in w for w in warnings)
     earliest = min(datetime.fromisoformat(c.request.url.params["sentSince"]) for c in route.calls)
     assert earliest == NOW - timedelta(hours=48)
+
+
+def test_a_range_ending_before_retention_warns_and_sends_nothing() -> None:
+    warnings: list[str] = []
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs")
+        records = run_query(
+            make_profile("infobip"),
+            Query(until=NOW - timedelta(days=3)),
+            now=NOW,
+            warnings=warnings,
+        )
+    assert records == [] and not route.called
+    assert len(warnings) == 1 and "48 hours" in warnings[0]
 
 
 def test_status_maps_to_general_status_when_one_covers_it() -> None:

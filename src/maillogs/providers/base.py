@@ -270,14 +270,16 @@ class Adapter(ABC):
     def can_match(self, query: Query) -> bool:
         """False when no native status can map to any status asked for, so
         the provider need not be asked at all."""
-        if not query.statuses:
+        if not query.statuses or Status.UNKNOWN in query.statuses:
+            # Any provider may send a value maillogs cannot map: always ask.
             return True
         return any(covered & query.statuses for covered in self.status_coverage.values())
 
     def native_status(self, query: Query) -> str | None:
         """The single native status value that covers every record the query
         can match, or None when the status filter must run locally only."""
-        if not query.statuses:
+        if not query.statuses or Status.UNKNOWN in query.statuses:
+            # No native value selects the values nobody documented.
             return None
         candidates = [
             native for native, covered in self.status_coverage.items() if covered & query.statuses

@@ -10,8 +10,10 @@ Facts from Infobip's OpenAPI spec that shape this adapter:
   recursively, until every window comes back short;
 - rate limits: v1 60 requests/min, v4 120/min (enforced client-side);
 - one row per message; status and error are objects (groupName, name, id...).
-Assumption (spec silent): both date bounds are inclusive, so every window
-trims locally to its half-open ``[start, end)``: no record is counted twice.
+The spec says "sent after" ``sentSince`` and "sent before" ``sentUntil``
+without saying whether the instant itself is in: each window asks from 1 ms
+before its start where it meets an older window, and keeps only its own
+half-open ``[start, end)`` locally, so no record is lost or counted twice.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ MAX_LIMIT = 1000  # documented maximum for both versions
 WINDOW = timedelta(hours=6)
 # v1 cannot page: a full answer splits its window down to this resolution.
 SPLIT_RESOLUTION = timedelta(milliseconds=1)
+# How far a window's request reaches into the older window (see _page_params).
+EDGE_OVERLAP = timedelta(milliseconds=1)
 RATE_LIMITS = {"1": 60, "4": 120}
 
 # The canonical statuses each general status (status.groupName) can stand for;
@@ -169,7 +173,7 @@ class InfobipAdapter(Adapter):
             return plan
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
-        if query.since is not None and query.since < floor:
+        if (query.since is not None and query.since < floor) or until <= floor:
             warn(
                 f"Infobip keeps email logs for 48 hours: nothing sent before "
                 f"{floor.isoformat(timespec='seconds')} can be returned for profile "
@@ -184,9 +188,11 @@ class InfobipAdapter(Adapter):
         # range rather than one per window, at 60-120 requests a minute.
         span = until - since if query.message_id else WINDOW
         windows = list(windows_newest_first(since, until, span))
-        plan.requests = [(self.logs_path, self._page_params(params, w, None)) for w in windows]
+        plan.requests = [
+            (self.logs_path, self._page_params(params, w, since, None)) for w in windows
+        ]
         walk = self._walk_cursor if self.version == "4" else self._walk_split
-        plan.streams = [self._stream(walk, params, w) for w in windows]
+        plan.streams = [self._stream(walk, params, w, since) for w in windows]
         return plan
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
@@ -212,11 +218,17 @@ class InfobipAdapter(Adapter):
         return [*plan.filter_params, *query.params]
 
     def _page_params(
-        self, params: list[tuple[str, str]], window: Window, cursor: str | None
+        self, params: list[tuple[str, str]], window: Window, since: datetime, cursor: str | None
     ) -> Params:
+        # The spec says "sent after" sentSince and "sent before" sentUntil: if
+        # both are exclusive, a message in the very millisecond where two of
+        # our windows meet would be in neither. So a window that starts after
+        # the range asked for (``since``) reaches 1 ms into the older one; each
+        # window keeps only its own [start, end), so nothing comes twice.
+        start = window.start - EDGE_OVERLAP if window.start > since else window.start
         page = [
             *params,
-            ("sentSince", infobip_time(window.start)),
+            ("sentSince", infobip_time(start)),
             ("sentUntil", infobip_time(window.end)),
             ("limit", str(MAX_LIMIT)),
         ]
@@ -228,29 +240,34 @@ class InfobipAdapter(Adapter):
 
     def _stream(
         self,
-        walk: Callable[[list[tuple[str, str]], Window], Iterator[PendingPage]],
+        walk: Callable[[list[tuple[str, str]], Window, datetime], Iterator[PendingPage]],
         params: list[tuple[str, str]],
         window: Window,
+        since: datetime,
     ) -> Stream:
-        return lambda: walk(params, window)
+        return lambda: walk(params, window, since)
 
-    def _walk_cursor(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
+    def _walk_cursor(
+        self, params: list[tuple[str, str]], window: Window, since: datetime
+    ) -> Iterator[PendingPage]:
         pages = self.walk_cursor(
             self.logs_path,
-            lambda cursor: self._page_params(params, window, cursor),
+            lambda cursor: self._page_params(params, window, since, cursor),
             rows_key="results",
             next_token=_next_cursor,
         )
         for rows in pages:
             yield self.pending(rows, self._parse, window)
 
-    def _walk_split(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
+    def _walk_split(
+        self, params: list[tuple[str, str]], window: Window, since: datetime
+    ) -> Iterator[PendingPage]:
         # Depth-first, newer half first, so pages still come out newest first.
         pending = [window]
         while pending:
             current = pending.pop()
             _, rows = self.get_page(
-                self.logs_path, self._page_params(params, current, None), rows_key="results"
+                self.logs_path, self._page_params(params, current, since, None), rows_key="results"
             )
             if len(rows) < MAX_LIMIT:
                 yield self.pending(rows, self._parse, current)

@@ -28,6 +28,8 @@ class ProviderSpec:
     default_base_url: str | None
     # Optional keys with their defaults, as strings (they come from TOML or env).
     optional_keys: dict[str, str] = field(default_factory=dict)
+    # Keys that take one of a few documented values (a leading "v" is allowed).
+    key_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Documented client-side request budget; None when the provider publishes none.
     rate_limit_per_minute: int | None = None
 
@@ -66,6 +68,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
             # Per account (https://XXXXX.api.infobip.com): must be configured.
             default_base_url=None,
             optional_keys={"api_version": "4"},
+            # The two documented APIs: /email/1/logs and /email/4/logs.
+            key_choices={"api_version": ("1", "4")},
         ),
     )
 }
