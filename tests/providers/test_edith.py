@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from maillogs.errors import TemporaryFailureError
+from maillogs.errors import ProviderDataError, TemporaryFailureError
 from maillogs.http import ProviderRequestError
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -130,6 +130,16 @@ def test_an_expired_token_reported_with_http_200_still_restarts_the_window() -> 
         respx.get(LOGS).mock(side_effect=lambda _: next(answers))
         records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
     assert [r.message_id for r in records] == ["a", "b"]
+
+
+def test_a_next_page_token_that_is_not_text_is_a_data_error_not_the_end() -> None:
+    body = _body([_row("a", "2024-01-19T10:00:00Z")], None)
+    body["nextPageToken"] = 12345
+    with respx.mock:
+        respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        with pytest.raises(ProviderDataError, match="next-page token") as caught:
+            run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert caught.value.exit_code == 65
 
 
 def test_tokens_that_always_expire_end_as_temporary_failure() -> None:

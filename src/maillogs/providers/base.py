@@ -325,14 +325,18 @@ class Adapter(ABC):
         no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)."""
         paginator = CursorPaginator()
         while not paginator.finished:
-            body, rows = self.get_page(
-                path, page_params(paginator.current_value), rows_key=rows_key
-            )
+            params = page_params(paginator.current_value)
+            body, rows = self.get_page(path, params, rows_key=rows_key)
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
-            paginator.advance(
-                PageInfo(len(rows), next_token=token if isinstance(token, str) else None)
-            )
+            if token is not None and not isinstance(token, str):
+                # Not the end (that is null) and not a token: stopping here
+                # would cut the results short without a word.
+                raise ProviderDataError(
+                    f"{self.spec().title} sent a next-page token that is not text: "
+                    f"{self.http.excerpt(token, 40)!r} [{self.http.describe(path, params)}]"
+                )
+            paginator.advance(PageInfo(len(rows), next_token=token))
 
     def get_page(self, path: str, params: Params, *, rows_key: str) -> tuple[Any, list[Any]]:
         """GET one page and return (body, rows), checking the rows are a list.
