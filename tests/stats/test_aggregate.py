@@ -10,7 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maillogs.models import LogRecord
-from maillogs.stats.aggregate import LOGS, Aggregator, Source, rates, row_to_json
+from maillogs.providers.edith import EdithAdapter
+from maillogs.providers.infobip import InfobipAdapter
+from maillogs.stats.aggregate import (
+    LOGS,
+    Aggregator,
+    Source,
+    logs_source,
+    merged_source,
+    rates,
+    row_to_json,
+)
 from maillogs.stats.periods import Grouping, periods
 from maillogs.statuses import Status
 
@@ -163,6 +173,28 @@ def test_event_rates_do_not_double_count() -> None:
         "bounce_rate": None,  # not measured, not zero
         "open_rate": 0.5,
     }
+
+
+def test_logs_of_a_provider_without_opens_give_no_open_rate() -> None:
+    infobip_logs = logs_source(InfobipAdapter.logged_statuses())
+    counts = {"delivered": 8, "bounced": 2}
+    assert rates(counts, 10, infobip_logs) == {
+        "delivery_rate": 0.8,
+        "bounce_rate": 0.2,
+        "open_rate": None,  # Infobip's logs never say whether a mail was opened
+    }
+
+
+def test_merged_profiles_measure_only_what_every_one_measures() -> None:
+    edith = logs_source(EdithAdapter.logged_statuses())
+    infobip = logs_source(InfobipAdapter.logged_statuses())
+    merged = merged_source([edith, infobip])
+    assert merged is not None and merged.name == "logs"
+    assert Status.DELIVERED in merged.measured
+    # EDITH's opens alone, over both providers' deliveries, would read as a low open rate.
+    assert Status.OPENED not in merged.measured
+    events = Source("kaleyra-stats", "events", frozenset({Status.DELIVERED}))
+    assert merged_source([edith, events]) is None  # events and messages never add
 
 
 def test_json_row_has_every_status_and_nulls_for_unmeasured() -> None:

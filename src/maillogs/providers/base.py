@@ -218,6 +218,12 @@ class Adapter(ABC):
             for status in sorted(covered)
         ]
 
+    @classmethod
+    def logged_statuses(cls) -> frozenset[Status]:
+        """Every canonical status this provider's log records can carry: the
+        others are not measured (``stats`` shows null, not 0)."""
+        return frozenset(status for _, status in cls.status_mapping()) | {Status.UNKNOWN}
+
     @abstractmethod
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
         """Translate ``query`` into page streams (nothing is sent yet)."""

@@ -37,6 +37,25 @@ class Source:
 
 LOGS = Source(name="logs", counts="messages")
 
+
+def logs_source(measured: frozenset[Status]) -> Source:
+    """Counts from logs of a provider whose records can carry ``measured``."""
+    return Source(name=LOGS.name, counts=LOGS.counts, measured=measured)
+
+
+def merged_source(sources: Sequence[Source]) -> Source | None:
+    """The source of rows that add several sources up, or None when they count
+    different things (events and messages never add). A status is measured
+    only if every source measures it: otherwise the sum would pass an
+    undercount off as the whole, and dilute every rate built on it."""
+    kinds = {(source.name, source.counts) for source in sources}
+    if len(kinds) != 1:
+        return None
+    measured = frozenset.intersection(*(source.measured for source in sources))
+    name, counts = kinds.pop()
+    return Source(name=name, counts=counts, measured=measured)
+
+
 GroupValue = datetime | str | None
 Key = tuple[str | None, GroupValue]
 
@@ -92,7 +111,8 @@ def rates(counts: Mapping[str, int], total: int, source: Source) -> dict[str, fl
             return None
         return round(part / whole, RATE_DIGITS)
 
-    opened = (get(Status.OPENED) or 0) + (get(Status.CLICKED) or 0)
+    engaged = [get(Status.OPENED), get(Status.CLICKED)]
+    opened = None if engaged == [None, None] else sum(n or 0 for n in engaged)
     if source.counts == "events":
         delivered = get(Status.DELIVERED)
     else:

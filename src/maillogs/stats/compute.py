@@ -31,7 +31,14 @@ from maillogs.engine import fetch_records, make_plans
 from maillogs.errors import UsageError
 from maillogs.providers.base import Adapter
 from maillogs.query import Query
-from maillogs.stats.aggregate import LOGS, Aggregator, Source, StatsRow
+from maillogs.stats.aggregate import (
+    LOGS,
+    Aggregator,
+    Source,
+    StatsRow,
+    logs_source,
+    merged_source,
+)
 from maillogs.stats.periods import (
     Grouping,
     default_since,
@@ -194,7 +201,7 @@ def compute_stats(
         sources[adapter.profile.name] = (
             Source(name=stats.source, counts=stats.counts, measured=stats.measured)
             if stats is not None and adapter.profile.name in native
-            else LOGS
+            else logs_source(adapter.logged_statuses())
         )
     aggregator = Aggregator(grouping, tz, per_profile=per_profile)
     from_logs = [a for a in adapters if a.profile.name not in native]
@@ -210,7 +217,7 @@ def compute_stats(
             if first <= day.day <= last:
                 moment = local_midnight(day.day, tz)
                 aggregator.add_counts(adapter.profile.name, moment, day.counts, day.total)
-    row_sources: dict[str | None, Source] = {None: next(iter(sources.values()), LOGS)}
+    row_sources: dict[str | None, Source] = {None: merged_source(list(sources.values())) or LOGS}
     if per_profile:
         row_sources = {name: source for name, source in sources.items()}
     return StatsResult(

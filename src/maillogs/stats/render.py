@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from maillogs.errors import OutputError, UsageError
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
-from maillogs.stats.aggregate import StatsRow, row_to_json
+from maillogs.stats.aggregate import StatsRow, merged_source, row_to_json
 from maillogs.stats.compute import StatsResult
 from maillogs.stats.periods import Grouping
 from maillogs.statuses import Status
@@ -193,9 +193,9 @@ def _columns(rows: Sequence[StatsRow], grouping: Grouping) -> list[tuple[str, Ce
 
 
 def _total_row(rows: Sequence[StatsRow]) -> StatsRow | None:
-    """The sum of every row, when they share one source (events and messages never add)."""
-    sources = {row.source for row in rows}
-    if len(rows) < 2 or len(sources) != 1:
+    """The sum of every row, when their sources add up (events and messages never do)."""
+    source = merged_source([row.source for row in rows])
+    if len(rows) < 2 or source is None:
         return None
     summed: Counter[str] = Counter()
     for row in rows:
@@ -204,7 +204,7 @@ def _total_row(rows: Sequence[StatsRow]) -> StatsRow | None:
         group="total",
         period_end=None,
         profile=None,
-        source=sources.pop(),
+        source=source,
         counts=summed,
         total=sum(row.total for row in rows),
     )
