@@ -140,6 +140,43 @@ def test_head_closing_the_pipe_ends_quietly(tmp_path: Path, fmt: str) -> None:
     assert "BrokenPipe" not in done.stderr
 
 
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--version"],
+        ["statuses"],
+        ["schema"],
+        ["list", "--profile", "demo", "--limit", "3", "--format", "jsonl"],
+        ["list", "--profile", "demo", "--explain"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_stdout_that_cannot_be_written_is_exit_73_in_one_line(
+    tmp_path: Path, args: list[str], buffered: bool
+) -> None:
+    env = clean_environ(tmp_path / "none.toml")
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read_only = tmp_path / "read-only"
+    read_only.touch()
+    with read_only.open("rb") as stdout:  # a descriptor that refuses writes
+        done = subprocess.run(
+            [sys.executable, "-m", "maillogs", *args],
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 73, done.stderr
+    assert done.stderr.splitlines() == [
+        "maillogs: cannot write to standard output: Bad file descriptor"
+    ]
+
+
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     with sandbox(FaultPlan(latency_ms=500), records=2000) as box:
         config = write_private(tmp_path / "config.toml", sandbox_config(box.base_url))

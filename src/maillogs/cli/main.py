@@ -15,13 +15,14 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import cache
-from typing import Annotated
+from typing import Annotated, TextIO, cast
 
 import typer
 from typer._click import Command, Context, HelpFormatter
 
 from maillogs import __version__
-from maillogs.cli.exitcodes import ErrorMappingGroup
+from maillogs.cli.exitcodes import ErrorMappingGroup, GuardedStdout, finish_stdout
+from maillogs.errors import OutputError
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
 # is a command function or a Typer app; the line must equal the first line of
@@ -131,4 +132,17 @@ def main(
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    sys.stdout = cast(TextIO, GuardedStdout(sys.stdout))
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            code = done.code or 0
+        else:  # a message instead of a number, as sys.exit("...") would print it
+            sys.stderr.write(f"{done.code}\n")
+            code = 1
+    except OutputError as error:  # outside any command, e.g. --version
+        sys.stderr.write(f"maillogs: {error}\n")
+        code = error.exit_code
+    sys.exit(finish_stdout(code))
