@@ -41,13 +41,16 @@ def test_empty_jsonl_writes_nothing(render: Render) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_keys_follow_record_field_order(
+def test_keys_follow_the_order_columns_asked_for(
     render: Render, make_record: RecordFactory, fmt: str
 ) -> None:
-    out = render(fmt, [make_record()], columns=("subject", "status", "message_id"))
-    obj = _strict_loads(out)
+    record = make_record(price=float("inf"), subject="Reçu \u2028 — 領収書")
+    out = render(fmt, [record], columns=("subject", "price", "message_id"), with_raw=True)
+    obj = _strict_loads(out)  # still strict JSON: no Infinity, one line per record
     obj = obj[0] if fmt == "json" else obj
-    assert list(obj) == ["message_id", "status", "subject"]
+    assert list(obj) == ["subject", "price", "message_id", "raw"]
+    assert obj["price"] is None and obj["subject"] == record.subject
+    assert "\u2028" not in out  # escaped, as on the fast path
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
