@@ -231,6 +231,17 @@ def test_conflicting_flags_are_usage_errors(flag: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "group", [[], ["profiles"], ["sandbox"]], ids=["maillogs", "profiles", "sandbox"]
+)
+def test_a_group_without_a_command_shows_its_help_on_stderr(group: list[str]) -> None:
+    outcome = invoke(*group)
+    assert outcome.code == 2 and outcome.stdout == ""
+    lines = outcome.stderr.splitlines()
+    assert lines[0] == f"Usage: maillogs {' '.join([*group, ''])}[OPTIONS] COMMAND [ARGS]..."
+    assert "Commands:" in lines  # the help as written, not squashed into one line
+
+
+@pytest.mark.parametrize(
     "target", ["existing-dir", "file-as-parent/out.csv", "fifo", "link-to-fifo"]
 )
 def test_unwritable_output_is_exit_73(tmp_path: Path, target: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 import typer
 from typer._click import Context
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from maillogs.errors import EXIT_INTERRUPTED, MaillogsError, OutputError
@@ -133,6 +133,10 @@ class ErrorMappingGroup(TyperGroup):
             if _debug_requested(args):
                 _print_traceback()
             fail(ctx, str(error), error.exit_code)
+        except NoArgsIsHelpError as error:
+            # `maillogs profiles` alone: its help, as `maillogs` alone shows the top's.
+            error.show()
+            ctx.exit(error.exit_code)
         except ClickException as error:
             fail(ctx, f"{error.format_message()} (see --help)", error.exit_code)
         except KeyboardInterrupt:
