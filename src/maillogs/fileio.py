@@ -135,7 +135,7 @@ def _replaceable(path: Path) -> Path:
     if mode is not None and not stat.S_ISREG(mode):
         raise OutputError(
             f"cannot write {path}: not a regular file (a directory, device or pipe); "
-            "give a file path, or leave --output out to write to stdout"
+            "give the path of a file"
         )
     return path.resolve() if path.is_symlink() else path
 

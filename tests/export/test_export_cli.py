@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import signal
 import stat
@@ -62,6 +63,21 @@ def test_format_comes_from_the_extension_and_table_is_refused(workspace: Workspa
     assert tuple(header) == RECORD_FIELDS
     assert refused.returncode == 2
     assert "table" in refused.stderr
+
+
+def test_an_output_that_is_not_a_regular_file_is_exit_73_and_kept(workspace: Workspace) -> None:
+    # A FIFO stands in for /dev/null: replacing a device would destroy it.
+    fifo = workspace.out / "pipe.jsonl"
+    os.mkfifo(fifo)
+
+    result = workspace.run("export", "-p", "demo-edith", "-o", str(fifo), "--since", "2h")
+
+    assert result.returncode == 73
+    assert result.stderr.splitlines() == [
+        f"maillogs: cannot write {fifo}: not a regular file (a directory, device or pipe); "
+        "give the path of a file"
+    ]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_json_export_is_one_array(workspace: Workspace) -> None:
