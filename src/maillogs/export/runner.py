@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -62,6 +63,12 @@ exporting those records a second time (with their newer status).
 
 DEFAULT_FIRST_WINDOW = timedelta(hours=24)
 """Where the first incremental run starts when ``--since`` is not given."""
+
+RECENT_KEYS = 10_000
+"""How many recent record keys an export checks each record against (~1 MB).
+A row that new mail pushes onto the next page comes back as many records
+later as arrived between the two page requests: a walk would have to see
+10,000 new messages between two pages for a repeat to slip through."""
 
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv")
 """Formats an export can write; the table is for people at a terminal."""
@@ -181,6 +188,33 @@ def record_key(record: LogRecord) -> bytes:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
 
 
+class RecentKeys:
+    """The keys of the last ``capacity`` records written, to drop repeats.
+
+    Within one run a record can only come twice through paging: mail that
+    arrives during a Kaleyra walk pushes rows from one page onto the next, so
+    the copy follows the original within a few records (EDITH restarts and
+    window edges are de-duplicated where they happen). Remembering a window of
+    recent keys catches those and keeps memory flat, where a set of every key
+    made a 1,000,000-record export peak at 160 MB instead of ~50 MB.
+    """
+
+    def __init__(self, capacity: int = RECENT_KEYS) -> None:
+        self._order: deque[bytes] = deque()
+        self._keys: set[bytes] = set()
+        self._capacity = capacity
+
+    def seen(self, key: bytes) -> bool:
+        """True when ``key`` is among the recent keys; otherwise remember it."""
+        if key in self._keys:
+            return True
+        self._keys.add(key)
+        self._order.append(key)
+        if len(self._order) > self._capacity:
+            self._keys.discard(self._order.popleft())
+        return False
+
+
 def run_export(
     spec: ExportSpec,
     *,
@@ -275,7 +309,7 @@ def _write_file(
     per_profile: dict[str, int],
     progress: ProgressSink | None,
 ) -> tuple[int, int]:
-    seen: set[bytes] = set()
+    recent = RecentKeys()
     written = duplicates = 0
     with atomic_writer(spec.output, PRIVATE_FILE_MODE) as handle:
         # Tells the next run's stale-file clean-up that this temp file is live.
@@ -283,12 +317,10 @@ def _write_file(
         columns = default_columns(spec.fmt, multi_profile=True)
         with open_renderer(spec.fmt, handle, columns=columns) as renderer:
             for record in records:
-                key = record_key(record)
-                if key in seen:
+                if recent.seen(record_key(record)):
                     # Newest first, so the copy already written is the newest.
                     duplicates += 1
                     continue
-                seen.add(key)
                 renderer.write(record)
                 written += 1
                 per_profile[record.profile] = per_profile.get(record.profile, 0) + 1
