@@ -116,6 +116,19 @@ def test_progress_redraws_at_most_four_times_a_second_and_erases_itself() -> Non
     assert "records/s" in last_line
 
 
+def test_progress_estimates_the_time_left_only_when_the_work_is_known() -> None:
+    stream, clock = io.StringIO(), FakeClock()
+    progress = Progress(stream, enabled=True, clock=clock)
+    clock.now += 10
+    progress.update(500, 5, done=0.25)  # a quarter in 10 s: about 30 s to go
+    clock.now += 1
+    progress.update(600, 6)  # EDITH or Infobip in the mix: no total, no guess
+
+    first, second = stream.getvalue().split("\r\x1b[K")[1:]
+    assert first.endswith("0:10, about 0:30 left")
+    assert second.endswith("0:11")
+
+
 def test_progress_is_silent_when_disabled() -> None:
     stream = io.StringIO()
     progress = Progress(stream, enabled=False)

@@ -10,7 +10,9 @@ import httpx
 import pytest
 import respx
 
+from maillogs.engine import fetch_records, make_plans, open_adapters
 from maillogs.errors import AuthError, UsageError
+from maillogs.export.runner import fraction_fetched
 from maillogs.http import ProviderRequestError
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -93,6 +95,23 @@ def test_walks_every_page_to_total_in_order(concurrency: int) -> None:
         records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=concurrency)
     assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(250)]
     assert sorted(int(c.request.url.params["page"]) for c in route.calls) == [1, 2, 3]
+
+
+def test_total_tells_export_progress_how_much_is_left() -> None:
+    pages = {1: _rows(100, 0), 2: _rows(100, 100), 3: _rows(50, 200)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_page(pages[int(request.url.params["page"])], 250))
+
+    with respx.mock, open_adapters([make_profile("kaleyra")], now=NOW) as adapters:
+        respx.get(LOGS).mock(side_effect=answer)
+        plans = make_plans(adapters, Query(), lambda _: None)
+        records = fetch_records(plans, Query(), concurrency=1)
+        next(records)  # page 1 read: the total is known, 100 of 250 rows fetched
+        assert adapters[0].rows_expected == 250
+        assert fraction_fetched(adapters) == 0.4
+        list(records)
+        assert fraction_fetched(adapters) == 1.0
 
 
 def test_single_status_narrows_with_search_and_is_checked_locally() -> None:

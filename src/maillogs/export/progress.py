@@ -1,8 +1,9 @@
 """A one-line progress display on stderr for exports run by a person.
 
-Exports have no known total (providers do not all report one), so the line
-shows what is certain: records written, requests sent, the rate and the time
-elapsed. It redraws at most four times a second with ``\\r``, which costs
+The line shows records written, requests sent, the rate and the time
+elapsed, and an estimate of the time left when every provider of the export
+told how many rows the query matches (Kaleyra's ``total``; EDITH and Infobip
+do not). It redraws at most four times a second with ``\\r``, which costs
 nothing and works in any terminal; Rich's live display would be overkill.
 """
 
@@ -57,12 +58,13 @@ class Progress:
         self._last_draw: float | None = None
         self._drawn = False
 
-    def update(self, records: int, requests: int) -> None:
+    def update(self, records: int, requests: int, done: float | None = None) -> None:
         """Report the counts so far; redraws only if ``interval`` has passed.
 
         Args:
             records: Records written so far.
             requests: HTTP requests sent so far.
+            done: The fraction of the work done (0..1), when it is known.
         """
         if not self.enabled:
             return
@@ -72,9 +74,12 @@ class Progress:
         self._last_draw = now
         elapsed = now - self._started
         rate = records / elapsed if elapsed > 0 else 0.0
+        left = ""
+        if done:  # neither unknown nor zero
+            left = f", about {format_elapsed(elapsed * (1 - done) / done)} left"
         self._stream.write(
             f"{_CLEAR_LINE}exporting: {records} records, {requests} requests, "
-            f"{rate:.0f} records/s, {format_elapsed(elapsed)}"
+            f"{rate:.0f} records/s, {format_elapsed(elapsed)}{left}"
         )
         self._stream.flush()
         self._drawn = True

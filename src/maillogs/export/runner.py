@@ -77,8 +77,8 @@ EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv")
 class ProgressSink(Protocol):
     """Receives running counts while records are written."""
 
-    def update(self, records: int, requests: int) -> None:
-        """Report records written and requests sent so far."""
+    def update(self, records: int, requests: int, done: float | None = None) -> None:
+        """Report records written, requests sent and, when known, the fraction done."""
 
 
 @dataclass(frozen=True)
@@ -325,8 +325,21 @@ def _write_file(
                 written += 1
                 per_profile[record.profile] = per_profile.get(record.profile, 0) + 1
                 if progress is not None:
-                    progress.update(written, sum(a.http.request_count for a in adapters))
+                    requests = sum(a.http.request_count for a in adapters)
+                    progress.update(written, requests, fraction_fetched(adapters))
     return written, duplicates
+
+
+def fraction_fetched(adapters: Sequence[Adapter]) -> float | None:
+    """How much of the matching rows has been fetched, when every provider said
+    how many there are (Kaleyra's ``total``); None otherwise."""
+    expected = [adapter.rows_expected for adapter in adapters]
+    if not expected or None in expected:
+        return None
+    total = sum(n for n in expected if n is not None)
+    fetched = sum(adapter.rows_fetched for adapter in adapters)
+    # Mail arriving during the walk can take a walk past the first total.
+    return min(1.0, fetched / total) if total else None
 
 
 @contextlib.contextmanager

@@ -194,6 +194,10 @@ class Adapter(ABC):
         self.keep_raw = keep_raw
         # The account zone, resolved once: adapters read it for every row.
         self.tz: tzinfo = profile.tz
+        # For progress: rows fetched so far, and how many the query matches
+        # when the provider says (Kaleyra's total after page 1).
+        self.rows_fetched = 0
+        self.rows_expected: int | None = None
 
     @classmethod
     def spec(cls) -> ProviderSpec:
@@ -359,6 +363,7 @@ class Adapter(ABC):
                 f"{self.spec().title} answered {self.http.describe(path, params)} without "
                 f"a list under {rows_key!r}"
             )
+        self.rows_fetched += len(rows)  # from page threads: a display count, races aside
         return body, rows
 
     def pending(

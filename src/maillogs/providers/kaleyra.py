@@ -207,6 +207,7 @@ class KaleyraAdapter(Adapter):
         # Page 1 is fetched when the engine asks for the first stream: its total
         # tells how many pages exist, and those can then be fetched in parallel.
         first, info = self._fetch(params, 1)
+        self.rows_expected = info.total
         yield lambda: iter((first,))
         paginator = PageNumberPaginator(PAGE_SIZE)
         paginator.advance(info)
