@@ -198,6 +198,7 @@ def test_infobip_status_error_and_price() -> None:
         "delivered_at": "2020-02-23T16:42:08.120000Z",
         "error_code": None,
         "error_message": None,
+        "updated_at": "2020-02-23T16:42:08.120000Z",  # doneAt
     }
     assert data["events"] == []
 
@@ -217,3 +218,4 @@ def test_panel_shows_recipients_events_and_strips_control_characters() -> None:
     assert "customer@example.com" in text
     assert "https://yourcompany.com/orders/12345" in text
     assert "2024-01-15 11:05:00Z" in text
+    assert "2024-01-15 11:45:00Z" in text  # updatedAt: every timestamp is shown

@@ -131,6 +131,8 @@ class RecipientState:
     delivered_at: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # The provider's last change to this recipient's state (a bounce's time too).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,7 @@ class Adapter(ABC):
                 delivered_at=record.delivered_at,
                 error_code=record.error_code,
                 error_message=record.error_message,
+                updated_at=record.updated_at,
             )
             for record in records
         ]

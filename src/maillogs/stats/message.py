@@ -12,7 +12,8 @@ JSON object per hit (``--format json`` / ``jsonl``)::
     profile     the maillogs profile that knows it
     provider    kaleyra | edith | infobip
     records     the normalized log records (as ``maillogs list --raw``), with ``raw``
-    recipients  [{recipient, status, provider_status, delivered_at, error_code, error_message}]
+    recipients  [{recipient, status, provider_status, delivered_at, error_code, error_message,
+                updated_at}]
     events      [{type: open|click, time, recipient, url, user_agent, ip}], oldest first
     details     provider-specific facts: Infobip {status, error, price} objects as
                 sent; Kaleyra {from_mail, request_datetime} when only its message
@@ -103,6 +104,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
                 "delivered_at": _time(state.delivered_at),
                 "error_code": state.error_code,
                 "error_message": state.error_message,
+                "updated_at": _time(state.updated_at),
             }
             for state in detail.recipients
         ],
@@ -175,7 +177,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             facts.add_row(sanitize_cell(key), Text(_text(value)))
     parts.append(facts)
     recipients = Table(box=box.SIMPLE_HEAD, title="recipients", title_justify="left")
-    for column in ("recipient", "status", "provider status", "delivered", "error"):
+    for column in ("recipient", "status", "provider status", "delivered", "updated", "error"):
         recipients.add_column(column)
     for state in detail.recipients:
         error = " ".join(filter(None, (state.error_code, state.error_message)))
@@ -184,6 +186,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             state.status.value,
             _text(state.provider_status),
             _local(state.delivered_at, tz),
+            _local(state.updated_at, tz),
             _text(error),
         )
         recipients.add_row(*(Text(cell) for cell in cells))
