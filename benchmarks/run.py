@@ -344,7 +344,7 @@ class Bench:
             self._curl_jq(base_url)
 
     def _throughput_one(self, provider: str, base_url: str, env: dict[str, str]) -> None:
-        days = EDITH_DAYS if provider == "edith" else None
+        days = days_back(provider)
         out = self.scratch / f"{provider}.jsonl"
         run = measure(self.list_cmd(provider, out, *every_record(provider)), env)
         count = _lines(out)
@@ -489,10 +489,16 @@ class Bench:
         return all(r.ok is not False for r in self.rows)
 
 
+def days_back(provider: str) -> int | None:
+    """How many days to ask ``provider`` for to get every record the sandbox
+    holds: EDITH answers 7 days unless asked for more; the others, everything."""
+    return EDITH_DAYS if provider == "edith" else None
+
+
 def every_record(provider: str) -> tuple[str, ...]:
-    """``list`` options that cover every record the sandbox holds for ``provider``:
-    EDITH answers 7 days unless asked for more."""
-    return ("--since", f"{EDITH_DAYS}d") if provider == "edith" else ()
+    """``list`` options that cover every record the sandbox holds for ``provider``."""
+    days = days_back(provider)
+    return ("--since", f"{days}d") if days else ()
 
 
 def _lines(path: Path) -> int:
