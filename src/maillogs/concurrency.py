@@ -10,10 +10,12 @@ stays bounded by about ``concurrency x read-ahead``.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Generic, TypeVar
 
 from maillogs.malloc import keep_large_buffers_returnable
@@ -22,6 +24,20 @@ T = TypeVar("T")
 Stream = Callable[[], Iterable[T]]
 
 _DONE = object()
+
+# How long a thread may keep the GIL while another wants it (CPython's default
+# is 5 ms). A page worker whose response has arrived needs the GIL to read it
+# and send the next request, while the reading thread normalizes records
+# without pause: at 5 ms the worker, and the provider behind it, sat idle for
+# most of each wait. 1 ms made 1,000-record Infobip pages ~12 % faster end to
+# end (benchmarks/README.md); switching more often costs little next to that.
+_HANDOFF_INTERVAL_S = 0.001
+
+
+@cache  # process-wide, like the allocator setting: once is enough
+def hand_the_gil_over_sooner() -> None:
+    """Shorten CPython's thread switch interval to ``_HANDOFF_INTERVAL_S`` (see above)."""
+    sys.setswitchinterval(min(sys.getswitchinterval(), _HANDOFF_INTERVAL_S))
 
 
 class _Failed:
@@ -105,6 +121,7 @@ def run_ordered(
     source = iter(streams)
     stop = threading.Event()
     lanes: deque[_Lane[T]] = deque()
+    hand_the_gil_over_sooner()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maillogs-page") as pool:
 
         def start_next() -> None:
