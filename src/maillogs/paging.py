@@ -109,17 +109,29 @@ class CursorPaginator(Paginator[str | None]):
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open time window ``[start, end)``."""
+    """A half-open time window ``[start, end)`` of a range cut into several.
+
+    The range's own ends are *open*: no other window lies beyond them, so a
+    record the provider dates past one is not a duplicate and is kept. It was
+    sent for this request (a clock a little ahead, a default range the
+    provider reads its own way); whether it is in the range the user asked for
+    is the engine's check, against the user's own bounds.
+    """
 
     start: datetime
     end: datetime
+    open_start: bool = False
+    open_end: bool = False
 
     @property
     def span(self) -> timedelta:
         return self.end - self.start
 
     def contains(self, moment: datetime | None) -> bool:
-        return moment is not None and self.start <= moment < self.end
+        """Whether a record dated ``moment`` belongs to this window and no other."""
+        if moment is None:
+            return False
+        return (self.open_start or self.start <= moment) and (self.open_end or moment < self.end)
 
     def halves(self, resolution: timedelta) -> tuple[Window, Window]:
         """Split in two at a multiple of ``resolution``; newer half first.
@@ -131,15 +143,19 @@ class Window:
         if steps < 2:
             raise ValueError("window cannot be split further")
         middle = self.start + resolution * (steps // 2)
-        return Window(middle, self.end), Window(self.start, middle)
+        return (
+            Window(middle, self.end, open_end=self.open_end),
+            Window(self.start, middle, open_start=self.open_start),
+        )
 
 
 def windows_newest_first(start: datetime, end: datetime, max_span: timedelta) -> Iterator[Window]:
-    """Cut ``[start, end)`` into windows of at most ``max_span``, newest first."""
+    """Cut ``[start, end)`` into windows of at most ``max_span``, newest first;
+    the newest is open at ``end``, the oldest at ``start``."""
     upper = end
     while upper > start:
         lower = max(start, upper - max_span)
-        yield Window(lower, upper)
+        yield Window(lower, upper, open_start=lower == start, open_end=upper == end)
         upper = lower
 
 

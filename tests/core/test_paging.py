@@ -78,6 +78,23 @@ def test_windows_cover_range_newest_first_without_gaps() -> None:
     assert all(a.start == b.end for a, b in itertools.pairwise(windows))
 
 
+def test_only_the_ends_of_the_whole_range_keep_records_dated_beyond_them() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    week = timedelta(days=7)
+    newest, middle, oldest = windows_newest_first(start, start + 3 * week, week)
+    later, earlier = start + timedelta(days=30), start - timedelta(days=30)
+    # Past the range's ends nothing else could claim a record: its own window keeps it.
+    assert newest.contains(later) and oldest.contains(earlier)
+    # Where two windows meet, exactly one of them keeps it.
+    assert not middle.contains(later) and not middle.contains(earlier)
+    assert not newest.contains(earlier) and not oldest.contains(later)
+    assert [w.contains(middle.end) for w in (newest, middle, oldest)] == [True, False, False]
+    # Split halves keep the open end they inherit and close the new edge.
+    newer, older = newest.halves(timedelta(days=1))
+    assert newer.contains(later) and not newer.contains(older.start)
+    assert not older.contains(later) and older.contains(older.start)
+
+
 def test_window_halves_at_resolution_and_refuses_when_too_small() -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     newer, older = Window(start, start + timedelta(milliseconds=5)).halves(

@@ -59,6 +59,28 @@ def test_documented_payload_is_normalized() -> None:
     assert record.raw is not None and record.raw["track"]["clicks"][0]["url"].endswith("12345")
 
 
+def test_without_dates_rows_dated_outside_the_default_week_are_still_shown() -> None:
+    # No --since: maillogs asks for EDITH's own default (the last 7 days) and
+    # must not hide what EDITH answers with, here the documented 2024-01-15 row.
+    body = load_fixture("edith_logs.json")
+    body["nextPageToken"] = None
+    now = datetime(2024, 3, 1, tzinfo=UTC)
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(make_profile("edith"), Query(), now=now)
+    assert route.calls.last.request.url.params["startCreatedAt"] == "2024-02-23T00:00:00Z"
+    assert [r.message_id for r in records] == ["01JC3BBW8S9YGX2VNKG5MD7BTA"]
+
+
+def test_dates_the_user_gives_are_enforced_locally() -> None:
+    body = load_fixture("edith_logs.json")
+    body["nextPageToken"] = None
+    with respx.mock:
+        respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert records == []
+
+
 def test_follows_page_tokens_until_null() -> None:
     pages = {
         None: _body([_row("a", "2024-01-19T10:00:00Z")], "t1"),

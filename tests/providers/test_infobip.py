@@ -46,6 +46,19 @@ def test_v4_cursor_walk_with_documented_fields() -> None:
     assert records == []
 
 
+def test_without_dates_each_documented_row_comes_once() -> None:
+    # No dates: the 48 hours Infobip keeps, in 6-hour windows. Every window gets
+    # the documented answer here; rows dated before the whole range belong to
+    # the oldest window only, so each is shown exactly once.
+    body = load_fixture("infobip_v4_logs.json")
+    body["cursor"]["nextCursor"] = None
+    with respx.mock:
+        route = respx.get(f"{BASE}/email/4/logs").mock(return_value=httpx.Response(200, json=body))
+        records = run_query(make_profile("infobip"), Query(), now=NOW + timedelta(days=10))
+    assert len(route.calls) == 8
+    assert [r.message_id for r in records] == ["MESSAGE-ID-124-xyz", "MESSAGE-ID-123-xyz"]
+
+
 def test_v4_records_normalize_status_error_and_price() -> None:
     body = load_fixture("infobip_v4_logs.json")
     body["cursor"] = {"limit": 1000}

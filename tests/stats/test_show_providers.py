@@ -164,6 +164,22 @@ def test_edith_walks_back_in_weeks_and_reads_events() -> None:
     assert detail.events[0].recipient == "customer@example.com"
 
 
+def test_the_id_decides_a_hit_not_the_date_of_the_step_that_found_it() -> None:
+    # EDITH answers a refId search with the documented row of 2024-01-15 even
+    # though maillogs' first step asked for the week before 2024-06-01.
+    body = load_fixture("edith_logs.json")
+    body["nextPageToken"] = None
+    ref_id = body["emailLogs"][0]["refId"]
+    with respx.mock:
+        route = respx.get(EDITH).mock(return_value=httpx.Response(200, json=body))
+        with open_adapters(
+            [make_profile("edith")], now=datetime(2024, 6, 1, tzinfo=UTC), keep_raw=True
+        ) as (adapter,):
+            detail = find_message(adapter, ref_id, warn=lambda _m: None, concurrency=1)
+    assert len(route.calls) == 1
+    assert detail is not None and [r.message_id for r in detail.records] == [ref_id]
+
+
 def test_edith_gives_up_at_the_horizon() -> None:
     with respx.mock:
         route = respx.get(EDITH).mock(side_effect=edith_answer(99, {"emailLogs": []}))

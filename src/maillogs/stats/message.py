@@ -56,10 +56,12 @@ def find_message(
 ) -> MessageDetail | None:
     """What ``adapter``'s profile knows about ``message_id``, or None when nothing."""
     records: list[LogRecord] = []
+    # The dates only step the search back in time; the id alone decides what
+    # matches, so a row the provider dates just outside a step still counts.
+    matching = Query(message_id=message_id)
     for since, until in adapter.lookup_windows():
-        query = Query(message_id=message_id, since=since, until=until)
-        plans = make_plans([adapter], query, warn)
-        records = list(fetch_records(plans, query, concurrency=concurrency))
+        plans = make_plans([adapter], Query(message_id=message_id, since=since, until=until), warn)
+        records = list(fetch_records(plans, matching, concurrency=concurrency))
         if records:
             break
     detail = adapter.describe_message(message_id, records)
