@@ -30,6 +30,8 @@ class PageInfo:
     total: int | None = None
     # Continuation token, when the provider uses cursors (EDITH, Infobip v4).
     next_token: str | None = None
+    # Rows per page the provider says it used (Kaleyra's `limit`), when it says.
+    page_size: int | None = None
 
 
 class Paginator(ABC, Generic[T]):
@@ -68,20 +70,30 @@ class Paginator(ABC, Generic[T]):
 
 
 class PageNumberPaginator(Paginator[int]):
-    """1-based page numbers with a page size and a reported total (Kaleyra)."""
+    """1-based page numbers with a page size and, when the provider tells, a total (Kaleyra).
+
+    With a total the walk goes on until that many rows came, past a short page
+    too: Kaleyra's own documented answers have pages shorter than their
+    ``limit`` while ``total`` says more. Without one, a page shorter than the
+    page size is the last: the provider's own size when it states one (the
+    ``limit`` in the body may differ from the one asked for), else the one
+    asked for. An empty page always ends the walk.
+    """
 
     def __init__(self, page_size: int, start_page: int = 1) -> None:
         super().__init__(start_page)
         self.page_size = page_size
+        self.rows_seen = 0
 
     def get_next(self, page: PageInfo) -> int | None:
-        # A short or empty page ends the walk even if `total` disagrees: totals
-        # can be stale while new mail arrives, and an empty page never lies.
-        if page.row_count < self.page_size:
+        self.rows_seen += page.row_count
+        if page.row_count == 0:
             return None
-        if page.total is not None and self.current_value * self.page_size >= page.total:
-            return None
-        return self.current_value + 1
+        if page.total is not None:
+            more = self.rows_seen < page.total
+        else:
+            more = page.row_count >= (page.page_size or self.page_size)
+        return self.current_value + 1 if more else None
 
     @staticmethod
     def page_count(total: int, page_size: int) -> int:

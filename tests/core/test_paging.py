@@ -31,10 +31,25 @@ def test_page_numbers_walk_to_total() -> None:
     assert visited == [1, 2, 3]
 
 
-def test_page_numbers_stop_on_short_page_even_if_total_says_more() -> None:
+def test_page_numbers_stop_on_an_empty_page_even_if_total_says_more() -> None:
     paginator = PageNumberPaginator(page_size=100)
     paginator.advance(PageInfo(row_count=0, total=500))
     assert paginator.finished
+
+
+def test_page_numbers_go_past_a_short_page_while_total_says_more() -> None:
+    paginator = PageNumberPaginator(page_size=100)
+    paginator.advance(PageInfo(row_count=3, total=16, page_size=4))
+    assert paginator.current_value == 2 and not paginator.finished
+
+
+def test_without_total_the_providers_own_page_size_decides_what_is_short() -> None:
+    stated = PageNumberPaginator(page_size=100)
+    stated.advance(PageInfo(row_count=50, page_size=50))
+    assert not stated.finished
+    asked = PageNumberPaginator(page_size=100)
+    asked.advance(PageInfo(row_count=50))
+    assert asked.finished
 
 
 def test_page_numbers_stop_when_total_reached_with_full_page() -> None:

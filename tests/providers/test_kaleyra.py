@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.errors import AuthError, UsageError
+from maillogs.errors import AuthError, ProviderDataError, UsageError
 from maillogs.export.runner import fraction_fetched
 from maillogs.http import ProviderRequestError
 from maillogs.query import Query
@@ -95,6 +95,49 @@ def test_walks_every_page_to_total_in_order(concurrency: int) -> None:
         records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=concurrency)
     assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(250)]
     assert sorted(int(c.request.url.params["page"]) for c in route.calls) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_the_documented_short_page_of_a_larger_total_is_not_the_end(concurrency: int) -> None:
+    # Kaleyra's date-range example answers with "total": 16, "limit": "4": the
+    # page size is the body's limit (not the 100 asked for), and total says
+    # there is more. Later pages here hold the rest of the 16.
+    first = load_fixture("kaleyra_logs_date_range.json")
+    later = {2: _rows(4, 100), 3: _rows(4, 104), 4: _rows(4, 108), 5: []}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        if page == 1:
+            return httpx.Response(200, json=first)
+        return httpx.Response(200, json={**first, "data": later[page]})
+
+    with respx.mock:
+        route = respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=concurrency)
+    assert len(records) == 16
+    assert sorted(int(c.request.url.params["page"]) for c in route.calls)[:4] == [1, 2, 3, 4]
+
+
+def test_a_server_that_pages_by_fewer_rows_than_asked_is_walked_to_total() -> None:
+    pages = {1: _rows(50, 0), 2: _rows(50, 50), 3: _rows(20, 100)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        rows = pages[int(request.url.params["page"])]
+        return httpx.Response(200, json={**_page(rows, 120), "limit": "50"})
+
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=4)
+    assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(120)]
+
+
+def test_a_limit_that_is_not_a_number_is_a_data_error() -> None:
+    with respx.mock:
+        respx.get(LOGS).mock(
+            return_value=httpx.Response(200, json={**_page(_rows(1, 0), 1), "limit": "many"})
+        )
+        with pytest.raises(ProviderDataError, match="non-numeric limit 'many'"):
+            run_query(make_profile("kaleyra"), Query(), now=NOW)
 
 
 def test_total_tells_export_progress_how_much_is_left() -> None:

@@ -193,19 +193,34 @@ class KaleyraAdapter(Adapter):
     def _fetch(self, params: list[tuple[str, str]], page: int) -> tuple[PendingPage, PageInfo]:
         page_params = self._page_params(params, page)
         body, rows = self.get_page(self.logs_path, page_params, rows_key="data")
-        total = body.get("total")
+        info = PageInfo(
+            len(rows),
+            total=self._count(body, "total", self.logs_path, page_params),
+            page_size=self._count(body, "limit", self.logs_path, page_params) or None,
+        )
+        return self.pending(rows, self._parse), info
+
+    def _count(self, body: Any, key: str, path: str, params: Params) -> int | None:
+        """A count from the body (``total``, or ``limit`` — a string), None when absent.
+
+        Raises:
+            ProviderDataError: when it is there but not a number.
+        """
+        value = body.get(key) if isinstance(body, dict) else None
+        if value in (None, ""):
+            return None
         try:
-            total_rows = int(total) if total not in (None, "") else None
+            return int(value)
         except (TypeError, ValueError):
             raise ProviderDataError(
-                f"Kaleyra sent a non-numeric total {self.http.excerpt(total, 40)!r} from "
-                f"{self.http.describe(self.logs_path, page_params)}"
+                f"Kaleyra sent a non-numeric {key} {self.http.excerpt(value, 40)!r} from "
+                f"{self.http.describe(path, params)}"
             ) from None
-        return self.pending(rows, self._parse), PageInfo(len(rows), total=total_rows)
 
     def _page_streams(self, params: list[tuple[str, str]]) -> Iterator[Stream]:
         # Page 1 is fetched when the engine asks for the first stream: its total
-        # tells how many pages exist, and those can then be fetched in parallel.
+        # and page size (the body's `limit`: not always the one asked for) tell
+        # how many pages exist, and those can then be fetched in parallel.
         first, info = self._fetch(params, 1)
         self.rows_expected = info.total
         yield lambda: iter((first,))
@@ -213,7 +228,7 @@ class KaleyraAdapter(Adapter):
         paginator.advance(info)
         if paginator.finished:
             return
-        last = PageNumberPaginator.page_count(info.total or 0, PAGE_SIZE)
+        last = PageNumberPaginator.page_count(info.total or 0, info.page_size or PAGE_SIZE)
         for number in range(2, last):
             yield self._single_page(params, number)
         yield lambda: self._walk_from(params, max(2, last))
@@ -228,7 +243,7 @@ class KaleyraAdapter(Adapter):
         while not paginator.finished:
             page, info = self._fetch(params, paginator.current_value)
             yield page
-            paginator.advance(PageInfo(info.row_count))
+            paginator.advance(PageInfo(info.row_count, page_size=info.page_size))
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         if query.since is not None:
@@ -291,10 +306,11 @@ class KaleyraAdapter(Adapter):
         paginator = PageNumberPaginator(PAGE_SIZE)
         while not paginator.finished:
             page_params = self._page_params(params, paginator.current_value)
-            _, rows = self.get_page(self.stats_path, page_params, rows_key="data")
+            body, rows = self.get_page(self.stats_path, page_params, rows_key="data")
             for row in rows:
                 yield self._parse_day(row, page_params)
-            paginator.advance(PageInfo(len(rows)))
+            limit = self._count(body, "limit", self.stats_path, page_params)
+            paginator.advance(PageInfo(len(rows), page_size=limit or None))
 
     def _parse_day(self, row: Any, params: Params) -> DailyCounts:
         try:
