@@ -157,6 +157,19 @@ def test_total_tells_export_progress_how_much_is_left() -> None:
         assert fraction_fetched(adapters) == 1.0
 
 
+def test_a_status_only_the_console_spells_is_still_asked_for() -> None:
+    # maillogs maps the console's SENT to `sent`; asking for it must find such rows.
+    body = load_fixture("kaleyra_logs_search_bounce.json")
+    body["data"][0]["status"] = "SENT"
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(
+            make_profile("kaleyra"), Query(statuses=frozenset({Status.SENT})), now=NOW
+        )
+    assert route.calls.last.request.url.params.get_list("search") == ["SENT"]
+    assert [(r.status, r.provider_status) for r in records] == [(Status.SENT, "SENT")]
+
+
 def test_single_status_narrows_with_search_and_is_checked_locally() -> None:
     body = load_fixture("kaleyra_logs_search_bounce.json")
     with respx.mock:

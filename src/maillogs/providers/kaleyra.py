@@ -68,7 +68,8 @@ KALEYRA_STATUSES: dict[str, Status] = {
     "SUPPRESSED": Status.BLOCKED,
     "FAILED": Status.FAILED,
 }
-# The documented API values are the ones `search=` can narrow on.
+# The documented API values: what `search=` narrows on when one of them covers
+# the status asked for (a console spelling only when the API has none: SENT).
 API_STATUSES = (
     "ACCEPTED",
     "DEFERRED",
@@ -127,7 +128,7 @@ class KaleyraAdapter(Adapter):
     name = "kaleyra"
     managed_params = frozenset({"page", "limit", "start_date", "end_date"})
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
-        native: frozenset({KALEYRA_STATUSES[native]}) for native in API_STATUSES
+        native: frozenset({status}) for native, status in KALEYRA_STATUSES.items()
     }
     capabilities = Capabilities(
         native={
@@ -169,6 +170,26 @@ class KaleyraAdapter(Adapter):
     @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:
         return list(KALEYRA_STATUSES.items())
+
+    def native_status(self, query: Query) -> str | None:
+        """The one ``search`` term for a query asking for one status Kaleyra
+        reports, or None (several statuses: ``search`` values are ANDed).
+
+        The documented API value when there is exactly one (``search`` matches
+        substrings, so BOUNCE finds a console-spelled BOUNCED too); else the
+        console spelling when it is the only one (SENT). Everything is still
+        checked locally.
+        """
+        if Status.UNKNOWN in query.statuses:
+            return None
+        wanted = {status for status in KALEYRA_STATUSES.values() if status in query.statuses}
+        if len(wanted) != 1:
+            return None
+        (status,) = wanted
+        spellings = [native for native in API_STATUSES if KALEYRA_STATUSES[native] is status]
+        if not spellings:
+            spellings = [native for native, mapped in KALEYRA_STATUSES.items() if mapped is status]
+        return spellings[0] if len(spellings) == 1 else None
 
     @property
     def logs_path(self) -> str:
