@@ -11,6 +11,7 @@ import respx
 
 from maillogs.errors import AuthError, UsageError
 from maillogs.http import ProviderRequestError
+from maillogs.providers.infobip import refine_status
 from maillogs.query import Query
 from maillogs.statuses import Status
 from tests.providers.helpers import run_query
@@ -267,3 +268,27 @@ def test_error_body_of_unexpected_shape_still_reports_the_refusal() -> None:
         respx.get(f"{BASE}/email/4/logs").mock(return_value=httpx.Response(400, json=odd))
         with pytest.raises(ProviderRequestError, match=r"HTTP 400: Bad request"):
             run_query(make_profile("infobip"), Query(), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("group", "name", "error", "expected"),
+    [
+        ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", "EC_HARD_BOUNCE", Status.BOUNCED),
+        # A recipient the receiving side does not know is a bounce, not a policy refusal.
+        ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", "EC_UNKNOWN_DESTINATION", Status.BOUNCED),
+        ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", "EC_DROPPED", Status.BLOCKED),
+        ("REJECTED", "REJECTED_DESTINATION", "EC_DESTINATION_BLOCKLISTED", Status.BLOCKED),
+        ("REJECTED", "REJECTED_SOURCE", "EC_INVALID_SENDER_DOMAIN", Status.BLOCKED),
+        ("REJECTED", "REJECTED_SENDER", "", Status.BLOCKED),
+        ("REJECTED", "REJECTED_DND", "", Status.BLOCKED),
+        ("REJECTED", "REJECTED_NETWORK", "EC_NETWORK_UNAVAILABLE", Status.FAILED),
+        # "SOURCE" inside "RESOURCE" is not a refused sender.
+        ("REJECTED", "REJECTED_SYSTEM_ERROR", "EC_RESOURCE_LIMIT", Status.FAILED),
+        ("PENDING", "PENDING_ACCEPTED", "", Status.QUEUED),
+        ("PENDING", "PENDING_ENROUTE", "", Status.SENT),
+    ],
+)
+def test_status_and_error_names_refine_the_general_status(
+    group: str, name: str, error: str, expected: Status
+) -> None:
+    assert refine_status({"groupName": group, "name": name}, {"name": error}) is expected

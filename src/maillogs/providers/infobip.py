@@ -18,6 +18,7 @@ half-open ``[start, end)`` locally, so no record is lost or counted twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,17 +61,15 @@ GENERAL_STATUS_COVERAGE: dict[str, frozenset[Status]] = {
     "EXPIRED": frozenset({Status.EXPIRED}),
 }
 # Words in status/error names that mean "refused by policy before sending"
-# rather than a bounce (UNDELIVERABLE) or a system error (REJECTED).
-_POLICY_WORDS = (
-    "DROP",
-    "SUPPRESS",
-    "BLOCK",
-    "BLACKLIST",
-    "SPAM",
-    "POLICY",
-    "SOURCE",
-    "DESTINATION",
-)
+# rather than a bounce (UNDELIVERABLE) or a system error (REJECTED). Compared
+# with the start of each word of a name (DROP finds EC_DROPPED, BLOCK finds
+# BLOCKLISTED), never inside one: SOURCE must not find EC_RESOURCE_LIMIT.
+_POLICY_WORDS = ("DROP", "SUPPRESS", "BLOCK", "BLACKLIST", "SPAM", "POLICY")
+# What a REJECTED status name says was refused: the sender or the recipient
+# (REJECTED_SOURCE, REJECTED_DESTINATION, REJECTED_SENDER, REJECTED_DND) is
+# policy. In an UNDELIVERABLE error name (EC_UNKNOWN_DESTINATION) the same
+# words describe a bounce.
+_REFUSED_PARTIES = ("SOURCE", "SENDER", "DESTINATION", "DND")
 
 
 def infobip_error_text(body: Any) -> str | None:
@@ -113,15 +112,22 @@ def refine_status(status: dict[str, Any], error: dict[str, Any]) -> Status:
     """Canonical status from Infobip's status and error objects."""
     group = str(status.get("groupName") or "").upper()
     name = str(status.get("name") or "").upper()
-    words = f"{name} {str(error.get('name') or '').upper()}"
     if group == "PENDING":
         return Status.QUEUED if "ACCEPTED" in name else Status.SENT
     if group in ("UNDELIVERABLE", "REJECTED"):
-        if any(word in words for word in _POLICY_WORDS):
+        status_words = _words(name)
+        words = status_words + _words(str(error.get("name") or "").upper())
+        refused_party = group == "REJECTED" and any(w in _REFUSED_PARTIES for w in status_words)
+        if refused_party or any(w.startswith(_POLICY_WORDS) for w in words):
             return Status.BLOCKED
         return Status.BOUNCED if group == "UNDELIVERABLE" else Status.FAILED
     simple = {"ACCEPTED": Status.QUEUED, "DELIVERED": Status.DELIVERED, "EXPIRED": Status.EXPIRED}
     return simple.get(group, Status.UNKNOWN)
+
+
+def _words(name: str) -> list[str]:
+    """``EC_DESTINATION_BLOCKLISTED`` -> ``["EC", "DESTINATION", "BLOCKLISTED"]``."""
+    return re.findall(r"[A-Z0-9]+", name)
 
 
 class InfobipAdapter(Adapter):
