@@ -75,9 +75,9 @@ class PageNumberPaginator(Paginator[int]):
     With a total the walk goes on until that many rows came, past a short page
     too: Kaleyra's own documented answers have pages shorter than their
     ``limit`` while ``total`` says more. Without one, a page shorter than the
-    page size is the last: the provider's own size when it states one (the
-    ``limit`` in the body may differ from the one asked for), else the one
-    asked for. An empty page always ends the walk.
+    page size is the last: the provider's own size when it states a smaller
+    one (the ``limit`` in the body may differ from the one asked for), else the
+    one asked for. An empty page always ends the walk.
     """
 
     def __init__(self, page_size: int, start_page: int = 1) -> None:
@@ -92,8 +92,12 @@ class PageNumberPaginator(Paginator[int]):
         if page.total is not None:
             more = self.rows_seen < page.total
         else:
-            more = page.row_count >= (page.page_size or self.page_size)
+            more = page.row_count >= self.size_of(page)
         return self.current_value + 1 if more else None
+
+    def size_of(self, page: PageInfo) -> int:
+        """Rows a full page holds: never more than asked for, whatever the body says."""
+        return min(self.page_size, page.page_size) if page.page_size else self.page_size
 
     @staticmethod
     def page_count(total: int, page_size: int) -> int:

@@ -50,6 +50,10 @@ def test_without_total_the_providers_own_page_size_decides_what_is_short() -> No
     asked = PageNumberPaginator(page_size=100)
     asked.advance(PageInfo(row_count=50))
     assert asked.finished
+    # A body claiming pages larger than asked for cannot make a full page look short.
+    claimed = PageNumberPaginator(page_size=100)
+    claimed.advance(PageInfo(row_count=100, page_size=1000))
+    assert not claimed.finished
 
 
 def test_page_numbers_stop_when_total_reached_with_full_page() -> None:

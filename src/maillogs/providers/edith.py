@@ -11,8 +11,8 @@ Facts from EDITH's docs that shape this adapter:
 - one row per recipient, with ``recipientType`` and tracking events;
 - ``maillogs show`` looks a refId up 7 days at a time, back to
   ``LOOKUP_HORIZON`` (30 days), because an undated search covers 7 days only.
-Assumption (docs silent): both date bounds are inclusive, so each window also
-trims locally to its half-open ``[start, end)`` to avoid duplicates at edges.
+Assumption (docs silent): both date bounds are inclusive, so where two windows
+meet each keeps only its half-open ``[start, end)``, to avoid duplicates.
 """
 
 from __future__ import annotations

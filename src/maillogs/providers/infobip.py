@@ -13,7 +13,7 @@ Facts from Infobip's OpenAPI spec that shape this adapter:
 The spec says "sent after" ``sentSince`` and "sent before" ``sentUntil``
 without saying whether the instant itself is in: each window asks from 1 ms
 before its start where it meets an older window, and keeps only its own
-half-open ``[start, end)`` locally, so no record is lost or counted twice.
+half-open ``[start, end)`` there, so no record is lost or counted twice.
 """
 
 from __future__ import annotations

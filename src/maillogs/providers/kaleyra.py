@@ -249,7 +249,7 @@ class KaleyraAdapter(Adapter):
         paginator.advance(info)
         if paginator.finished:
             return
-        last = PageNumberPaginator.page_count(info.total or 0, info.page_size or PAGE_SIZE)
+        last = PageNumberPaginator.page_count(info.total or 0, paginator.size_of(info))
         for number in range(2, last):
             yield self._single_page(params, number)
         yield lambda: self._walk_from(params, max(2, last))
