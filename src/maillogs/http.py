@@ -133,6 +133,11 @@ class HttpClient:
         )
         self.request_count = 0
 
+    @property
+    def paced(self) -> bool:
+        """Whether requests are spaced out to stay under a rate limit."""
+        return self._limiter is not None
+
     def close(self) -> None:
         """Release pooled connections."""
         self._client.close()

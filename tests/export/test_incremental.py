@@ -292,14 +292,15 @@ class Recorder(httpx.BaseTransport):
 
 
 def test_infobip_v4_default_rate_limit_paces_the_export(tmp_path: Path) -> None:
-    emulator = Emulator(EmulatorConfig(records=2000, seed=2, now=E))
+    # One window at this pace, so enough records for a cursor walk of 3 pages.
+    emulator = Emulator(EmulatorConfig(records=3000, seed=2, now=E))
     recorder = Recorder(emulator)
 
     export(
         tmp_path,
         "out.jsonl",
         now=E,
-        since=E - 18 * H,
+        since=E - 47 * H,
         profiles=[infobip_profile(None)],
         transport=lambda _: recorder,
         since_last=False,
