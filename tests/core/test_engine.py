@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from maillogs.engine import fetch_records
+from maillogs.engine import RecentKeys, fetch_records
 from maillogs.errors import ProviderDataError
 from maillogs.models import LogRecord
 from maillogs.providers.base import Page, PendingPage, Plan
@@ -107,3 +107,13 @@ def test_records_come_out_while_later_pages_are_still_being_fetched() -> None:
     assert next(records).message_id == "m1"
     first_record_read.set()
     assert [record.message_id for record in records] == ["m2", "m3"]
+
+
+def test_recent_keys_know_what_was_passed_on_and_forget_beyond_capacity() -> None:
+    recent = RecentKeys(capacity=3)
+    recent.remember([b"a", b"b"])
+    # A row pushed onto the next page comes back a few records later: known.
+    assert b"a" in recent and b"c" not in recent
+    # Memory stays at `capacity` keys: the oldest are forgotten.
+    recent.remember([b"c", b"d"])
+    assert b"a" not in recent and all(key in recent for key in (b"b", b"c", b"d"))

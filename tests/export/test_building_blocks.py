@@ -14,7 +14,6 @@ from maillogs.errors import ConfigError, TemporaryFailureError, UsageError
 from maillogs.export.checkpoint import Checkpoint, CheckpointStore, check_state_name, state_dir
 from maillogs.export.lock import hold_temp_file, remove_stale_temps, state_lock
 from maillogs.export.progress import Progress
-from maillogs.export.runner import RecentKeys
 
 
 def test_a_held_state_lock_refuses_a_second_run_with_exit_75(tmp_path: Path) -> None:
@@ -137,12 +136,3 @@ def test_progress_is_silent_when_disabled() -> None:
     progress.close()
 
     assert stream.getvalue() == ""
-
-
-def test_recent_keys_drop_a_repeat_within_the_window_and_forget_beyond_it() -> None:
-    recent = RecentKeys(capacity=3)
-    assert [recent.seen(key) for key in (b"a", b"b", b"a")] == [False, False, True]
-    # A row pushed onto the next page comes back a few records later: caught.
-    assert [recent.seen(key) for key in (b"c", b"b")] == [False, True]
-    # Memory stays at `capacity` keys: the oldest are forgotten.
-    assert [recent.seen(key) for key in (b"d", b"e", b"f", b"a")] == [False, False, False, False]

@@ -140,6 +140,23 @@ def test_a_limit_that_is_not_a_number_is_a_data_error() -> None:
             run_query(make_profile("kaleyra"), Query(), now=NOW)
 
 
+def test_a_row_pushed_onto_the_next_page_by_new_mail_is_listed_once() -> None:
+    rows = _rows(150, 0)
+    arrived = _rows(1, 999)[0]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        if page > 1 and rows[0] is not arrived:
+            rows.insert(0, arrived)  # mail sent during the walk shifts every row
+        return httpx.Response(200, json=_page(rows[(page - 1) * 100 : page * 100], len(rows)))
+
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("kaleyra"), Query(), now=NOW)
+    # msg-99 ends page 1 and starts the shifted page 2: it comes once.
+    assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(150)]
+
+
 def test_total_tells_export_progress_how_much_is_left() -> None:
     pages = {1: _rows(100, 0), 2: _rows(100, 100), 3: _rows(50, 200)}
 

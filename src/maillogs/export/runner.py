@@ -20,9 +20,7 @@ run exports that window again. Either way nothing is lost (at-least-once).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from maillogs.defaults import DEFAULT_CONCURRENCY
-from maillogs.engine import fetch_records, make_plans, merge_newest_first, open_adapters
+from maillogs.engine import Repeats, fetch_records, make_plans, merge_newest_first, open_adapters
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.export.checkpoint import (
     DEFAULT_STATE,
@@ -63,12 +61,6 @@ exporting those records a second time (with their newer status).
 
 DEFAULT_FIRST_WINDOW = timedelta(hours=24)
 """Where the first incremental run starts when ``--since`` is not given."""
-
-RECENT_KEYS = 10_000
-"""How many recent record keys an export checks each record against (~1 MB).
-A row that new mail pushes onto the next page comes back as many records
-later as arrived between the two page requests: a walk would have to see
-10,000 new messages between two pages for a repeat to slip through."""
 
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv")
 """Formats an export can write; the table is for people at a terminal."""
@@ -119,7 +111,7 @@ class ExportResult:
     Attributes:
         output: The file committed.
         records: Records written.
-        duplicates: Records dropped because the file already had them.
+        duplicates: Records dropped because a walk passed them on twice.
         per_profile: Records written per profile.
         windows: Each profile's ``(since, until)`` as queried.
         seconds: Wall time of the run.
@@ -172,49 +164,6 @@ def profile_queries(spec: ExportSpec, checkpoints: Mapping[str, Checkpoint]) -> 
     return queries
 
 
-def record_key(record: LogRecord) -> bytes:
-    """The de-duplication key: provider, profile, message id and recipient.
-
-    A 16-byte digest rather than the strings keeps the memory per record
-    small and fixed, whatever the length of ids and addresses.
-
-    Args:
-        record: A normalized record.
-
-    Returns:
-        16 bytes.
-    """
-    parts = (record.provider, record.profile, record.message_id, record.recipient or "")
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
-
-
-class RecentKeys:
-    """The keys of the last ``capacity`` records written, to drop repeats.
-
-    Within one run a record can only come twice through paging: mail that
-    arrives during a Kaleyra walk pushes rows from one page onto the next, so
-    the copy follows the original within a few records (EDITH restarts and
-    window edges are de-duplicated where they happen). Remembering a window of
-    recent keys catches those and keeps memory flat, where a set of every key
-    made a 1,000,000-record export peak at 160 MB instead of ~50 MB.
-    """
-
-    def __init__(self, capacity: int = RECENT_KEYS) -> None:
-        self._order: deque[bytes] = deque()
-        self._keys: set[bytes] = set()
-        self._capacity = capacity
-
-    def seen(self, key: bytes) -> bool:
-        """True when ``key`` is among the recent keys; otherwise remember it."""
-        if key in self._keys:
-            return True
-        self._keys.add(key)
-        self._order.append(key)
-        if len(self._order) > self._capacity:
-            self._keys.discard(self._order.popleft())
-        return False
-
-
 def run_export(
     spec: ExportSpec,
     *,
@@ -260,6 +209,7 @@ def run_export(
         queries = profile_queries(spec, checkpoints)
         adapters: list[Adapter] = []
         streams: list[Generator[LogRecord, None, None]] = []
+        repeats = Repeats()
         for profile in spec.profiles:
             query = queries[profile.name]
             with _blame(profile.name):
@@ -271,16 +221,15 @@ def run_export(
                 plans = make_plans(opened, query, warn)
             adapters.extend(opened)
             stream = _blamed(
-                profile.name, fetch_records(plans, query, concurrency=spec.concurrency)
+                profile.name,
+                fetch_records(plans, query, concurrency=spec.concurrency, repeats=repeats),
             )
             # After a failure elsewhere, stop this profile's page threads before
             # its HTTP client closes (the stack unwinds in reverse order).
             stack.callback(stream.close)
             streams.append(stream)
         per_profile = dict.fromkeys((profile.name for profile in spec.profiles), 0)
-        written, duplicates = _write_file(
-            spec, merge_newest_first(streams), adapters, per_profile, progress
-        )
+        written = _write_file(spec, merge_newest_first(streams), adapters, per_profile, progress)
         checkpoint = None
         if store is not None:
             store.commit(
@@ -293,7 +242,7 @@ def run_export(
     return ExportResult(
         output=spec.output,
         records=written,
-        duplicates=duplicates,
+        duplicates=repeats.count,
         per_profile=per_profile,
         windows={name: (q.since, q.until) for name, q in queries.items()},
         seconds=time.monotonic() - started,
@@ -308,26 +257,21 @@ def _write_file(
     adapters: Sequence[Adapter],
     per_profile: dict[str, int],
     progress: ProgressSink | None,
-) -> tuple[int, int]:
-    recent = RecentKeys()
-    written = duplicates = 0
+) -> int:
+    written = 0
     with atomic_writer(spec.output, PRIVATE_FILE_MODE) as handle:
         # Tells the next run's stale-file clean-up that this temp file is live.
         hold_temp_file(handle.fileno())
         columns = default_columns(spec.fmt, multi_profile=True)
         with open_renderer(spec.fmt, handle, columns=columns) as renderer:
             for record in records:
-                if recent.seen(record_key(record)):
-                    # Newest first, so the copy already written is the newest.
-                    duplicates += 1
-                    continue
                 renderer.write(record)
                 written += 1
                 per_profile[record.profile] = per_profile.get(record.profile, 0) + 1
                 if progress is not None:
                     requests = sum(a.http.request_count for a in adapters)
                     progress.update(written, requests, fraction_fetched(adapters))
-    return written, duplicates
+    return written
 
 
 def fraction_fetched(adapters: Sequence[Adapter]) -> float | None:
