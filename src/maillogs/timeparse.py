@@ -126,20 +126,26 @@ def local_zone_name() -> str | None:
     ``datetime.now().astimezone()`` only gives today's fixed offset, which
     would put day boundaries an hour off across a daylight-saving change.
     """
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    from_env = os.environ.get("TZ", "").lstrip(":")
+    if from_env:
+        # TZ decides the process's zone even when it is a POSIX rule such as
+        # JST-9, which names no IANA zone: then /etc/localtime does not apply,
+        # and the caller falls back to the current offset, which honours TZ.
+        return from_env if _is_zone_name(from_env) else None
     try:
         target = Path("/etc/localtime").resolve()
     except OSError:
-        target = None
-    if target is not None and "zoneinfo" in target.parts:
-        parts = target.parts
-        candidates.append("/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :]))
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return name
-    return None
+        return None
+    if "zoneinfo" not in target.parts:
+        return None
+    parts = target.parts
+    name = "/".join(parts[len(parts) - parts[::-1].index("zoneinfo") :])
+    return name if _is_zone_name(name) else None
+
+
+def _is_zone_name(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -11,7 +11,7 @@ from maillogs.errors import UsageError
 from maillogs.models import LogRecord
 from maillogs.query import Query, build_query
 from maillogs.statuses import Status, parse_status
-from maillogs.timeparse import parse_duration, parse_instant, parse_range
+from maillogs.timeparse import local_zone_name, parse_duration, parse_instant, parse_range
 
 NOW = datetime(2024, 3, 10, 15, 30, tzinfo=UTC)
 ROME = ZoneInfo("Europe/Rome")
@@ -134,3 +134,16 @@ def test_window_is_half_open() -> None:
     assert Query(since=at).matches(_record(submitted_at=at))
     assert not Query(until=at).matches(_record(submitted_at=at))
     assert not Query(since=at).matches(_record(submitted_at=None))
+
+
+def test_the_local_zone_comes_from_tz_even_when_it_is_a_posix_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert local_zone_name() == "Asia/Tokyo"
+    monkeypatch.setenv("TZ", ":Europe/Rome")
+    assert local_zone_name() == "Europe/Rome"
+    # Not an IANA name: /etc/localtime must not be used instead (the caller
+    # falls back to the current offset, which the C library reads from TZ).
+    monkeypatch.setenv("TZ", "JST-9")
+    assert local_zone_name() is None

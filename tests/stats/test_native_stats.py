@@ -92,6 +92,16 @@ def test_pages_are_walked_until_a_short_page() -> None:
     assert [call.request.url.params["page"] for call in route.calls] == ["1", "2"]
 
 
+def test_a_range_after_now_asks_kaleyra_nothing_and_has_no_counts() -> None:
+    future = datetime(2022, 3, 1, tzinfo=UTC)  # a midnight, so the counters may answer
+    with respx.mock:
+        route = respx.get(STATS).mock(return_value=httpx.Response(200, json=body([])))
+        result = run_stats(Query(since=future, until=future + timedelta(days=1)))
+    # end_date would have been the day before start_date: Kaleyra refuses that (400).
+    assert not route.called
+    assert sum(row.total for row in result.rows) == 0
+
+
 def test_extra_numeric_metrics_keep_their_names() -> None:
     row = day_row(date(2022, 1, 11), accepted=9, delivered=7, opens=3, bounces=2)
     row["stats"].append({"metrics": {"accepted": 1, "clicks": 4, "open_rate": 0.43, "x": "y"}})

@@ -210,7 +210,8 @@ def compute_stats(
         aggregator.add_all(fetch_records(plans, query, concurrency=concurrency))
     first, last = _day_span(since, end, tz)
     for adapter in adapters:
-        if adapter.profile.name not in native:
+        # An empty range (one starting after now) has no day to ask about.
+        if adapter.profile.name not in native or end <= since:
             continue
         for day in adapter.daily_counts(first, last):
             # A provider may pad its answer; only days of the range are counted.
