@@ -12,10 +12,12 @@ import pytest
 from maillogs.models import LogRecord
 from maillogs.providers.edith import EdithAdapter
 from maillogs.providers.infobip import InfobipAdapter
+from maillogs.providers.kaleyra import KaleyraAdapter
 from maillogs.stats.aggregate import (
     LOGS,
     Aggregator,
     Source,
+    StatsRow,
     logs_source,
     merged_source,
     rates,
@@ -185,14 +187,23 @@ def test_logs_of_a_provider_without_opens_give_no_open_rate() -> None:
     }
 
 
-def test_merged_profiles_measure_only_what_every_one_measures() -> None:
+def test_merged_profiles_add_up_every_status_but_rate_opens_only_if_all_see_them() -> None:
     edith = logs_source(EdithAdapter.logged_statuses())
+    kaleyra = logs_source(KaleyraAdapter.logged_statuses())
     infobip = logs_source(InfobipAdapter.logged_statuses())
-    merged = merged_source([edith, infobip])
+    counts = {"delivered": 52, "opened": 13, "clicked": 4, "bounced": 12, "blocked": 2}
+    merged = merged_source([edith, kaleyra])
     assert merged is not None and merged.name == "logs"
-    assert Status.DELIVERED in merged.measured
-    # EDITH's opens alone, over both providers' deliveries, would read as a low open rate.
-    assert Status.OPENED not in merged.measured
+    # EDITH's clicks count although Kaleyra has no such status: the columns add up.
+    row = StatsRow("x", None, None, merged, counts, 83)
+    assert (row.count(Status.CLICKED), row.count(Status.BLOCKED)) == (4, 2)
+    # Both see opens: (13 + 4) / (52 + 13 + 4).
+    assert rates(counts, 83, merged)["open_rate"] == round(17 / 69, 4)
+    # Infobip's logs never say whether a mail was opened: its deliveries would
+    # read as unopened, so a row that includes them has no open rate.
+    with_infobip = merged_source([edith, infobip])
+    assert with_infobip is not None and rates(counts, 83, with_infobip)["open_rate"] is None
+    assert StatsRow("x", None, None, with_infobip, counts, 83).count(Status.OPENED) == 13
     events = Source("kaleyra-stats", "events", frozenset({Status.DELIVERED}))
     assert merged_source([edith, events]) is None  # events and messages never add
 

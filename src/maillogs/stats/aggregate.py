@@ -22,6 +22,10 @@ DELIVERED_LIKE = (Status.DELIVERED, Status.OPENED, Status.CLICKED)
 RATE_DIGITS = 4
 
 
+# Statuses that say a mail was opened: a source sees opens if it has one.
+ENGAGED = frozenset({Status.OPENED, Status.CLICKED})
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a row's counts come from, and what they count."""
@@ -31,8 +35,16 @@ class Source:
     # "messages": one per message and recipient, as `maillogs list` shows them;
     # "events": a message may count under several statuses.
     counts: str
-    # Statuses the source measures; the others are unknown (null), not zero.
+    # Statuses the source can report; the others are unknown (null), not zero.
     measured: frozenset[Status] = frozenset(Status)
+    # Whether every profile counted in a row could see opens (None: whether
+    # ``measured`` has an open status). An open rate that mixed in deliveries
+    # whose opens nobody could see would read too low.
+    sees_opens: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.sees_opens is None:
+            object.__setattr__(self, "sees_opens", bool(self.measured & ENGAGED))
 
 
 LOGS = Source(name="logs", counts="messages")
@@ -45,15 +57,16 @@ def logs_source(measured: frozenset[Status]) -> Source:
 
 def merged_source(sources: Sequence[Source]) -> Source | None:
     """The source of rows that add several sources up, or None when they count
-    different things (events and messages never add). A status is measured
-    only if every source measures it: otherwise the sum would pass an
-    undercount off as the whole, and dilute every rate built on it."""
+    different things (events and messages never add). A status is reported
+    when any source reports it, so the status columns add up to the total;
+    the open rate only when every source sees opens."""
     kinds = {(source.name, source.counts) for source in sources}
     if len(kinds) != 1:
         return None
-    measured = frozenset.intersection(*(source.measured for source in sources))
+    measured = frozenset.union(*(source.measured for source in sources))
     name, counts = kinds.pop()
-    return Source(name=name, counts=counts, measured=measured)
+    sees_opens = all(source.sees_opens for source in sources)
+    return Source(name=name, counts=counts, measured=measured, sees_opens=sees_opens)
 
 
 GroupValue = datetime | str | None
@@ -111,8 +124,7 @@ def rates(counts: Mapping[str, int], total: int, source: Source) -> dict[str, fl
             return None
         return round(part / whole, RATE_DIGITS)
 
-    engaged = [get(Status.OPENED), get(Status.CLICKED)]
-    opened = None if engaged == [None, None] else sum(n or 0 for n in engaged)
+    opened = sum(counts.get(s.value, 0) for s in ENGAGED) if source.sees_opens else None
     if source.counts == "events":
         delivered = get(Status.DELIVERED)
     else:
