@@ -54,14 +54,16 @@ def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert process.stderr is not None
-        banner = []
-        while not (line := process.stderr.readline()).startswith("rate_limit_per_minute"):
+        assert process.stderr is not None and process.stdout is not None
+        assert "Ctrl-C stops" in process.stderr.readline()
+        assert "stdout" in process.stderr.readline()
+        # The profiles are data: on stdout, ready for `serve > sandbox.toml`.
+        snippet = []
+        while not (line := process.stdout.readline()).startswith("rate_limit_per_minute"):
             assert line, "server exited before printing its profiles"
-            banner.append(line)
-        banner.append(line)
-        snippet = "".join(banner[banner.index("[profiles.sandbox-kaleyra]\n") :])
-        profiles = tomllib.loads(snippet)["profiles"]
+            snippet.append(line)
+        snippet.append(line)
+        profiles = tomllib.loads("".join(snippet))["profiles"]
         assert set(profiles) == {"sandbox-kaleyra", "sandbox-edith", "sandbox-infobip"}
         assert profiles["sandbox-infobip"]["api_version"] == 4
         # The sandbox enforces no rate limit, so the snippet turns the pacing off.

@@ -95,6 +95,17 @@ def test_no_dates_means_the_last_seven_days_newest_first(client: httpx.Client) -
     assert len({json.dumps(row, sort_keys=True) for row in rows}) == len(rows)
 
 
+def test_no_end_date_means_now_however_long_the_server_has_been_up(
+    make_client: Callable[..., httpx.Client], clock: FakeClock
+) -> None:
+    client = make_client()
+    clock.now += 3600  # the server has been up an hour
+    recent = NOW + timedelta(minutes=59)
+    response = client.get(LOGS, params={"startCreatedAt": z(recent)}, headers=EDITH)
+    assert response.status_code == 200, response.text
+    assert response.json()["emailLogs"] == []  # nothing was created after NOW
+
+
 def test_date_bounds_are_inclusive(client: httpx.Client) -> None:
     row = walk(client)[40]
     same = walk(client, {"startCreatedAt": row["createdAt"], "endCreatedAt": row["createdAt"]})

@@ -79,8 +79,11 @@ def serve(
     typer.echo(
         f"maillogs sandbox: Kaleyra, EDITH and Infobip on {base_url} "
         f"({records} records each, seed {seed}). Ctrl-C stops.\n"
-        "Add these profiles to config.toml:\n\n" + config_snippet(base_url),
+        "Add the profiles printed on stdout to config.toml.",
         err=True,
     )
+    # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
+    # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
+    typer.echo(config_snippet(base_url), nl=False)
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)

@@ -72,6 +72,7 @@ class EdithApi:
         self.clock = clock
         self._id_key = ids.key48(dataset.seed, "edith/ref")
         self._cache: ScanCache[list[int]] = ScanCache()
+        self._started = clock()
 
     # -- ids and rows --------------------------------------------------------
 
@@ -194,11 +195,14 @@ class EdithApi:
 
         Documented: no dates means the last 7 days and a longer range is
         refused. Assumption: a missing end means now, a missing start means
-        the end minus 7 days, and a start after the end is refused.
+        the end minus 7 days, and a start after the end is refused. "Now" is
+        the dataset's now plus the time the server has been up: a server
+        running for an hour still takes a start from the last minute.
         """
         start = _date_param(request, "startCreatedAt")
         end = _date_param(request, "endCreatedAt")
-        end_us = self.dataset.now_us if end is None else end
+        up_us = int((self.clock() - self._started) * 1_000_000)
+        end_us = self.dataset.now_us + up_us if end is None else end
         start_us = end_us - _RANGE_US if start is None else start
         if start_us > end_us:
             raise ApiError("Bad Request", "startCreatedAt must not be after endCreatedAt")
