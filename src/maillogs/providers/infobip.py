@@ -200,6 +200,8 @@ class InfobipAdapter(Adapter):
         # (a handful of rows); 6-hour windows only when requests are not paced.
         whole_range = bool(query.message_id) or self.http.paced
         span = until - since if whole_range else WINDOW
+        cut = "" if whole_range else f" ({WINDOW.seconds // 3600}h windows)"
+        plan.native.append(f"since/until -> sentSince/sentUntil{cut}")
         windows = list(windows_newest_first(since, until, span))
         plan.requests = [
             (self.logs_path, self._page_params(params, w, since, None)) for w in windows
@@ -225,10 +227,6 @@ class InfobipAdapter(Adapter):
                 plan.send(option, name, value)
         if query.message_id:
             plan.send("message-id", "messageId", query.message_id)
-        plan.native.append(
-            "since/until -> sentSince/sentUntil"
-            + ("" if self.http.paced else f" ({WINDOW.seconds // 3600}h windows)")
-        )
         return [*plan.filter_params, *query.params]
 
     def _page_params(
