@@ -5,11 +5,13 @@
 # two-hour lookback, see `maillogs export --help`) to its own dated file.
 # Temporary failures (exit 75: a provider still failing after maillogs' own
 # retries, or the previous run still holding the lock) are retried here with
-# growing, jittered pauses. Nothing is printed unless the job finally fails,
-# so cron mails only failures; every failed attempt is also logged.
+# growing, jittered pauses. Nothing is printed unless the job finally fails
+# or maillogs warns (an Infobip range clipped to its 48 hours, say), so cron
+# mails only what needs a look; every failed attempt is also logged.
 #
-# crontab line (every night at 02:15; secrets in a file only the job's user can read):
-#   15 2 * * *  . "$HOME/.config/maillogs/secrets.env" && "$HOME/bin/cron-export.sh"
+# crontab line (every night at 02:15; secrets in a file only the job's user can read;
+# cron's PATH is /usr/bin:/bin, so name the maillogs that `uv tool install` put in ~/.local/bin):
+#   15 2 * * *  . "$HOME/.config/maillogs/secrets.env" && MAILLOGS_BIN="$HOME/.local/bin/maillogs" "$HOME/bin/cron-export.sh"
 #
 # secrets.env (mode 0600), names as in examples/config.toml:
 #   export MAILLOGS_PROD_KALEYRA_SID=... MAILLOGS_PROD_KALEYRA_API_KEY=...
@@ -37,6 +39,11 @@ maillogs="${MAILLOGS_BIN:-maillogs}"
 
 umask 077
 mkdir -p "$export_dir"
+# A run killed mid-write (SIGKILL, a systemd timeout) leaves its temporary
+# file; maillogs removes it only when a run writes that same file again, and
+# every run here writes a new dated one. A day old, it belongs to no live run
+# (a run is stopped after 2 hours at most).
+find "$export_dir" -maxdepth 1 -name '.maillogs-*.tmp' -mmin +1440 -delete
 
 # Down to the second, in UTC, and fixed before the first attempt: a retry
 # rewrites the same (never committed) file, and a second run on the same day

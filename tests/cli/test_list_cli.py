@@ -201,3 +201,20 @@ def test_demo_ids_from_list_still_work_with_show_a_moment_later() -> None:
     code, out, err = run("show", message_id, "--profile", "demo-edith", "--format", "json")
     assert code == 0, err
     assert json.loads(out)[0]["message_id"] == message_id
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--profile", "demo", "--output", ""),
+        ("export", "--profile", "demo", "--output", " "),
+        ("export", "--profile", "demo", "--since-last", "--state", "", "--output", "x.jsonl"),
+    ],
+)
+def test_an_empty_output_or_state_is_a_usage_error(args: tuple[str, ...], tmp_path: Path) -> None:
+    # An empty --output used to become ".", the current directory (exit 73), and
+    # an empty --state silently used and advanced the default checkpoint.
+    code, _out, err = run(*(a if a != "x.jsonl" else str(tmp_path / a) for a in args))
+    assert code == 2
+    assert err.count("\n") == 1 and ("--output" in err or "--state" in err)
+    assert [path.name for path in tmp_path.iterdir()] == ["config.toml"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from maillogs.config import resolve_profiles
@@ -54,6 +55,26 @@ def test_cron_wrapper_retries_temporary_failures_silently(tmp_path: Path) -> Non
     log = (tmp_path / "archive" / "failures.log").read_text().splitlines()
     assert len(log) == 2
     assert "exit 75" in log[0]
+
+
+def test_cron_wrapper_deletes_temporary_files_killed_runs_left_a_day_ago(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    stale = archive / ".maillogs-2024-05-01T021500Z.jsonl.k3j2h1.tmp"
+    fresh = archive / ".maillogs-2024-05-02T021500Z.jsonl.a1b2c3.tmp"
+    kept = archive / "maillogs-2024-05-01T021500Z.jsonl"
+    for path in (stale, fresh, kept):
+        path.write_text("{}\n")
+    two_days_ago = time.time() - 2 * 86_400
+    os.utime(stale, (two_days_ago, two_days_ago))
+    os.utime(kept, (two_days_ago, two_days_ago))
+
+    result, _calls = run_wrapper(tmp_path, code=0, failures=0)
+
+    assert result.returncode == 0
+    # Nothing writes a dated name twice, so maillogs itself would never clean these.
+    assert not stale.exists()
+    assert fresh.exists() and kept.exists()
 
 
 def test_cron_wrapper_reports_a_lasting_failure_once(tmp_path: Path) -> None:

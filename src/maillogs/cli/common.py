@@ -104,8 +104,7 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl "
-        "(or from the --output extension).",
+        help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
@@ -189,6 +188,16 @@ _EXTENSION_FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
 }
+
+
+def output_file(value: str) -> Path:
+    """``--output`` as a path. Taken as text: an empty value would otherwise
+    become ``.``, the current directory, rather than a usage error."""
+    from maillogs.errors import UsageError
+
+    if not value.strip():
+        raise UsageError("--output: empty file name")
+    return Path(value)
 
 
 def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:

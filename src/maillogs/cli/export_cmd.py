@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,6 +26,7 @@ from maillogs.cli.common import (
     UntilOpt,
     load_profiles,
     make_query,
+    output_file,
     resolve_format,
 )
 from maillogs.defaults import DEFAULT_CONCURRENCY
@@ -38,8 +38,8 @@ INCREMENTAL_PANEL = "Incremental"
 
 
 def export_command(
-    output: Annotated[
-        Path,
+    output_text: Annotated[
+        str,
         typer.Option(
             "--output",
             "-o",
@@ -139,8 +139,9 @@ def export_command(
         for name, value in (("--state", state), ("--lookback", lookback)):
             if value is not None:
                 raise UsageError(f"{name} only applies with --since-last")
-    if str(output) == "-":
+    if output_text.strip() == "-":
         raise UsageError("export writes a file; for stdout use `maillogs list --all`")
+    output = output_file(output_text)
     runtime = Runtime(debug=debug, quiet=quiet)
     fmt = resolve_format(fmt, output, sys.stdout)
     if fmt not in EXPORT_FORMATS:
@@ -170,7 +171,7 @@ def export_command(
         profiles=profiles,
         now=now,
         since_last=since_last,
-        state=state or DEFAULT_STATE,
+        state=DEFAULT_STATE if state is None else state,
         lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
         concurrency=concurrency,
     )
@@ -185,7 +186,7 @@ def export_command(
     finally:
         progress.close()
     if verbose:
-        sys.stderr.write(_summary(result, state or DEFAULT_STATE) + "\n")
+        sys.stderr.write(_summary(result, spec.state) + "\n")
     else:
         runtime.info(f"Exported {result.records} records to {output}.")
 

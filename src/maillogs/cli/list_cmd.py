@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,6 +29,7 @@ from maillogs.cli.common import (
     color_enabled,
     load_profiles,
     make_query,
+    output_file,
     output_stream,
     resolve_format,
 )
@@ -62,12 +62,13 @@ def list_command(
             "--columns", "-c", help="Comma-separated columns to show.", rich_help_panel=OUTPUT_PANEL
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
+    output_text: Annotated[
+        str | None,
         typer.Option(
             "--output",
             "-o",
-            help="Write to FILE (atomically) instead of stdout.",
+            help="Write to FILE (atomically) instead of stdout; its extension sets the "
+            "default --format.",
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
@@ -112,6 +113,7 @@ def list_command(
         limit=None if all_ else limit + 1,
         now=now,
     )
+    output = None if output_text is None else output_file(output_text)
     fmt = resolve_format(fmt, output, sys.stdout)
     profiles = load_profiles(profile, runtime)
     selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))

@@ -59,7 +59,7 @@ def show_command(
 
     Example:
 
-      maillogs show 01JC3BBW8S9YGX2VNKG5MD7BTA --profile demo-edith
+      maillogs show MESSAGE_ID --profile demo-edith   (an id from `maillogs list`)
     """
     from maillogs.engine import open_adapters
     from maillogs.errors import NotFoundError, UsageError

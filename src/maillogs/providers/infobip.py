@@ -152,7 +152,10 @@ class InfobipAdapter(Adapter):
         page_size="1000 (max 1000, default 50)",
         rate_limit="v1 60 requests/min, v4 120 requests/min (client-side limiter)",
         retention="48 hours",
-        notes=("one row per message; status and error objects kept in provider_status",),
+        notes=(
+            "one row per message; provider_status is the status group/name, the error "
+            "goes to error_code/error_message",
+        ),
     )
 
     @classmethod
