@@ -343,6 +343,12 @@ def test_unknown_profile_without_file(cfg: Path) -> None:
         resolve_profiles(["prod"])
 
 
+def test_unknown_profile_in_an_existing_file_says_how_to_add_it(cfg: Path) -> None:
+    write(cfg, BASIC)
+    with pytest.raises(ConfigError, match=r"not in config file.*profiles add staging --provider"):
+        resolve_profiles(["staging"])
+
+
 def test_bad_toml_reports_line_and_column(cfg: Path) -> None:
     write(cfg, '[profiles.a]\nprovider = "edith"\ntoken = \n')
     with pytest.raises(ConfigError) as info:
@@ -533,15 +539,33 @@ def test_save_refuses_existing_without_overwrite(cfg: Path) -> None:
 
 
 def test_save_validates(cfg: Path) -> None:
-    with pytest.raises(ConfigError, match="reserved"):
+    # Bad values come from the command line (`profiles add`): usage errors, exit 2.
+    with pytest.raises(UsageError, match="reserved"):
         config.save_profile("demo-x", "edith", settings={"token": "t"})
-    with pytest.raises(ConfigError, match="'sid' is not a EDITH setting"):
+    with pytest.raises(UsageError, match="'sid' is not a EDITH setting"):
         config.save_profile("a", "edith", settings={"sid": "t"})
-    with pytest.raises(ConfigError, match="has no default base_url"):
+    with pytest.raises(UsageError, match="has no default base_url"):
         config.save_profile("a", "infobip", settings={"api_key": "k"})
+    with pytest.raises(UsageError, match="token is empty"):
+        config.save_profile("a", "edith", settings={"token": "   "})
+    # Nothing is saved that every later command would refuse.
+    with pytest.raises(UsageError, match="api_version must be one of 1, 4, got '7'"):
+        config.save_profile(
+            "a",
+            "infobip",
+            base_url="https://x.api.infobip.com",
+            settings={"api_key": "k", "api_version": "7"},
+        )
     with pytest.raises(ConfigError, match="unknown provider"):
         config.save_profile("a", "nope")
     assert not cfg.exists()
+    config.save_profile(
+        "a",
+        "infobip",
+        base_url="https://x.api.infobip.com",
+        settings={"api_key": "k", "api_version": "v1"},
+    )
+    assert 'api_version = "1"' in cfg.read_text()
 
 
 def test_failed_serialisation_keeps_the_old_file(

@@ -295,3 +295,32 @@ def test_group_readable_config_warns(cfg: Path) -> None:
     assert listed.code == 0
     assert "chmod 600" in listed.err
     json.loads(listed.out)
+
+
+def test_list_masks_credentials_a_hand_written_base_url_carries(cfg: Path) -> None:
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(
+        '[profiles.ib]\nprovider = "infobip"\napi_key = "k"\n'
+        f'base_url = "https://ops:{CANARY}@x.api.infobip.com"\n\n'
+        '[profiles.ib2]\nprovider = "infobip"\napi_key = "k"\n'
+        f'base_url = "https://x.api.infobip.com/?apikey={CANARY}"\n'
+    )
+    cfg.chmod(0o600)
+    for fmt in ("table", "json"):
+        outcome = run("list", "--format", fmt)
+        assert outcome.code == 0
+        assert CANARY not in outcome.out + outcome.err
+    urls = {p["name"]: p["base_url"] for p in json.loads(run("list", "--format", "json").out)}
+    assert urls["ib"] == "https://ops:****@x.api.infobip.com"
+    assert urls["ib2"] == "https://x.api.infobip.com/?****"
+
+
+def test_add_refuses_bad_values_as_usage_errors(cfg: Path) -> None:
+    for args in (
+        ("--provider", "edith", "--token", "   "),
+        ("--provider", "infobip", "--base-url", "x.api.infobip.com", "--api-key", "k",
+         "--set", "api_version=7"),
+    ):  # fmt: skip
+        outcome = run("add", "p", *args)
+        assert outcome.code == 2, outcome
+    assert not cfg.exists()

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from maillogs.errors import ConfigError, UsageError
@@ -290,6 +290,22 @@ def check_base_url(value: str) -> str:
             f"base_url must be an http(s) URL such as https://api.example.com, got {value!r}"
         )
     return url
+
+
+def _shown_url(url: str) -> str:
+    """A base URL as a listing may show it, unchecked: a password or a query in
+    it (which ``check_base_url`` refuses) may hold a secret, so both are masked."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None and not parts.query:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}:****@" if parts.username else ""
+        return urlunsplit(
+            (parts.scheme, user + host, parts.path, "****" if parts.query else "", "")
+        )
+    except ValueError:
+        return "****"
 
 
 def check_text(key: str, value: str, *, secret: bool = False) -> str:
@@ -565,7 +581,8 @@ def _unknown_profile_message(name: str, config: ConfigFile, origin: str | None) 
         )
     return (
         f"unknown profile {name!r}{source}: not in config file {config.path}; "
-        f"known profiles: {', '.join(known)} (see `maillogs profiles list`)"
+        f"known profiles: {', '.join(known)}; add it with "
+        f"`maillogs profiles add {name} --provider ...`"
     )
 
 
@@ -742,6 +759,12 @@ def _resolve_settings(
         "timeout": DEFAULT_TIMEOUT,
         **spec.optional_keys,
     }
+    # Every secret the profile holds is known before any value is checked: the
+    # message about another key (a base_url that carries the api key) must not
+    # print it.
+    for key in spec.secret_keys:
+        candidates = [table.get(key), *(env.get(v) for v in setting_env_vars(name, spec.name, key))]
+        remember_secrets(c.strip() for c in candidates if isinstance(c, str) and c.strip())
     resolved: list[tuple[SettingInfo, str | float | None]] = []
     for key in allowed:
         env_vars = setting_env_vars(name, spec.name, key)
@@ -941,7 +964,7 @@ def list_profiles(
             ProfileSummary(
                 name=name,
                 provider=provider,
-                base_url=None if base_url is None else str(base_url),
+                base_url=None if base_url is None else _shown_url(str(base_url)),
                 timezone=str(table.get("timezone", DEFAULT_TIMEZONE)),
                 is_default=name in defaults,
                 builtin=False,
@@ -1119,8 +1142,9 @@ def save_profile(
         The path written.
 
     Raises:
-        ConfigError: Invalid input, an existing profile without ``overwrite``,
-            or an unreadable existing file (which is then left untouched).
+        UsageError: Invalid input (a name, value or setting).
+        ConfigError: An unknown provider, an existing profile without
+            ``overwrite``, or an unreadable existing file (then left untouched).
         OutputError: The file cannot be written.
     """
     where = f"profile {name!r}"
@@ -1141,6 +1165,7 @@ def save_profile(
         if timeout is not None:
             table["timeout"] = _number_for_toml(check_timeout(float(timeout)))
         allowed = spec.required_keys + tuple(spec.optional_keys)
+        checked: dict[str, str | float] = {}
         for key, value in (settings or {}).items():
             if key not in allowed:
                 raise ValueError(
@@ -1148,13 +1173,14 @@ def save_profile(
                 )
             if not value.strip():
                 raise ValueError(f"{key} is empty")
-            check_text(key, value.strip(), secret=key in spec.secret_keys)
+            # The same checks as reading the file: nothing is saved that a
+            # later command would refuse (an api_version of 7, say).
+            checked[key] = _convert(key, value, spec, from_env=True)
         # Registry order keeps files stable and readable.
-        table.update(
-            {key: settings[key].strip() for key in allowed if settings and key in settings}
-        )
+        table.update({key: checked[key] for key in allowed if key in checked})
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        # The values are the caller's arguments (`profiles add`): a usage error.
+        raise UsageError(f"{where}: {exc}") from None
     config, data = _load_for_update(path, env)
     if name in data["profiles"] and not overwrite:
         raise ConfigError(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.render.jsonfmt import dumps_finite
 
 RecordFactory = Callable[..., LogRecord]
 Render = Callable[..., str]
@@ -87,3 +88,19 @@ def test_non_ascii_is_written_as_is(render: Render, make_record: RecordFactory) 
 def test_non_finite_price_stays_valid_json(render: Render, make_record: RecordFactory) -> None:
     out = render("json", [make_record(price=float("nan")), make_record(price=float("inf"))])
     assert [obj["price"] for obj in _strict_loads(out)] == [None, None]
+
+
+def test_provider_data_with_nan_or_infinity_still_writes_strict_json() -> None:
+    # `show` writes Infobip's price object as sent; Python's parser accepts NaN.
+    detail = {
+        "price": {"pricePerMessage": float("nan"), "currency": "EUR"},
+        "n": [float("inf"), 1.5],
+    }
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    assert json.loads(dumps_finite(detail), parse_constant=refuse) == {
+        "price": {"pricePerMessage": None, "currency": "EUR"},
+        "n": [None, 1.5],
+    }

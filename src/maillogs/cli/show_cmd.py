@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -63,6 +62,7 @@ def show_command(
     """
     from maillogs.engine import open_adapters
     from maillogs.errors import NotFoundError, UsageError
+    from maillogs.render.jsonfmt import dumps_finite
     from maillogs.stats.message import find_messages, hit_panel, hit_to_json
     from maillogs.timeparse import local_zone_name
 
@@ -96,7 +96,7 @@ def show_command(
                     if console is not None:
                         console.print(hit_panel(hit, zone))
                         continue
-                    line = json.dumps(hit_to_json(hit), ensure_ascii=False)
+                    line = dumps_finite(hit_to_json(hit))
                     if fmt == "jsonl":
                         out.write(line + "\n")
                     else:

@@ -10,9 +10,10 @@ Non-finite prices become ``null``, since JSON has no NaN or infinity.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from maillogs.models import RECORD_FIELDS, LogRecord
 from maillogs.render.base import Renderer
@@ -77,3 +78,19 @@ class JsonArrayRenderer(Renderer):
     def _finish(self) -> None:
         # Still "[" when nothing was written: the output must be "[]", a valid array.
         self._stream.write("[]\n" if self._separator == "[" else "]\n")
+
+
+def dumps_finite(value: Any) -> str:
+    """``value`` as compact JSON, NaN and infinities as ``null``: provider data
+    may carry them (Python's parser accepts them), JSON has neither."""
+    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
