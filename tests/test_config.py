@@ -618,3 +618,19 @@ def test_bare_host_base_url_gets_https() -> None:
     assert config.check_base_url("xyz123.api.infobip.com/") == "https://xyz123.api.infobip.com"
     with pytest.raises(ValueError, match="http"):
         config.check_base_url("ftp://example.com")
+
+
+@pytest.mark.parametrize(("version", "expected"), [("4", 120.0), ("v1", 60.0)])
+def test_infobip_default_rate_limit_follows_the_api_version(
+    cfg: Path, version: str, expected: float
+) -> None:
+    write(
+        cfg,
+        '[profiles.ib]\nprovider = "infobip"\nbase_url = "https://x.api.infobip.com"\n'
+        f'api_key = "k"\napi_version = "{version}"\n',
+    )
+    (profile,) = resolve_profiles(["ib"])
+    assert profile.rate_limit_per_minute == expected
+    # `profiles show` tells the limit that is used, not "(none)".
+    shown = {s.key: s for s in config.describe_profile("ib").settings}["rate_limit_per_minute"]
+    assert (shown.value, shown.source) == (str(int(expected)), "default")

@@ -26,7 +26,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -804,7 +804,27 @@ def _resolve_settings(
             env_vars=env_vars,
         )
         resolved.append((info, value))
-    return spec, resolved
+    return spec, _with_documented_rate_limit(spec, resolved)
+
+
+def _with_documented_rate_limit(
+    spec: ProviderSpec, resolved: list[tuple[SettingInfo, str | float | None]]
+) -> list[tuple[SettingInfo, str | float | None]]:
+    """Fill an unset rate limit with the one documented for the chosen setting
+    (Infobip: per ``api_version``), so ``profiles show`` tells what is used."""
+    if spec.rate_limits_by is None:
+        return resolved
+    key, limits = spec.rate_limits_by
+    chosen = next((value for info, value in resolved if info.key == key), None)
+    limit = limits.get(str(chosen))
+    if limit is None:
+        return resolved
+    return [
+        (replace(info, value=_display(float(limit))), float(limit))
+        if info.key == "rate_limit_per_minute" and info.source == "default" and value is None
+        else (info, value)
+        for info, value in resolved
+    ]
 
 
 def _display(value: str | float) -> str:

@@ -105,15 +105,12 @@ def open_adapters(
     try:
         for profile in profiles:
             adapter_class = get_spec(profile.provider).load_adapter()
-            rate = profile.rate_limit_per_minute
             http = HttpClient(
                 adapter_class.endpoint(profile),
                 transport=transport_for(profile),
                 timeout=profile.timeout,
                 retry=retry,
-                rate_limit_per_minute=(
-                    adapter_class.default_rate_limit(profile) if rate is None else rate
-                ),
+                rate_limit_per_minute=profile.rate_limit_per_minute,
                 debug=debug,
             )
             adapters.append(adapter_class(profile, http, now=now, keep_raw=keep_raw))

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from maillogs.config import Profile, builtin_profiles
+from maillogs.config import Profile, builtin_profiles, resolve_profiles
 from maillogs.errors import AuthError
 from maillogs.export import ExportResult, ExportSpec, run_export
 from maillogs.query import Query
@@ -296,12 +296,22 @@ def test_infobip_v4_default_rate_limit_paces_the_export(tmp_path: Path) -> None:
     emulator = Emulator(EmulatorConfig(records=3000, seed=2, now=E))
     recorder = Recorder(emulator)
 
+    # A profile that names no rate limit, resolved as every command resolves it.
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[profiles.ib]\nprovider = "infobip"\nbase_url = "http://sandbox.invalid"\n'
+        'api_key = "demo-infobip-key"\napi_version = "4"\n'
+    )
+    config.chmod(0o600)
+    (profile,) = resolve_profiles(["ib"], path=config, env={})
+    assert profile.rate_limit_per_minute == 120
+
     export(
         tmp_path,
         "out.jsonl",
         now=E,
         since=E - 47 * H,
-        profiles=[infobip_profile(None)],
+        profiles=[profile],
         transport=lambda _: recorder,
         since_last=False,
     )

@@ -64,7 +64,7 @@ def test_without_dates_each_documented_row_comes_once() -> None:
 def test_paced_requests_ask_for_the_whole_retention_in_one_window(version: str) -> None:
     # At the documented 60-120 requests a minute, windows walked in parallel go
     # no faster and each costs one more paced request (8 took 3.7 s for 20 rows).
-    profile = make_profile("infobip", rate_limit_per_minute=None, settings={"api_version": version})
+    profile = make_profile("infobip", rate_limit_per_minute=60.0, settings={"api_version": version})
     with respx.mock:
         route = respx.get(f"{BASE}/email/{version}/logs").mock(
             return_value=httpx.Response(200, json={"results": []})

@@ -211,11 +211,6 @@ class Adapter(ABC):
         """Base URL, auth headers and error parsing for ``profile``."""
 
     @classmethod
-    def default_rate_limit(cls, profile: Profile) -> float | None:
-        """Requests per minute to stay under when the profile does not say."""
-        return cls.spec().rate_limit_per_minute
-
-    @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:
         """Native status -> canonical, for ``maillogs statuses`` and the README."""
         return [

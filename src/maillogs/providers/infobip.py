@@ -50,7 +50,6 @@ WINDOW = timedelta(hours=6)
 SPLIT_RESOLUTION = timedelta(milliseconds=1)
 # How far a window's request reaches into the older window (see _page_params).
 EDGE_OVERLAP = timedelta(milliseconds=1)
-RATE_LIMITS = {"1": 60, "4": 120}
 
 # The canonical statuses each general status (status.groupName) can stand for;
 # `refine_status` picks the one a given record means.
@@ -343,10 +342,6 @@ class InfobipAdapter(Adapter):
         if raw:
             detail.details = {key: raw[key] for key in ("status", "error", "price") if key in raw}
         return detail
-
-    @classmethod
-    def default_rate_limit(cls, profile: Any) -> float | None:
-        return RATE_LIMITS.get(str(profile.setting("api_version")).strip(), RATE_LIMITS["1"])
 
     @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:

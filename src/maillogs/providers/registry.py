@@ -32,6 +32,8 @@ class ProviderSpec:
     key_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Documented client-side request budget; None when the provider publishes none.
     rate_limit_per_minute: int | None = None
+    # A budget that depends on a setting: (key, {value: requests per minute}).
+    rate_limits_by: tuple[str, dict[str, int]] | None = None
 
     def load_adapter(self) -> type[Adapter]:
         """Import and return the adapter class (heavy: pulls in httpx and pydantic)."""
@@ -70,6 +72,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
             optional_keys={"api_version": "4"},
             # The two documented APIs: /email/1/logs and /email/4/logs.
             key_choices={"api_version": ("1", "4")},
+            # Documented (x-throttling-info): v1 60 requests a minute, v4 120.
+            rate_limits_by=("api_version", {"1": 60, "4": 120}),
         ),
     )
 }
