@@ -241,3 +241,16 @@ def test_table_footnote_and_json_mark_event_counts() -> None:
     first = lines.getvalue().splitlines()[0]
     assert '"source": "kaleyra-stats", "counts": "events"' in first
     assert '"bounced": null' in first and '"bounces": 1' in first
+
+
+def test_table_percentages_round_the_exact_rate_once() -> None:
+    # 14 of 17 delivered is 82.35...%: rounding to 0.8235 first printed 82.3 %.
+    rows = [day_row(date(2022, 1, 10), accepted=17, delivered=14)]
+    query = Query(since=datetime(2022, 1, 10, tzinfo=UTC), until=datetime(2022, 1, 11, tzinfo=UTC))
+    with respx.mock:
+        respx.get(STATS).mock(return_value=httpx.Response(200, json=body(rows)))
+        result = run_stats(query)
+    table = io.StringIO()
+    write_stats(result, "table", table, per_profile=False, chart=False, color=False, width=160)
+    assert "82.4%" in table.getvalue() and "82.3%" not in table.getvalue()
+    assert result.rows[0].rates()["delivery_rate"] == 0.8235  # JSON keeps 4 digits

@@ -96,13 +96,16 @@ class StatsRow:
         canonical = {s.value for s in Status}
         return {name: value for name, value in self.counts.items() if name not in canonical}
 
-    def rates(self) -> dict[str, float | None]:
+    def rates(self, digits: int | None = RATE_DIGITS) -> dict[str, float | None]:
         """``delivery_rate``, ``bounce_rate`` and ``open_rate`` (see ``rates``)."""
-        return rates(self.counts, self.total, self.source)
+        return rates(self.counts, self.total, self.source, digits)
 
 
-def rates(counts: Mapping[str, int], total: int, source: Source) -> dict[str, float | None]:
+def rates(
+    counts: Mapping[str, int], total: int, source: Source, digits: int | None = RATE_DIGITS
+) -> dict[str, float | None]:
     """The three rates of a row; None when a denominator is 0 or not measured.
+    Rounded to ``digits`` (None: exact, for a display that rounds itself).
 
     Message counts (a partition of the messages):
       delivery_rate = (delivered + opened + clicked) / total
@@ -122,7 +125,7 @@ def rates(counts: Mapping[str, int], total: int, source: Source) -> dict[str, fl
     def ratio(part: int | None, whole: int | None) -> float | None:
         if part is None or not whole:
             return None
-        return round(part / whole, RATE_DIGITS)
+        return part / whole if digits is None else round(part / whole, digits)
 
     opened = sum(counts.get(s.value, 0) for s in ENGAGED) if source.sees_opens else None
     if source.counts == "events":
