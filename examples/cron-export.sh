@@ -42,7 +42,7 @@ mkdir -p "$export_dir"
 # A run killed mid-write (SIGKILL, a systemd timeout) leaves its temporary
 # file; maillogs removes it only when a run writes that same file again, and
 # every run here writes a new dated one. A day old, it belongs to no live run
-# (a run is stopped after 2 hours at most).
+# of a nightly job (the systemd unit stops a run after 2 hours).
 find "$export_dir" -maxdepth 1 -name '.maillogs-*.tmp' -mmin +1440 -delete
 
 # Down to the second, in UTC, and fixed before the first attempt: a retry

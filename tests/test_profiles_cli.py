@@ -303,7 +303,9 @@ def test_list_masks_credentials_a_hand_written_base_url_carries(cfg: Path) -> No
         '[profiles.ib]\nprovider = "infobip"\napi_key = "k"\n'
         f'base_url = "https://ops:{CANARY}@x.api.infobip.com"\n\n'
         '[profiles.ib2]\nprovider = "infobip"\napi_key = "k"\n'
-        f'base_url = "https://x.api.infobip.com/?apikey={CANARY}"\n'
+        f'base_url = "https://x.api.infobip.com/?apikey={CANARY}"\n\n'
+        '[profiles.ib3]\nprovider = "infobip"\napi_key = "k"\n'
+        f'base_url = "{CANARY}@x.api.infobip.com"\n'
     )
     cfg.chmod(0o600)
     for fmt in ("table", "json"):
@@ -311,8 +313,9 @@ def test_list_masks_credentials_a_hand_written_base_url_carries(cfg: Path) -> No
         assert outcome.code == 0
         assert CANARY not in outcome.out + outcome.err
     urls = {p["name"]: p["base_url"] for p in json.loads(run("list", "--format", "json").out)}
-    assert urls["ib"] == "https://ops:****@x.api.infobip.com"
+    assert urls["ib"] == "https://****@x.api.infobip.com"
     assert urls["ib2"] == "https://x.api.infobip.com/?****"
+    assert urls["ib3"] == "https://****@x.api.infobip.com"  # a bare host, a token as user
 
 
 def test_add_refuses_bad_values_as_usage_errors(cfg: Path) -> None:

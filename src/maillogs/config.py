@@ -293,17 +293,17 @@ def check_base_url(value: str) -> str:
 
 
 def _shown_url(url: str) -> str:
-    """A base URL as a listing may show it, unchecked: a password or a query in
-    it (which ``check_base_url`` refuses) may hold a secret, so both are masked."""
+    """A base URL as a listing may show it, unchecked: credentials or a query in
+    it (which ``check_base_url`` refuses) may hold a secret, so both are masked.
+    A bare host is read as ``check_base_url`` reads it, with ``https://``."""
     try:
-        parts = urlsplit(url)
-        if parts.password is None and not parts.query:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        if "@" not in parts.netloc and not parts.query:
             return url
         host = parts.netloc.rpartition("@")[2]
-        user = f"{parts.username}:****@" if parts.username else ""
-        return urlunsplit(
-            (parts.scheme, user + host, parts.path, "****" if parts.query else "", "")
-        )
+        user = "****@" if "@" in parts.netloc else ""
+        query = "****" if parts.query else ""
+        return urlunsplit((parts.scheme, user + host, parts.path, query, ""))
     except ValueError:
         return "****"
 
@@ -755,16 +755,20 @@ def _resolve_settings(
     defaults: dict[str, Any] = {
         "base_url": spec.default_base_url,
         "timezone": DEFAULT_TIMEZONE,
-        "rate_limit_per_minute": spec.rate_limit_per_minute,
         "timeout": DEFAULT_TIMEOUT,
         **spec.optional_keys,
     }
     # Every secret the profile holds is known before any value is checked: the
     # message about another key (a base_url that carries the api key) must not
-    # print it.
+    # print it. Overridden values are secrets too, even if this run sends none;
+    # an unquoted number is read as text, as `_convert` reads it.
     for key in spec.secret_keys:
         candidates = [table.get(key), *(env.get(v) for v in setting_env_vars(name, spec.name, key))]
-        remember_secrets(c.strip() for c in candidates if isinstance(c, str) and c.strip())
+        remember_secrets(
+            str(c).strip()
+            for c in candidates
+            if isinstance(c, str | int) and not isinstance(c, bool) and str(c).strip()
+        )
     resolved: list[tuple[SettingInfo, str | float | None]] = []
     for key in allowed:
         env_vars = setting_env_vars(name, spec.name, key)
@@ -791,10 +795,6 @@ def _resolve_settings(
                 place = f"{where}: {env_var}" if source == "env" else where
                 raise ConfigError(f"{place}: {exc}") from None
         shown = None if value is None else _display(value)
-        if key in spec.secret_keys:
-            # Overridden values are secrets too, even if this run does not send them.
-            candidates = [shown, table.get(key), *(env.get(var) for var in env_vars)]
-            remember_secrets(c.strip() for c in candidates if isinstance(c, str))
         info = SettingInfo(
             key=key,
             value=shown,

@@ -212,9 +212,9 @@ def plan_records(
                 if not query.matches(record):
                     continue
                 # One plan is one profile: the message, recipient and type say
-                # which record it is. Their hash is the key: 8 bytes whatever the
-                # length of ids (a false repeat has a ~1e-15 chance per record).
-                # Newest first, so the copy kept is the newest.
+                # which record it is. Their hash is the key: a small int, whatever
+                # the length of ids (a false repeat has a ~1e-15 chance per
+                # record). The first copy passed on is the one kept.
                 key = hash((record.message_id, record.recipient, record.recipient_type))
                 if key in recent:
                     repeats.count += 1

@@ -127,13 +127,21 @@ def local_zone_name() -> str | None:
     would put day boundaries an hour off across a daylight-saving change.
     """
     from_env = os.environ.get("TZ", "").lstrip(":")
+    if from_env.startswith("/"):
+        # A zone file (TZ=:/etc/localtime): named by where it lives.
+        return _zone_of_file(Path(from_env))
     if from_env:
         # TZ decides the process's zone even when it is a POSIX rule such as
         # JST-9, which names no IANA zone: then /etc/localtime does not apply,
         # and the caller falls back to the current offset, which honours TZ.
         return from_env if _is_zone_name(from_env) else None
+    return _zone_of_file(Path("/etc/localtime"))
+
+
+def _zone_of_file(path: Path) -> str | None:
+    """``Europe/Rome`` for ``/usr/share/zoneinfo/Europe/Rome`` or a link to it."""
     try:
-        target = Path("/etc/localtime").resolve()
+        target = path.resolve()
     except OSError:
         return None
     if "zoneinfo" not in target.parts:

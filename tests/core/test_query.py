@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,7 +138,7 @@ def test_window_is_half_open() -> None:
 
 
 def test_the_local_zone_comes_from_tz_even_when_it_is_a_posix_rule(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     assert local_zone_name() == "Asia/Tokyo"
@@ -147,3 +148,11 @@ def test_the_local_zone_comes_from_tz_even_when_it_is_a_posix_rule(
     # falls back to the current offset, which the C library reads from TZ).
     monkeypatch.setenv("TZ", "JST-9")
     assert local_zone_name() is None
+    # A zone file, as TZ=:/etc/localtime names one, keeps its daylight-saving rules.
+    zone_file = tmp_path / "zoneinfo" / "Europe" / "Rome"
+    zone_file.parent.mkdir(parents=True)
+    zone_file.write_bytes(b"TZif")
+    link = tmp_path / "localtime"
+    link.symlink_to(zone_file)
+    monkeypatch.setenv("TZ", f":{link}")
+    assert local_zone_name() == "Europe/Rome"

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 
+from maillogs.engine import open_adapters
 from maillogs.errors import AuthError, UsageError
 from maillogs.http import ProviderRequestError
 from maillogs.providers.infobip import refine_status
@@ -73,6 +74,15 @@ def test_paced_requests_ask_for_the_whole_retention_in_one_window(version: str) 
     (call,) = route.calls
     assert call.request.url.params["sentSince"] == "2020-02-22T12:00:00.000+0000"
     assert call.request.url.params["sentUntil"] == "2020-02-24T12:00:00.000+0000"
+
+
+def test_explain_names_six_hour_windows_only_when_the_range_is_cut() -> None:
+    def native(query: Query) -> list[str]:
+        with open_adapters([make_profile("infobip")], now=NOW) as (adapter,):
+            return adapter.plan(query, lambda _m: None).native
+
+    assert native(Query()) == ["since/until -> sentSince/sentUntil (6h windows)"]
+    assert native(Query(since=NOW - timedelta(hours=1))) == ["since/until -> sentSince/sentUntil"]
 
 
 def test_v4_records_normalize_status_error_and_price() -> None:

@@ -187,6 +187,23 @@ def test_a_status_only_the_console_spells_is_still_asked_for() -> None:
     assert [(r.status, r.provider_status) for r in records] == [(Status.SENT, "SENT")]
 
 
+def test_a_status_no_single_search_term_covers_is_filtered_locally_only() -> None:
+    # queued is ACCEPTED, or QUEUED/VALIDATED in the console's words: search=ACCEPTED
+    # (a substring match) would leave the others out on the provider's side.
+    body = load_fixture("kaleyra_logs_search_bounce.json")
+    accepted, queued = copy.deepcopy(body["data"][0]), copy.deepcopy(body["data"][0])
+    accepted.update(message_id="m1:1", status="ACCEPTED")
+    queued.update(message_id="m2:1", status="QUEUED")
+    body["data"] = [accepted, queued]
+    with respx.mock:
+        route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
+        records = run_query(
+            make_profile("kaleyra"), Query(statuses=frozenset({Status.QUEUED})), now=NOW
+        )
+    assert "search" not in route.calls.last.request.url.params
+    assert [r.message_id for r in records] == ["m1:1", "m2:1"]
+
+
 def test_single_status_narrows_with_search_and_is_checked_locally() -> None:
     body = load_fixture("kaleyra_logs_search_bounce.json")
     with respx.mock:

@@ -43,6 +43,7 @@ def export_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="File to write; it appears complete or not at all (mode 0600).",
             rich_help_panel=OUTPUT_PANEL,
             show_default=False,

@@ -67,6 +67,7 @@ def list_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write to FILE (atomically) instead of stdout; its extension sets the "
             "default --format.",
             rich_help_panel=OUTPUT_PANEL,

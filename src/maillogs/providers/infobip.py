@@ -202,9 +202,9 @@ class InfobipAdapter(Adapter):
         # (a handful of rows); 6-hour windows only when requests are not paced.
         whole_range = bool(query.message_id) or self.http.paced
         span = until - since if whole_range else WINDOW
-        cut = "" if whole_range else f" ({WINDOW.seconds // 3600}h windows)"
-        plan.native.append(f"since/until -> sentSince/sentUntil{cut}")
         windows = list(windows_newest_first(since, until, span))
+        cut = f" ({WINDOW.seconds // 3600}h windows)" if len(windows) > 1 else ""
+        plan.native.append(f"since/until -> sentSince/sentUntil{cut}")
         plan.requests = [
             (self.logs_path, self._page_params(params, w, since, None)) for w in windows
         ]

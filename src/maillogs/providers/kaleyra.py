@@ -68,8 +68,7 @@ KALEYRA_STATUSES: dict[str, Status] = {
     "SUPPRESSED": Status.BLOCKED,
     "FAILED": Status.FAILED,
 }
-# The documented API values: what `search=` narrows on when one of them covers
-# the status asked for (a console spelling only when the API has none: SENT).
+# The documented API values (`maillogs statuses` lists the console's as well).
 API_STATUSES = (
     "ACCEPTED",
     "DEFERRED",
@@ -175,10 +174,11 @@ class KaleyraAdapter(Adapter):
         """The one ``search`` term for a query asking for one status Kaleyra
         reports, or None (several statuses: ``search`` values are ANDed).
 
-        The documented API value when there is exactly one (``search`` matches
-        substrings, so BOUNCE finds a console-spelled BOUNCED too); else the
-        console spelling when it is the only one (SENT). Everything is still
-        checked locally.
+        ``search`` matches substrings, so a term narrows safely only when it is
+        part of every spelling of the status: BOUNCE finds BOUNCED, OPEN finds
+        OPENED, SENT finds SENT. For queued (ACCEPTED, QUEUED, VALIDATED),
+        deferred and blocked no term finds them all, so nothing is sent and
+        the status is checked locally only, as it always is.
         """
         if Status.UNKNOWN in query.statuses:
             return None
@@ -186,10 +186,8 @@ class KaleyraAdapter(Adapter):
         if len(wanted) != 1:
             return None
         (status,) = wanted
-        spellings = [native for native in API_STATUSES if KALEYRA_STATUSES[native] is status]
-        if not spellings:
-            spellings = [native for native, mapped in KALEYRA_STATUSES.items() if mapped is status]
-        return spellings[0] if len(spellings) == 1 else None
+        spellings = [native for native, mapped in KALEYRA_STATUSES.items() if mapped is status]
+        return next((t for t in spellings if all(t in other for other in spellings)), None)
 
     @property
     def logs_path(self) -> str:

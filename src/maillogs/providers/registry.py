@@ -30,9 +30,8 @@ class ProviderSpec:
     optional_keys: dict[str, str] = field(default_factory=dict)
     # Keys that take one of a few documented values (a leading "v" is allowed).
     key_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Documented client-side request budget; None when the provider publishes none.
-    rate_limit_per_minute: int | None = None
-    # A budget that depends on a setting: (key, {value: requests per minute}).
+    # The documented request budget, which depends on a setting: (key, {value:
+    # requests per minute}); None when the provider publishes none.
     rate_limits_by: tuple[str, dict[str, int]] | None = None
 
     def load_adapter(self) -> type[Adapter]:

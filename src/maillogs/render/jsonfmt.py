@@ -81,9 +81,11 @@ class JsonArrayRenderer(Renderer):
 
 
 def dumps_finite(value: Any) -> str:
-    """``value`` as compact JSON, NaN and infinities as ``null``: provider data
-    may carry them (Python's parser accepts them), JSON has neither."""
-    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    """``value`` as one line of JSON, NaN and infinities as ``null`` (provider
+    data may carry them, Python's parser accepts them, JSON has neither), and
+    the characters of ``_UNSAFE`` escaped, as for records."""
+    text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
 def _finite(value: Any) -> Any:
