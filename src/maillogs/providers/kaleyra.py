@@ -68,17 +68,6 @@ KALEYRA_STATUSES: dict[str, Status] = {
     "SUPPRESSED": Status.BLOCKED,
     "FAILED": Status.FAILED,
 }
-# The documented API values (`maillogs statuses` lists the console's as well).
-API_STATUSES = (
-    "ACCEPTED",
-    "DEFERRED",
-    "DELIVERED",
-    "OPEN",
-    "BOUNCE",
-    "BLOCKED",
-    "SUPPRESSED",
-    "FAILED",
-)
 # The documented /email/stats metrics and the canonical status each counts.
 STATS_METRICS: dict[str, Status] = {
     "accepted": Status.QUEUED,
