@@ -295,6 +295,62 @@ def test_error_body_of_unexpected_shape_still_reports_the_refusal() -> None:
             run_query(make_profile("infobip"), Query(), now=NOW)
 
 
+# The v1 shape is ApiRequestErrorDetails in Infobip's OpenAPI spec
+# (validationErrors: parameter -> list of messages); v4 is ApiError.violations.
+V1_400 = {
+    "requestError": {
+        "serviceException": {
+            "messageId": "BAD_REQUEST",
+            "text": "Bad request",
+            "validationErrors": {
+                "sentSince": ["must have the format yyyy-MM-dd'T'HH:mm:ss.SSSZ"],
+                "limit": ["must be less than or equal to 1000"],
+            },
+        }
+    }
+}
+V4_400 = {
+    "errorCode": "E400",
+    "description": "Request cannot be processed.",
+    "action": "Check the syntax, violations and adjust the request.",
+    "violations": [{"property": "sentSince", "violation": "must have the format"}],
+    "resources": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("version", "body", "expected"),
+    [
+        (
+            "1",
+            V1_400,
+            "HTTP 400: Bad request (sentSince: must have the format yyyy-MM-dd'T'HH:mm:ss.SSSZ; "
+            "limit: must be less than or equal to 1000)",
+        ),
+        ("4", V4_400, "HTTP 400: Request cannot be processed. (sentSince: must have the format)"),
+    ],
+)
+def test_a_400_names_the_offending_parameters_in_both_versions(
+    version: str, body: dict[str, Any], expected: str
+) -> None:
+    profile = make_profile("infobip", settings={"api_version": version})
+    with respx.mock:
+        respx.get(f"{BASE}/email/{version}/logs").mock(return_value=httpx.Response(400, json=body))
+        with pytest.raises(ProviderRequestError) as caught:
+            run_query(profile, Query(), now=NOW)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_v1_validation_errors_of_unexpected_shape_still_report_the_text() -> None:
+    odd = {"requestError": {"serviceException": {"text": "Bad request", "validationErrors": 5}}}
+    with respx.mock:
+        respx.get(f"{BASE}/email/1/logs").mock(return_value=httpx.Response(400, json=odd))
+        with pytest.raises(ProviderRequestError, match=r"\(HTTP 400: Bad request\) \["):
+            run_query(v1_profile(), Query(), now=NOW)
+
+
 @pytest.mark.parametrize(
     ("group", "name", "error", "expected"),
     [

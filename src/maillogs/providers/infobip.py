@@ -74,22 +74,45 @@ _REFUSED_PARTIES = ("SOURCE", "SENDER", "DESTINATION", "DND")
 
 
 def infobip_error_text(body: Any) -> str | None:
-    """v1 ``requestError.serviceException.text`` or v4 ``description`` (+ violations)."""
+    """v1 ``requestError.serviceException`` or v4 ``description``, each with the
+    parameters it names: v1 ``validationErrors`` (parameter -> messages), v4
+    ``violations`` (``property``/``violation`` pairs)."""
     if not isinstance(body, dict):
         return None
     exception = body.get("requestError", {})
     if isinstance(exception, dict):
         service = exception.get("serviceException")
         if isinstance(service, dict) and service.get("text"):
-            return str(service["text"])
+            return _with_problems(str(service["text"]), _validation_errors(service))
     if body.get("description"):
-        violations = body.get("violations")
-        violations = violations if isinstance(violations, list) else []
-        detail = "; ".join(
-            f"{v.get('property')}: {v.get('violation')}" for v in violations if isinstance(v, dict)
-        )
-        return f"{body['description']} ({detail})" if detail else str(body["description"])
+        return _with_problems(str(body["description"]), _violations(body))
     return None
+
+
+def _validation_errors(service: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """v1 ``{"sentSince": ["must be ...", ...]}`` as (parameter, message) pairs."""
+    errors = service.get("validationErrors")
+    if not isinstance(errors, dict):
+        return []
+    return [
+        (name, message)
+        for name, messages in errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+
+
+def _violations(body: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """v4 ``[{"property": ..., "violation": ...}]`` as (parameter, message) pairs."""
+    violations = body.get("violations")
+    violations = violations if isinstance(violations, list) else []
+    return [(v.get("property"), v.get("violation")) for v in violations if isinstance(v, dict)]
+
+
+def _with_problems(text: str, problems: list[tuple[Any, Any]]) -> str:
+    """``text (param: message; ...)``: both API versions name the offending
+    parameters the same way in the one-line error."""
+    detail = "; ".join(f"{name}: {message}" for name, message in problems)
+    return f"{text} ({detail})" if detail else text
 
 
 def infobip_time(moment: datetime) -> str:
