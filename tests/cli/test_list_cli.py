@@ -234,3 +234,36 @@ def test_a_config_error_about_one_key_does_not_print_another_keys_secret(
     # base_url is checked before api_key is read; the key was printed in clear.
     assert code == 78
     assert "base_url" in err and secret not in err
+
+
+def _seven_day_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "only the last 7 days" in line]
+
+
+def test_edith_without_since_says_every_record_means_the_last_7_days(tmp_path: Path) -> None:
+    # EDITH answers the last 7 days when no dates are given: --all and export
+    # would otherwise pass that week off as the whole history.
+    code, _, err = run("list", "--profile", "demo-edith", "--all")
+    assert code == 0, err
+    (line,) = _seven_day_warnings(err)
+    assert line.startswith("maillogs: warning: EDITH answers only the last 7 days")
+    assert "'demo-edith'" in line and "--since" in line
+
+    code, _, err = run("export", "--profile", "demo-edith", "-o", str(tmp_path / "e.jsonl"))
+    assert code == 0, err
+    assert len(_seven_day_warnings(err)) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--limit", "5"),  # the newest few: the default window is no surprise
+        ("--all", "--since", "3d"),  # the user chose the window
+    ],
+)
+def test_edith_7_day_warning_only_when_every_record_is_asked_without_since(
+    args: tuple[str, ...],
+) -> None:
+    code, _, err = run("list", "--profile", "demo-edith", *args)
+    assert code == 0, err
+    assert _seven_day_warnings(err) == []

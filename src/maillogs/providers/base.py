@@ -294,6 +294,20 @@ class Adapter(ABC):
         ]
         return candidates[0] if len(candidates) == 1 else None
 
+    def warn_unreachable(
+        self, warn: Callable[[str], None], reason: str, earliest: datetime, remedy: str = ""
+    ) -> None:
+        """One warning line: records sent before ``earliest`` will not come back.
+
+        Shared by every limit on how far back a provider answers (Infobip's
+        48-hour retention, EDITH's 7 days when no date is given), so they
+        all read alike: the reason, the instant, the profile, the way out.
+        """
+        warn(
+            f"{reason}: nothing sent before {earliest.isoformat(timespec='seconds')} "
+            f"can be returned for profile {self.profile.name!r}" + (f"; {remedy}" if remedy else "")
+        )
+
     def new_plan(self, query: Query) -> Plan:
         """An empty plan, after refusing --param names the adapter manages.
 

@@ -207,11 +207,7 @@ class InfobipAdapter(Adapter):
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
         if (query.since is not None and query.since < floor) or until <= floor:
-            warn(
-                f"Infobip keeps email logs for 48 hours: nothing sent before "
-                f"{floor.isoformat(timespec='seconds')} can be returned for profile "
-                f"{self.profile.name!r}"
-            )
+            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor)
         since = max(query.since or floor, floor)
         if until <= since:
             plan.notes.append("the whole window lies outside Infobip's 48-hour retention")
