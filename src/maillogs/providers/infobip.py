@@ -172,7 +172,10 @@ class InfobipAdapter(Adapter):
         unsupported=("recipient-type",),
         pagination="v4: useCursor + cursor.nextCursor; v1: none (full windows split in time)",
         page_size="1000 (max 1000, default 50)",
-        rate_limit="v1 60 requests/min, v4 120 requests/min (client-side limiter)",
+        rate_limit=(
+            "v1 60 requests/min, v4 120 requests/min per account (client-side limiter, "
+            "shared by the profiles of one run that use the same account)"
+        ),
         retention="48 hours",
         notes=(
             "one row per message; provider_status is the status group/name, the error "
