@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -151,6 +152,6 @@ def test_two_profiles_of_one_account_are_paced_together_in_one_run(
     assert len(arrivals) == 4  # two pages for each profile
     interval = 60 / PER_MINUTE
     # Paced apart, the two profiles would each send their first page at once.
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) > interval / 2, gaps
     assert arrivals[-1] - arrivals[0] > 3 * interval - 0.05, gaps
