@@ -267,3 +267,89 @@ def test_edith_7_day_warning_only_when_every_record_is_asked_without_since(
     code, _, err = run("list", "--profile", "demo-edith", *args)
     assert code == 0, err
     assert _seven_day_warnings(err) == []
+
+
+def _jsonl(*args: str) -> list[dict[str, object]]:
+    code, out, err = run("list", *args, "--all", "--format", "jsonl")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _group(row: dict[str, object]) -> str:
+    return str(row["provider_status"]).partition("/")[0]
+
+
+@pytest.mark.parametrize(
+    ("alias", "group", "canonical"),
+    [
+        # REJECTED covers policy refusals (blocked) and system errors (failed).
+        ("rejected", "REJECTED", {"blocked", "failed"}),
+        # UNDELIVERABLE covers bounces and drops by the suppression list (blocked).
+        ("undeliverable", "UNDELIVERABLE", {"bounced", "blocked"}),
+        # PENDING covers PENDING_ACCEPTED (queued) and the rest (sent).
+        ("pending", "PENDING", {"queued", "sent"}),
+    ],
+)
+def test_group_alias_selects_every_infobip_record_of_its_general_status(
+    alias: str, group: str, canonical: set[str]
+) -> None:
+    everything = _jsonl("--profile", "demo-infobip")
+    expected = sorted(row["message_id"] for row in everything if _group(row) == group)
+    rows = _jsonl("--profile", "demo-infobip", "--status", alias)
+    assert sorted(row["message_id"] for row in rows) == expected
+    assert {str(row["status"]) for row in rows} == canonical
+    code, out, err = run("list", "--profile", "demo-infobip", "--status", alias, "--explain")
+    assert code == 0, err
+    assert f"generalStatus={group}" in out
+
+
+def test_group_alias_with_another_status_keeps_to_its_group_on_infobip() -> None:
+    # `rejected` and `bounced`: UNDELIVERABLE records dropped by policy are
+    # blocked, like some REJECTED ones, but are neither.
+    everything = _jsonl("--profile", "demo-infobip")
+    expected = sorted(
+        row["message_id"]
+        for row in everything
+        if _group(row) == "REJECTED" or row["status"] == "bounced"
+    )
+    assert any(_group(r) == "UNDELIVERABLE" and r["status"] == "blocked" for r in everything)
+    rows = _jsonl("--profile", "demo-infobip", "--status", "rejected,bounced")
+    assert sorted(row["message_id"] for row in rows) == expected
+
+
+@pytest.mark.parametrize("profile", ["demo-kaleyra", "demo-edith"])
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("rejected", {"blocked", "failed"}),
+        ("undeliverable", {"bounced", "blocked"}),
+        ("pending", {"queued", "sent"}),
+    ],
+)
+def test_group_alias_is_its_canonical_statuses_elsewhere(
+    profile: str, alias: str, canonical: set[str]
+) -> None:
+    everything = _jsonl("--profile", profile, "--since", "30d")
+    expected = sorted(
+        (str(r["message_id"]), str(r["recipient"])) for r in everything if r["status"] in canonical
+    )
+    assert expected
+    rows = _jsonl("--profile", profile, "--since", "30d", "--status", alias)
+    assert sorted((str(r["message_id"]), str(r["recipient"])) for r in rows) == expected
+
+
+def test_statuses_lists_the_group_aliases_and_what_they_select() -> None:
+    code, out, _ = run("statuses")
+    assert code == 0
+    lines = out.splitlines()
+    assert "rejected      blocked or failed (Infobip: every REJECTED record)" in lines
+    assert "undeliverable bounced or blocked (Infobip: every UNDELIVERABLE record)" in lines
+    assert "pending       queued or sent (Infobip: every PENDING record)" in lines
+    code, out, _ = run("statuses", "--json")
+    document = json.loads(out)
+    assert document["alias_sets"]["rejected"] == {
+        "statuses": ["blocked", "failed"],
+        "native_groups": {"infobip": "REJECTED"},
+    }
+    assert document["aliases"]["bounce"] == "bounced"
+    assert "rejected" not in document["aliases"]

@@ -160,6 +160,7 @@ class InfobipAdapter(Adapter):
     name = "infobip"
     managed_params = frozenset({"limit", "useCursor", "cursor", "sentSince", "sentUntil"})
     status_coverage = GENERAL_STATUS_COVERAGE
+    native_groups = frozenset(GENERAL_STATUS_COVERAGE)
     capabilities = Capabilities(
         native={
             "status": "generalStatus when one general status covers it",
@@ -231,8 +232,14 @@ class InfobipAdapter(Adapter):
             (self.logs_path, self._page_params(params, w, since, None)) for w in windows
         ]
         walk = self._walk_cursor if self.version == "4" else self._walk_split
-        plan.streams = [self._stream(walk, params, w, since) for w in windows]
+        streams = [self._stream(walk, params, w, since) for w in windows]
+        plan.streams = self.select_native_groups(streams, query, plan)
         return plan
+
+    def native_group(self, record: LogRecord) -> str | None:
+        """The general status (``status.groupName``), the first part of ``provider_status``."""
+        group = (record.provider_status or "").partition("/")[0].strip().upper()
+        return group or None
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         v4 = self.version == "4"
