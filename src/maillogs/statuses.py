@@ -44,6 +44,7 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.UNKNOWN: "anything the provider reported that maillogs cannot map",
 }
 
+
 @dataclass(frozen=True)
 class StatusAlias:
     """What one word given to ``--status`` selects.
