@@ -317,7 +317,7 @@ class Adapter(ABC):
         groups = [t.native_group for t in terms if t.native_group in self.native_groups]
         if not groups:
             return streams
-        plan.local.append(f"status: {', '.join(map(str, groups))} by status group")
+        plan.local.append(f"status group {', '.join(map(str, groups))}")
 
         def selected(record: LogRecord) -> bool:
             group = self.native_group(record)
