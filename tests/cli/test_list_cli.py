@@ -315,6 +315,11 @@ def test_group_alias_with_another_status_keeps_to_its_group_on_infobip() -> None
     assert any(_group(r) == "UNDELIVERABLE" and r["status"] == "blocked" for r in everything)
     rows = _jsonl("--profile", "demo-infobip", "--status", "rejected,bounced")
     assert sorted(row["message_id"] for row in rows) == expected
+    # Two general statuses (REJECTED, UNDELIVERABLE): neither can be sent alone.
+    code, out, err = run("list", "-p", "demo-infobip", "--status", "rejected,bounced", "--explain")
+    assert code == 0, err
+    assert "generalStatus" not in out
+    assert "status group REJECTED" in out
 
 
 @pytest.mark.parametrize("profile", ["demo-kaleyra", "demo-edith"])
