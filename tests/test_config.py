@@ -272,7 +272,13 @@ def test_demo_expands_without_a_config_file(cfg: Path) -> None:
     assert [p.name for p in profiles] == ["demo-kaleyra", "demo-edith", "demo-infobip"]
     assert not cfg.exists()
     by_provider = {p.provider: p for p in profiles}
-    assert all(p.demo and p.rate_limit_per_minute == 0 for p in profiles)
+    assert all(p.demo for p in profiles)
+    # Paced as a real account of each provider is: the demo takes the production path.
+    assert {p.provider: p.rate_limit_per_minute for p in profiles} == {
+        "kaleyra": None,
+        "edith": None,
+        "infobip": 120,
+    }
     assert all(p.base_url == "http://sandbox.invalid" for p in profiles)
     assert dict(by_provider["kaleyra"].settings) == {
         "sid": "DEMO-SID",

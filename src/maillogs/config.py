@@ -486,14 +486,17 @@ def builtin_profiles() -> list[Profile]:
     profiles = []
     for name in _demo_names():
         spec = get_spec(name.removeprefix(f"{DEMO_ALIAS}-"))
+        settings = {**spec.optional_keys, **_DEMO_SETTINGS[spec.name]}
         profiles.append(
             Profile(
                 name=name,
                 provider=spec.name,
                 base_url=DEMO_BASE_URL,
                 timezone=DEFAULT_TIMEZONE,
-                settings={**spec.optional_keys, **_DEMO_SETTINGS[spec.name]},
-                rate_limit_per_minute=0.0,
+                settings=settings,
+                # Paced like a real account, so the demo takes the production
+                # path (e.g. one Infobip window, not eight unpaced ones).
+                rate_limit_per_minute=_documented_rate_limit(spec, settings),
                 timeout=DEFAULT_TIMEOUT,
                 demo=True,
             )
@@ -812,11 +815,7 @@ def _with_documented_rate_limit(
 ) -> list[tuple[SettingInfo, str | float | None]]:
     """Fill an unset rate limit with the one documented for the chosen setting
     (Infobip: per ``api_version``), so ``profiles show`` tells what is used."""
-    if spec.rate_limits_by is None:
-        return resolved
-    key, limits = spec.rate_limits_by
-    chosen = next((value for info, value in resolved if info.key == key), None)
-    limit = limits.get(str(chosen))
+    limit = _documented_rate_limit(spec, {info.key: value for info, value in resolved})
     if limit is None:
         return resolved
     return [
@@ -825,6 +824,18 @@ def _with_documented_rate_limit(
         else (info, value)
         for info, value in resolved
     ]
+
+
+def _documented_rate_limit(
+    spec: ProviderSpec, settings: Mapping[str, str | float | None]
+) -> float | None:
+    """The provider's published requests a minute for these settings (Infobip:
+    per ``api_version``), or None when it publishes none."""
+    if spec.rate_limits_by is None:
+        return None
+    key, limits = spec.rate_limits_by
+    limit = limits.get(str(settings.get(key)))
+    return None if limit is None else float(limit)
 
 
 def _display(value: str | float) -> str:

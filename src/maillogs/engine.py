@@ -75,7 +75,8 @@ def demo_transport() -> httpx.BaseTransport:
     # encode their times: anchoring on the hour keeps every id stable between
     # runs, so an id copied from `list` still works with `show` a minute later.
     anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor)))
+    # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
+    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))
 
 
 @contextmanager

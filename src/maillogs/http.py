@@ -29,7 +29,7 @@ from maillogs.errors import (
     ProviderUnavailableError,
     TemporaryFailureError,
 )
-from maillogs.ratelimit import RateLimiter
+from maillogs.ratelimit import SHARED_PACES, account_key
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
@@ -119,8 +119,14 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
+        # One pace per account for every client of this process (see SharedPaces).
         self._limiter = (
-            RateLimiter(rate_limit_per_minute, clock=clock, sleep=sleep)
+            SHARED_PACES.checkout(
+                account_key(endpoint.base_url, _credentials(endpoint.headers)),
+                rate_limit_per_minute,
+                clock=clock,
+                sleep=sleep,
+            )
             if rate_limit_per_minute
             else None
         )
@@ -132,6 +138,7 @@ class HttpClient:
             headers={"Accept": "application/json", "User-Agent": f"maillogs/{__version__}"},
         )
         self.request_count = 0
+        self._pace_released = False
 
     @property
     def paced(self) -> bool:
@@ -139,8 +146,11 @@ class HttpClient:
         return self._limiter is not None
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release pooled connections and this client's share of the pace."""
         self._client.close()
+        if self._limiter is not None and not self._pace_released:
+            self._pace_released = True
+            SHARED_PACES.release(self._limiter)
 
     def redact(self, text: str) -> str:
         """Replace every secret of this profile in ``text`` by ``****``."""
@@ -307,6 +317,12 @@ class HttpClient:
     def _log(self, message: str) -> None:
         if self._debug:
             self._debug(self.redact(message))
+
+
+def _credentials(headers: Mapping[str, str]) -> list[str]:
+    """The auth headers as ``name: value`` lines, in a stable order: with the
+    base URL, what tells two accounts apart."""
+    return sorted(f"{name.lower()}: {value}" for name, value in headers.items())
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

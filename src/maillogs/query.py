@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from maillogs.errors import UsageError
-from maillogs.statuses import Status, parse_status
+from maillogs.statuses import Status, StatusAlias, parse_status
 from maillogs.timeparse import parse_instant, parse_range
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ RECIPIENT_TYPES = ("to", "cc", "bcc")
 class Query:
     """A provider-neutral log query; intervals are half-open ``[since, until)``."""
 
+    # Every canonical status a record may have to match (directly or through an alias).
     statuses: frozenset[Status] = frozenset()
     sender: str | None = None
     recipient: str | None = None
@@ -38,6 +39,15 @@ class Query:
     params: tuple[tuple[str, str], ...] = ()
     # None means every matching record (--all).
     limit: int | None = None
+    # The --status words as given (``statuses`` is the union of theirs): a word
+    # naming a provider's own status group selects that group exactly there.
+    status_terms: tuple[StatusAlias, ...] = ()
+
+    def status_words(self) -> tuple[StatusAlias, ...]:
+        """``status_terms``, or ``statuses`` as one term when set from code."""
+        if self.status_terms or not self.statuses:
+            return self.status_terms
+        return (StatusAlias(self.statuses),)
 
     def matches(self, record: LogRecord) -> bool:
         """True when ``record`` satisfies every common filter."""
@@ -121,7 +131,7 @@ def build_query(
     if statuses and not split_multi(statuses):
         raise UsageError("--status needs a value, e.g. --status bounced")
     try:
-        parsed_statuses = frozenset(parse_status(s) for s in split_multi(statuses))
+        terms = tuple(dict.fromkeys(parse_status(s) for s in split_multi(statuses)))
     except ValueError as exc:
         raise UsageError(f"--status: {exc}") from None
     if range_ and (since or until):
@@ -140,7 +150,8 @@ def build_query(
             raise UsageError(f"{option} needs a value")
         _check_utf8(option, value)
     return Query(
-        statuses=parsed_statuses,
+        statuses=frozenset(status for term in terms for status in term.statuses),
+        status_terms=terms,
         sender=sender.strip() if sender else None,
         recipient=recipient.strip() if recipient else None,
         since=start,

@@ -6,6 +6,7 @@ record always keeps the native value too, as ``provider_status``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -43,38 +44,62 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.UNKNOWN: "anything the provider reported that maillogs cannot map",
 }
 
+
+@dataclass(frozen=True)
+class StatusAlias:
+    """What one word given to ``--status`` selects.
+
+    ``statuses`` are the canonical statuses it stands for. ``native_group`` is
+    set for a word that also names a provider's own status group (Infobip's
+    general statuses PENDING, UNDELIVERABLE, REJECTED): a provider that has
+    that group selects exactly its records, whichever canonical status each
+    was refined to (a REJECTED record is blocked *or* failed); a provider
+    without it selects ``statuses``.
+    """
+
+    statuses: frozenset[Status]
+    native_group: str | None = None
+
+
+def _only(status: Status) -> StatusAlias:
+    return StatusAlias(frozenset({status}))
+
+
 # Friendly spellings users type, mostly the providers' own words.
-STATUS_ALIASES: dict[str, Status] = {
-    "accepted": Status.QUEUED,
-    "validated": Status.QUEUED,
-    "queue": Status.QUEUED,
-    "pending": Status.SENT,
-    "enroute": Status.SENT,
-    "delayed": Status.DEFERRED,
-    "defer": Status.DEFERRED,
-    "open": Status.OPENED,
-    "opens": Status.OPENED,
-    "click": Status.CLICKED,
-    "clicks": Status.CLICKED,
-    "bounce": Status.BOUNCED,
-    "bounces": Status.BOUNCED,
-    "undeliverable": Status.BOUNCED,
-    "block": Status.BLOCKED,
-    "blocks": Status.BLOCKED,
-    "suppressed": Status.BLOCKED,
-    "rejected": Status.BLOCKED,
-    "fail": Status.FAILED,
-    "failure": Status.FAILED,
-    "error": Status.FAILED,
-    "spam": Status.COMPLAINED,
-    "complaint": Status.COMPLAINED,
-    "unsubscribe": Status.UNSUBSCRIBED,
-    "unsub": Status.UNSUBSCRIBED,
-    "expire": Status.EXPIRED,
+STATUS_ALIASES: dict[str, StatusAlias] = {
+    "accepted": _only(Status.QUEUED),
+    "validated": _only(Status.QUEUED),
+    "queue": _only(Status.QUEUED),
+    # No outcome yet: accepted or handed on.
+    "pending": StatusAlias(frozenset({Status.QUEUED, Status.SENT}), "PENDING"),
+    "enroute": _only(Status.SENT),
+    "delayed": _only(Status.DEFERRED),
+    "defer": _only(Status.DEFERRED),
+    "open": _only(Status.OPENED),
+    "opens": _only(Status.OPENED),
+    "click": _only(Status.CLICKED),
+    "clicks": _only(Status.CLICKED),
+    "bounce": _only(Status.BOUNCED),
+    "bounces": _only(Status.BOUNCED),
+    # Not delivered: refused by the recipient's server or dropped before sending.
+    "undeliverable": StatusAlias(frozenset({Status.BOUNCED, Status.BLOCKED}), "UNDELIVERABLE"),
+    "block": _only(Status.BLOCKED),
+    "blocks": _only(Status.BLOCKED),
+    "suppressed": _only(Status.BLOCKED),
+    # Refused by the provider: by policy or by a system error.
+    "rejected": StatusAlias(frozenset({Status.BLOCKED, Status.FAILED}), "REJECTED"),
+    "fail": _only(Status.FAILED),
+    "failure": _only(Status.FAILED),
+    "error": _only(Status.FAILED),
+    "spam": _only(Status.COMPLAINED),
+    "complaint": _only(Status.COMPLAINED),
+    "unsubscribe": _only(Status.UNSUBSCRIBED),
+    "unsub": _only(Status.UNSUBSCRIBED),
+    "expire": _only(Status.EXPIRED),
 }
 
 
-def parse_status(text: str) -> Status:
+def parse_status(text: str) -> StatusAlias:
     """Read one user-typed status (canonical name or alias, any case).
 
     Raises:
@@ -82,7 +107,7 @@ def parse_status(text: str) -> Status:
     """
     key = text.strip().lower()
     try:
-        return Status(key)
+        return _only(Status(key))
     except ValueError:
         pass
     if key in STATUS_ALIASES:

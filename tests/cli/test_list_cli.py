@@ -234,3 +234,127 @@ def test_a_config_error_about_one_key_does_not_print_another_keys_secret(
     # base_url is checked before api_key is read; the key was printed in clear.
     assert code == 78
     assert "base_url" in err and secret not in err
+
+
+def _seven_day_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "only the last 7 days" in line]
+
+
+def test_edith_without_since_says_every_record_means_the_last_7_days(tmp_path: Path) -> None:
+    # EDITH answers the last 7 days when no dates are given: --all and export
+    # would otherwise pass that week off as the whole history.
+    code, _, err = run("list", "--profile", "demo-edith", "--all")
+    assert code == 0, err
+    (line,) = _seven_day_warnings(err)
+    assert line.startswith("maillogs: warning: EDITH answers only the last 7 days")
+    assert "'demo-edith'" in line and "--since" in line
+
+    code, _, err = run("export", "--profile", "demo-edith", "-o", str(tmp_path / "e.jsonl"))
+    assert code == 0, err
+    assert len(_seven_day_warnings(err)) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--limit", "5"),  # the newest few: the default window is no surprise
+        ("--all", "--since", "3d"),  # the user chose the window
+    ],
+)
+def test_edith_7_day_warning_only_when_every_record_is_asked_without_since(
+    args: tuple[str, ...],
+) -> None:
+    code, _, err = run("list", "--profile", "demo-edith", *args)
+    assert code == 0, err
+    assert _seven_day_warnings(err) == []
+
+
+def _jsonl(*args: str) -> list[dict[str, object]]:
+    code, out, err = run("list", *args, "--all", "--format", "jsonl")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _group(row: dict[str, object]) -> str:
+    return str(row["provider_status"]).partition("/")[0]
+
+
+@pytest.mark.parametrize(
+    ("alias", "group", "canonical"),
+    [
+        # REJECTED covers policy refusals (blocked) and system errors (failed).
+        ("rejected", "REJECTED", {"blocked", "failed"}),
+        # UNDELIVERABLE covers bounces and drops by the suppression list (blocked).
+        ("undeliverable", "UNDELIVERABLE", {"bounced", "blocked"}),
+        # PENDING covers PENDING_ACCEPTED (queued) and the rest (sent).
+        ("pending", "PENDING", {"queued", "sent"}),
+    ],
+)
+def test_group_alias_selects_every_infobip_record_of_its_general_status(
+    alias: str, group: str, canonical: set[str]
+) -> None:
+    everything = _jsonl("--profile", "demo-infobip")
+    expected = sorted(row["message_id"] for row in everything if _group(row) == group)
+    rows = _jsonl("--profile", "demo-infobip", "--status", alias)
+    assert sorted(row["message_id"] for row in rows) == expected
+    assert {str(row["status"]) for row in rows} == canonical
+    code, out, err = run("list", "--profile", "demo-infobip", "--status", alias, "--explain")
+    assert code == 0, err
+    assert f"generalStatus={group}" in out
+
+
+def test_group_alias_with_another_status_keeps_to_its_group_on_infobip() -> None:
+    # `rejected` and `bounced`: UNDELIVERABLE records dropped by policy are
+    # blocked, like some REJECTED ones, but are neither.
+    everything = _jsonl("--profile", "demo-infobip")
+    expected = sorted(
+        row["message_id"]
+        for row in everything
+        if _group(row) == "REJECTED" or row["status"] == "bounced"
+    )
+    assert any(_group(r) == "UNDELIVERABLE" and r["status"] == "blocked" for r in everything)
+    rows = _jsonl("--profile", "demo-infobip", "--status", "rejected,bounced")
+    assert sorted(row["message_id"] for row in rows) == expected
+    # Two general statuses (REJECTED, UNDELIVERABLE): neither can be sent alone.
+    code, out, err = run("list", "-p", "demo-infobip", "--status", "rejected,bounced", "--explain")
+    assert code == 0, err
+    assert "generalStatus" not in out
+    assert "status group REJECTED" in out
+
+
+@pytest.mark.parametrize("profile", ["demo-kaleyra", "demo-edith"])
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("rejected", {"blocked", "failed"}),
+        ("undeliverable", {"bounced", "blocked"}),
+        ("pending", {"queued", "sent"}),
+    ],
+)
+def test_group_alias_is_its_canonical_statuses_elsewhere(
+    profile: str, alias: str, canonical: set[str]
+) -> None:
+    everything = _jsonl("--profile", profile, "--since", "30d")
+    expected = sorted(
+        (str(r["message_id"]), str(r["recipient"])) for r in everything if r["status"] in canonical
+    )
+    assert expected
+    rows = _jsonl("--profile", profile, "--since", "30d", "--status", alias)
+    assert sorted((str(r["message_id"]), str(r["recipient"])) for r in rows) == expected
+
+
+def test_statuses_lists_the_group_aliases_and_what_they_select() -> None:
+    code, out, _ = run("statuses")
+    assert code == 0
+    lines = out.splitlines()
+    assert "rejected      blocked or failed (Infobip: every REJECTED record)" in lines
+    assert "undeliverable bounced or blocked (Infobip: every UNDELIVERABLE record)" in lines
+    assert "pending       queued or sent (Infobip: every PENDING record)" in lines
+    code, out, _ = run("statuses", "--json")
+    document = json.loads(out)
+    assert document["alias_sets"]["rejected"] == {
+        "statuses": ["blocked", "failed"],
+        "native_groups": {"infobip": "REJECTED"},
+    }
+    assert document["aliases"]["bounce"] == "bounced"
+    assert "rejected" not in document["aliases"]

@@ -81,7 +81,23 @@ def test_statuses_accept_aliases_any_case_and_commas() -> None:
     assert query.statuses == {Status.BOUNCED, Status.COMPLAINED, Status.DEFERRED}
     with pytest.raises(UsageError, match="--status: unknown status 'bouncy'"):
         build_query(statuses=["bouncy"], tz=UTC, now=NOW)
-    assert parse_status(" DELIVERED ") is Status.DELIVERED
+    assert parse_status(" DELIVERED ").statuses == {Status.DELIVERED}
+
+
+def test_group_aliases_stand_for_several_statuses_and_name_their_group() -> None:
+    query = build_query(statuses=["rejected,Undeliverable", "pending"], tz=UTC, now=NOW)
+    assert query.statuses == {
+        Status.BLOCKED,
+        Status.FAILED,
+        Status.BOUNCED,
+        Status.QUEUED,
+        Status.SENT,
+    }
+    assert [term.native_group for term in query.status_terms] == [
+        "REJECTED",
+        "UNDELIVERABLE",
+        "PENDING",
+    ]
 
 
 @pytest.mark.parametrize(

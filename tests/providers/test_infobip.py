@@ -295,6 +295,62 @@ def test_error_body_of_unexpected_shape_still_reports_the_refusal() -> None:
             run_query(make_profile("infobip"), Query(), now=NOW)
 
 
+# The v1 shape is ApiRequestErrorDetails in Infobip's OpenAPI spec
+# (validationErrors: parameter -> list of messages); v4 is ApiError.violations.
+V1_400 = {
+    "requestError": {
+        "serviceException": {
+            "messageId": "BAD_REQUEST",
+            "text": "Bad request",
+            "validationErrors": {
+                "sentSince": ["must have the format yyyy-MM-dd'T'HH:mm:ss.SSSZ"],
+                "limit": ["must be less than or equal to 1000"],
+            },
+        }
+    }
+}
+V4_400 = {
+    "errorCode": "E400",
+    "description": "Request cannot be processed.",
+    "action": "Check the syntax, violations and adjust the request.",
+    "violations": [{"property": "sentSince", "violation": "must have the format"}],
+    "resources": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("version", "body", "expected"),
+    [
+        (
+            "1",
+            V1_400,
+            "HTTP 400: Bad request (sentSince: must have the format yyyy-MM-dd'T'HH:mm:ss.SSSZ; "
+            "limit: must be less than or equal to 1000)",
+        ),
+        ("4", V4_400, "HTTP 400: Request cannot be processed. (sentSince: must have the format)"),
+    ],
+)
+def test_a_400_names_the_offending_parameters_in_both_versions(
+    version: str, body: dict[str, Any], expected: str
+) -> None:
+    profile = make_profile("infobip", settings={"api_version": version})
+    with respx.mock:
+        respx.get(f"{BASE}/email/{version}/logs").mock(return_value=httpx.Response(400, json=body))
+        with pytest.raises(ProviderRequestError) as caught:
+            run_query(profile, Query(), now=NOW)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_v1_validation_errors_of_unexpected_shape_still_report_the_text() -> None:
+    odd = {"requestError": {"serviceException": {"text": "Bad request", "validationErrors": 5}}}
+    with respx.mock:
+        respx.get(f"{BASE}/email/1/logs").mock(return_value=httpx.Response(400, json=odd))
+        with pytest.raises(ProviderRequestError, match=r"\(HTTP 400: Bad request\) \["):
+            run_query(v1_profile(), Query(), now=NOW)
+
+
 @pytest.mark.parametrize(
     ("group", "name", "error", "expected"),
     [
@@ -317,3 +373,49 @@ def test_status_and_error_names_refine_the_general_status(
     group: str, name: str, error: str, expected: Status
 ) -> None:
     assert refine_status({"groupName": group, "name": name}, {"name": error}) is expected
+
+
+# ---- the demo takes the production path ---------------------------------------
+
+
+def _walk(profile: Any, query: Query, emulator: Any) -> tuple[int, int]:
+    """(windows planned, requests sent) for ``query`` against ``emulator``."""
+    from maillogs.engine import fetch_records
+    from maillogs.sandbox import EmulatorTransport
+
+    with open_adapters(
+        [profile], transport_factory=lambda _p: EmulatorTransport(emulator), now=emulator.now
+    ) as (adapter,):
+        (plan,) = [adapter.plan(query, lambda _w: None)]
+        list(fetch_records([plan], query))
+        return len(plan.requests), adapter.http.request_count
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query(),
+        Query(statuses=frozenset({Status.BOUNCED}), limit=101),
+        Query(since=datetime(2020, 2, 17, 12, 0, tzinfo=UTC), limit=101),
+    ],
+)
+def test_the_demo_profile_walks_like_a_production_profile(query: Query, tmp_path: Any) -> None:
+    from maillogs.config import builtin_profiles, resolve_profiles
+    from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig
+
+    # A real account's profile: only what a user writes, the pace is the documented one.
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.prod]\nprovider = "infobip"\nbase_url = "{BASE}"\n'
+        f'api_key = "{INFOBIP_API_KEY}"\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    (production,) = resolve_profiles(["prod"], env={}, path=config)
+    (demo,) = [p for p in builtin_profiles() if p.name == "demo-infobip"]
+    # An emulator that throttles as Infobip does: a walk that outran the
+    # documented pace would meet 429s and send more requests than it planned.
+    emulator = Emulator(EmulatorConfig(now=NOW, infobip_rate_limit=True))
+
+    assert demo.rate_limit_per_minute == production.rate_limit_per_minute == 120
+    assert _walk(demo, query, emulator) == _walk(production, query, emulator) == (1, 1)

@@ -82,3 +82,34 @@ def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
         _out, rest = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "Traceback" not in rest
+
+
+def test_serve_can_enforce_infobip_rate_limit_and_then_keeps_the_client_pace() -> None:
+    code = "import sys; from maillogs.cli.sandbox_cmd import sandbox_app; sandbox_app(sys.argv[1:])"
+    args = ["serve", "--port", "0", "--records", "50", "--infobip-rate-limit"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        snippet = []
+        while "as against production" not in (line := process.stdout.readline()):
+            assert line, "server exited before printing its profiles"
+            snippet.append(line)
+        infobip = tomllib.loads("".join(snippet))["profiles"]["sandbox-infobip"]
+        # No `rate_limit_per_minute = 0`: the profile keeps the documented 120/min pace.
+        assert "rate_limit_per_minute" not in infobip
+        url = infobip["base_url"] + "/email/4/logs"
+        headers = {"Authorization": f"App {infobip['api_key']}"}
+        with httpx.Client(timeout=5) as client:
+            codes = [client.get(url, headers=headers).status_code for _ in range(121)]
+        assert codes[:120] == [200] * 120
+        assert codes[120] == 429
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert process.returncode == 0

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sandbox.helpers import INFOBIP, NOW, fixture_json
+from tests.sandbox.helpers import INFOBIP, NOW, FakeClock, fixture_json
+from tests.support import load_fixture
 
 V1 = "/email/1/logs"
 V4 = "/email/4/logs"
@@ -237,3 +238,34 @@ def test_address_filters(client: httpx.Client) -> None:
         V1, params={"to": target["destination"], "from": target["sender"]}, headers=INFOBIP
     ).json()["results"]
     assert [r["messageId"] for r in v1] == [r["messageId"] for r in rows]
+
+
+# ---- the documented rate limits, enforced when asked -------------------------
+
+
+def _hammer(client: httpx.Client, path: str, times: int) -> list[int]:
+    params = {"limit": 1, "useCursor": "true"} if path == V4 else {"limit": 1}
+    return [client.get(path, params=params, headers=INFOBIP).status_code for _ in range(times)]
+
+
+def test_enforced_rate_limit_answers_the_documented_429_without_retry_after(
+    make_client: Callable[..., httpx.Client], clock: FakeClock
+) -> None:
+    client = make_client(infobip_rate_limit=True)
+    # v4 allows 120 requests a minute, v1 60: each endpoint has its own budget.
+    assert set(_hammer(client, V4, 120)) == {200}
+    assert set(_hammer(client, V1, 60)) == {200}
+    v4 = client.get(V4, headers=INFOBIP)
+    v1 = client.get(V1, headers=INFOBIP)
+    assert (v4.status_code, v1.status_code) == (429, 429)
+    assert v4.json() == load_fixture("infobip_v4_429.json")
+    assert v1.json() == load_fixture("infobip_v1_429.json")
+    assert "retry-after" not in v4.headers and "retry-after" not in v1.headers
+    # The window rolls: a minute after the first requests, they are served again.
+    clock.now += 60
+    assert _hammer(client, V4, 1) == [200]
+    assert _hammer(client, V1, 1) == [200]
+
+
+def test_without_the_option_nothing_is_throttled(client: httpx.Client) -> None:
+    assert set(_hammer(client, V1, 70)) == {200}

@@ -23,10 +23,33 @@ def statuses_command(as_json: JsonOpt = False) -> None:
         ]
         for spec in PROVIDERS.values()
     }
+    single = {
+        alias: next(iter(word.statuses))
+        for alias, word in STATUS_ALIASES.items()
+        if len(word.statuses) == 1 and word.native_group is None
+    }
+    # Aliases for several statuses or for a provider's own status group, with
+    # the statuses in the vocabulary's order and each provider's group.
+    sets = {
+        alias: (
+            [status.value for status in STATUS_MEANINGS if status in word.statuses],
+            {
+                spec.name: word.native_group
+                for spec in PROVIDERS.values()
+                if word.native_group in spec.load_adapter().native_groups
+            },
+        )
+        for alias, word in STATUS_ALIASES.items()
+        if alias not in single
+    }
     if as_json:
         document = {
             "statuses": {status.value: meaning for status, meaning in STATUS_MEANINGS.items()},
-            "aliases": {alias: status.value for alias, status in STATUS_ALIASES.items()},
+            "aliases": {alias: status.value for alias, status in single.items()},
+            "alias_sets": {
+                alias: {"statuses": statuses, "native_groups": groups}
+                for alias, (statuses, groups) in sets.items()
+            },
             "providers": mapping,
         }
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -38,12 +61,20 @@ def statuses_command(as_json: JsonOpt = False) -> None:
             for row in rows
             if row["status"] == status.value
         ]
-        aliases = sorted(a for a, s in STATUS_ALIASES.items() if s is status)
+        aliases = sorted(a for a, s in single.items() if s is status)
         sys.stdout.write(f"{status.value:<13} {meaning}\n")
         if aliases:
             sys.stdout.write(f"{'':<13} aliases: {', '.join(aliases)}\n")
         if natives:
             sys.stdout.write(f"{'':<13} from: {'; '.join(natives)}\n")
+    sys.stdout.write(
+        "\nAliases for several statuses; where a provider has a status group of that\n"
+        "name, they select exactly that group there:\n"
+    )
+    for alias, (statuses, groups) in sets.items():
+        exact = [f"{PROVIDERS[name].title}: every {group} record" for name, group in groups.items()]
+        sys.stdout.write(f"{alias:<13} {' or '.join(statuses)}")
+        sys.stdout.write(f" ({'; '.join(exact)})\n" if exact else "\n")
 
 
 def providers_command(as_json: JsonOpt = False) -> None:

@@ -39,6 +39,12 @@ def serve(
     token_ttl: float = typer.Option(
         300.0, "--token-ttl", min=0, help="Seconds an EDITH page token stays valid."
     ),
+    infobip_rate_limit: bool = typer.Option(
+        False,
+        "--infobip-rate-limit",
+        help="Enforce Infobip's documented 60 (v1) / 120 (v4) requests a minute, as "
+        "production does: the excess gets its 429 without Retry-After.",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log one line per request."),
 ) -> None:
     """Serve the three providers' log APIs on 127.0.0.1 until Ctrl-C."""
@@ -64,6 +70,7 @@ def serve(
                 kaleyra_timezone=kaleyra_timezone,
                 token_ttl_s=token_ttl,
                 faults=plan,
+                infobip_rate_limit=infobip_rate_limit,
             )
         )
     except ValueError as exc:
@@ -84,6 +91,6 @@ def serve(
     )
     # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
     # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
-    typer.echo(config_snippet(base_url), nl=False)
+    typer.echo(config_snippet(base_url, infobip_rate_limit=infobip_rate_limit), nl=False)
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)

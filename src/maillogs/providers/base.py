@@ -22,7 +22,7 @@ from maillogs.models import LogRecord
 from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
-from maillogs.statuses import Status
+from maillogs.statuses import Status, StatusAlias
 
 if TYPE_CHECKING:
     from maillogs.config import Profile
@@ -171,6 +171,9 @@ class Adapter(ABC):
     capabilities: ClassVar[Capabilities]
     # Native status value -> the canonical statuses it can stand for.
     status_coverage: ClassVar[Mapping[str, frozenset[Status]]]
+    # Native status groups that a --status word of the same name selects
+    # exactly (see ``StatusAlias``): Infobip's general statuses; none elsewhere.
+    native_groups: ClassVar[frozenset[str]] = frozenset()
     # Query parameters the adapter sets itself (pagination, dates): --param
     # must not override them, or a walk could silently skip or repeat pages.
     managed_params: ClassVar[frozenset[str]] = frozenset()
@@ -289,10 +292,57 @@ class Adapter(ABC):
         if not query.statuses or Status.UNKNOWN in query.statuses:
             # No native value selects the values nobody documented.
             return None
-        candidates = [
-            native for native, covered in self.status_coverage.items() if covered & query.statuses
-        ]
-        return candidates[0] if len(candidates) == 1 else None
+        candidates = {native for term in query.status_words() for native in self._natives(term)}
+        return candidates.pop() if len(candidates) == 1 else None
+
+    def _natives(self, term: StatusAlias) -> set[str]:
+        """The native status values whose records ``term`` can select."""
+        if term.native_group in self.native_groups:
+            return {term.native_group}
+        return {n for n, covered in self.status_coverage.items() if covered & term.statuses}
+
+    def native_group(self, record: LogRecord) -> str | None:
+        """The native status group of ``record``, for adapters with ``native_groups``."""
+        return None
+
+    def select_native_groups(self, streams: list[Stream], query: Query, plan: Plan) -> list[Stream]:
+        """``streams`` keeping only what --status words naming a native group select.
+
+        ``Query.matches`` checks canonical statuses only: ``rejected`` lets
+        every blocked and failed record through, but on Infobip it means the
+        REJECTED records (an UNDELIVERABLE one dropped by policy is blocked
+        too, and is not one). Unchanged when no word names one of our groups.
+        """
+        terms = query.status_words()
+        groups = [t.native_group for t in terms if t.native_group in self.native_groups]
+        if not groups:
+            return streams
+        plan.local.append(f"status group {', '.join(map(str, groups))}")
+
+        def selected(record: LogRecord) -> bool:
+            group = self.native_group(record)
+            return any(
+                group == term.native_group
+                if term.native_group in self.native_groups
+                else record.status in term.statuses
+                for term in terms
+            )
+
+        return [_only_records(stream, selected) for stream in streams]
+
+    def warn_unreachable(
+        self, warn: Callable[[str], None], reason: str, earliest: datetime, remedy: str = ""
+    ) -> None:
+        """One warning line: records sent before ``earliest`` will not come back.
+
+        Shared by every limit on how far back a provider answers (Infobip's
+        48-hour retention, EDITH's 7 days when no date is given), so they
+        all read alike: the reason, the instant, the profile, the way out.
+        """
+        warn(
+            f"{reason}: nothing sent before {earliest.isoformat(timespec='seconds')} "
+            f"can be returned for profile {self.profile.name!r}" + (f"; {remedy}" if remedy else "")
+        )
 
     def new_plan(self, query: Query) -> Plan:
         """An empty plan, after refusing --param names the adapter manages.
@@ -403,6 +453,20 @@ class Adapter(ABC):
                     f"{self.http.excerpt(row)!r}"
                 ) from None
         return page
+
+
+def _only_records(stream: Stream, keep: Callable[[LogRecord], bool]) -> Stream:
+    """``stream`` with each page keeping only the records ``keep`` accepts."""
+
+    def walk() -> Iterator[PendingPage]:
+        for page in stream():
+            yield _kept(page, keep)
+
+    return walk
+
+
+def _kept(page: PendingPage, keep: Callable[[LogRecord], bool]) -> PendingPage:
+    return PendingPage(len(page), lambda: [record for record in page() if keep(record)])
 
 
 def text_or_none(value: Any) -> str | None:

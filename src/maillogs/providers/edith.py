@@ -4,7 +4,8 @@ Facts from EDITH's docs that shape this adapter:
 - auth is ``Authorization: Bearer TOKEN``;
 - ``startCreatedAt``/``endCreatedAt`` are RFC 3339; a range over 7 days is
   refused, so longer ranges are cut into 7-day windows (walked concurrently);
-  no dates means the last 7 days, which we make explicit;
+  no dates means the last 7 days, which we make explicit (and warn about
+  when every record is asked for: ``list --all``, ``export``);
 - ``pageSize`` max 50, ``pageToken`` from ``nextPageToken`` until null; tokens
   are short-lived, so an expired token restarts its window (records already
   yielded are skipped);
@@ -111,7 +112,10 @@ class EdithAdapter(Adapter):
         pagination="pageToken cursor (short-lived), windows of at most 7 days walked concurrently",
         page_size="50 (max 50, default 20)",
         rate_limit="none published",
-        retention="not documented; without dates the API returns the last 7 days",
+        retention=(
+            "not documented; without dates the API returns the last 7 days "
+            "(list --all / export warn)"
+        ),
         notes=("one row per recipient; open and click events under track",),
     )
 
@@ -143,6 +147,15 @@ class EdithAdapter(Adapter):
         if since is None:
             since = until - MAX_WINDOW
             plan.notes.append("no --since: EDITH is asked for the 7 days before the end")
+            if query.limit is None:
+                # Asked for every record (list --all, export), the user would
+                # otherwise take the API's default week for the whole history.
+                self.warn_unreachable(
+                    warn,
+                    "EDITH answers only the last 7 days when no --since is given",
+                    since,
+                    "use --since to reach further back",
+                )
         windows = list(windows_newest_first(since, until, MAX_WINDOW))
         plan.requests = [(LOGS_PATH, self._page_params(params, w, None)) for w in windows]
         plan.streams = [self._window_stream(params, w) for w in windows]

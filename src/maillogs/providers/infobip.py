@@ -74,22 +74,45 @@ _REFUSED_PARTIES = ("SOURCE", "SENDER", "DESTINATION", "DND")
 
 
 def infobip_error_text(body: Any) -> str | None:
-    """v1 ``requestError.serviceException.text`` or v4 ``description`` (+ violations)."""
+    """v1 ``requestError.serviceException`` or v4 ``description``, each with the
+    parameters it names: v1 ``validationErrors`` (parameter -> messages), v4
+    ``violations`` (``property``/``violation`` pairs)."""
     if not isinstance(body, dict):
         return None
     exception = body.get("requestError", {})
     if isinstance(exception, dict):
         service = exception.get("serviceException")
         if isinstance(service, dict) and service.get("text"):
-            return str(service["text"])
+            return _with_problems(str(service["text"]), _validation_errors(service))
     if body.get("description"):
-        violations = body.get("violations")
-        violations = violations if isinstance(violations, list) else []
-        detail = "; ".join(
-            f"{v.get('property')}: {v.get('violation')}" for v in violations if isinstance(v, dict)
-        )
-        return f"{body['description']} ({detail})" if detail else str(body["description"])
+        return _with_problems(str(body["description"]), _violations(body))
     return None
+
+
+def _validation_errors(service: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """v1 ``{"sentSince": ["must be ...", ...]}`` as (parameter, message) pairs."""
+    errors = service.get("validationErrors")
+    if not isinstance(errors, dict):
+        return []
+    return [
+        (name, message)
+        for name, messages in errors.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+
+
+def _violations(body: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """v4 ``[{"property": ..., "violation": ...}]`` as (parameter, message) pairs."""
+    violations = body.get("violations")
+    violations = violations if isinstance(violations, list) else []
+    return [(v.get("property"), v.get("violation")) for v in violations if isinstance(v, dict)]
+
+
+def _with_problems(text: str, problems: list[tuple[Any, Any]]) -> str:
+    """``text (param: message; ...)``: both API versions name the offending
+    parameters the same way in the one-line error."""
+    detail = "; ".join(f"{name}: {message}" for name, message in problems)
+    return f"{text} ({detail})" if detail else text
 
 
 def infobip_time(moment: datetime) -> str:
@@ -137,6 +160,7 @@ class InfobipAdapter(Adapter):
     name = "infobip"
     managed_params = frozenset({"limit", "useCursor", "cursor", "sentSince", "sentUntil"})
     status_coverage = GENERAL_STATUS_COVERAGE
+    native_groups = frozenset(GENERAL_STATUS_COVERAGE)
     capabilities = Capabilities(
         native={
             "status": "generalStatus when one general status covers it",
@@ -149,7 +173,10 @@ class InfobipAdapter(Adapter):
         unsupported=("recipient-type",),
         pagination="v4: useCursor + cursor.nextCursor; v1: none (full windows split in time)",
         page_size="1000 (max 1000, default 50)",
-        rate_limit="v1 60 requests/min, v4 120 requests/min (client-side limiter)",
+        rate_limit=(
+            "v1 60 requests/min, v4 120 requests/min per account (client-side limiter, "
+            "shared by the profiles of one run that use the same account)"
+        ),
         retention="48 hours",
         notes=(
             "one row per message; provider_status is the status group/name, the error "
@@ -184,11 +211,7 @@ class InfobipAdapter(Adapter):
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
         if (query.since is not None and query.since < floor) or until <= floor:
-            warn(
-                f"Infobip keeps email logs for 48 hours: nothing sent before "
-                f"{floor.isoformat(timespec='seconds')} can be returned for profile "
-                f"{self.profile.name!r}"
-            )
+            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor)
         since = max(query.since or floor, floor)
         if until <= since:
             plan.notes.append("the whole window lies outside Infobip's 48-hour retention")
@@ -209,8 +232,14 @@ class InfobipAdapter(Adapter):
             (self.logs_path, self._page_params(params, w, since, None)) for w in windows
         ]
         walk = self._walk_cursor if self.version == "4" else self._walk_split
-        plan.streams = [self._stream(walk, params, w, since) for w in windows]
+        streams = [self._stream(walk, params, w, since) for w in windows]
+        plan.streams = self.select_native_groups(streams, query, plan)
         return plan
+
+    def native_group(self, record: LogRecord) -> str | None:
+        """The general status (``status.groupName``), the first part of ``provider_status``."""
+        group = (record.provider_status or "").partition("/")[0].strip().upper()
+        return group or None
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         v4 = self.version == "4"

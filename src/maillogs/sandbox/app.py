@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from maillogs.sandbox.dataset import PROVIDERS, Dataset
 from maillogs.sandbox.edith import EdithApi
 from maillogs.sandbox.faults import FaultPlan
-from maillogs.sandbox.infobip import InfobipApi
+from maillogs.sandbox.infobip import RATE_LIMITS, InfobipApi, RequestRate
 from maillogs.sandbox.kaleyra import KaleyraApi
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
@@ -40,9 +40,13 @@ class EmulatorConfig:
         kaleyra_timezone: the Kaleyra account's IANA time zone.
         token_ttl_s: lifetime of EDITH page tokens.
         faults: which faults to inject, and the latency.
-        clock: epoch seconds, for page-token ages (tests pass a fake one).
+        clock: epoch seconds, for page-token ages and Infobip's rate limit
+            (tests pass a fake one).
         spans: per-provider time span overrides (e.g. an Infobip span longer
             than its 48-hour retention, to see the retention at work).
+        infobip_rate_limit: enforce Infobip's documented 60 (v1) / 120 (v4)
+            requests a minute, measured with ``clock``; the excess gets the
+            documented 429, without ``Retry-After``.
     """
 
     records: int = 500
@@ -53,6 +57,7 @@ class EmulatorConfig:
     faults: FaultPlan = field(default_factory=FaultPlan)
     clock: Callable[[], float] = time.time
     spans: Mapping[str, timedelta] = field(default_factory=dict)
+    infobip_rate_limit: bool = False
 
 
 class Emulator:
@@ -84,7 +89,10 @@ class Emulator:
         }
         self.kaleyra = KaleyraApi(self.datasets["kaleyra"], self.config.kaleyra_timezone)
         self.edith = EdithApi(self.datasets["edith"], self.config.token_ttl_s, self.config.clock)
-        self.infobip = InfobipApi(self.datasets["infobip"])
+        rate = (
+            RequestRate(self.config.clock, RATE_LIMITS) if self.config.infobip_rate_limit else None
+        )
+        self.infobip = InfobipApi(self.datasets["infobip"], rate)
         self._count_lock = threading.Lock()
         self._count = 0
 

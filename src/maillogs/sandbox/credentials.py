@@ -24,8 +24,19 @@ INFOBIP_V4_LOGS_PATH: Final = "/email/4/logs"
 DEFAULT_PORT: Final = 8025
 
 
-def config_snippet(base_url: str) -> str:
-    """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``."""
+def config_snippet(base_url: str, *, infobip_rate_limit: bool = False) -> str:
+    """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``.
+
+    With ``infobip_rate_limit`` the sandbox enforces Infobip's pace, so the
+    Infobip profile keeps maillogs' own (production) pacing instead of turning it off.
+    """
+    infobip_pace = (
+        "# The sandbox enforces Infobip's 120 requests a minute: maillogs paces itself\n"
+        "# at that rate, as against production.\n"
+        if infobip_rate_limit
+        else "# The sandbox enforces no rate limit: skip the client-side 120/min pacing.\n"
+        "rate_limit_per_minute = 0\n"
+    )
     return (
         "[profiles.sandbox-kaleyra]\n"
         'provider = "kaleyra"\n'
@@ -42,7 +53,5 @@ def config_snippet(base_url: str) -> str:
         'provider = "infobip"\n'
         f'base_url = "{base_url}"\n'
         f'api_key = "{INFOBIP_API_KEY}"\n'
-        "api_version = 4\n"
-        "# The sandbox enforces no rate limit: skip the client-side 120/min pacing.\n"
-        "rate_limit_per_minute = 0\n"
+        "api_version = 4\n" + infobip_pace
     )
