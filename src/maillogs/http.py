@@ -307,6 +307,16 @@ class HttpClient:
             raise _Transient(
                 f"no complete answer within the {seconds:g} s request deadline"
             ) from None
+        except httpx.DecodingError as exc:
+            # A gzip/deflate body that does not inflate: likely a broken transfer,
+            # so fetched again; if it persists, it is bad data (65).
+            undecodable = ProviderDataError(
+                f"{self.endpoint.provider_title} sent a body that cannot be decompressed "
+                f"({self.excerpt(exc)}) [{self.describe(path, params)}]"
+            )
+            raise _Transient(
+                "the response body could not be decompressed", give_up_with=undecodable
+            ) from None
         except httpx.TransportError as exc:
             permanent = _permanent_reason(exc, self._client.base_url.host)
             if permanent is not None:

@@ -305,3 +305,19 @@ def test_a_redirect_to_another_port_says_so(config_path: Path) -> None:
     assert f"redirected to another port ({port})" in outcome.stderr
     assert "another host" not in outcome.stderr
     assert other.seen == []
+
+
+def test_a_body_that_does_not_inflate_is_bad_data(config_path: Path) -> None:
+    # Said to be gzip, but is not: was an internal error (exit 70).
+    body = b"\x1f\x8b\x08\x00garbage, not deflate data" * 4
+    server = RawServer(
+        lambda conn: server.send(
+            conn, head(Content_Encoding="gzip", Content_Length=str(len(body))) + body
+        )
+    )
+    with server:
+        edith_config(config_path, server.base_url)
+        outcome = invoke("list", "--profile", "x")
+    assert outcome.code == 65, outcome.output
+    assert_one_line_error(outcome)
+    assert "sent a body that cannot be decompressed" in outcome.stderr
