@@ -93,6 +93,18 @@ def test_a_server_dripping_its_answer_is_cut_off_at_the_request_deadline(
     assert elapsed < 10
 
 
+def test_the_deadline_holds_through_a_proxy_too(tmp_path: Path) -> None:
+    # A proxy from the environment has its own connection pool in httpx.
+    proxy = RawServer(lambda conn: slow_headers(proxy, conn))
+    with proxy:
+        config = edith_config(tmp_path / "config.toml", "http://edith.invalid", SLOW)
+        env = clean_environ(config, MAILLOGS_RETRY_SECONDS="0.5", HTTP_PROXY=proxy.base_url)
+        outcome = run_module(["list", "--profile", "x"], env, timeout=30)
+    assert outcome.code == 75, outcome.stderr
+    assert "no complete answer within the 1.5 s request deadline" in outcome.stderr
+    assert proxy.connections == 1
+
+
 def test_a_retry_cannot_run_past_the_retry_budget(tmp_path: Path) -> None:
     server = RawServer(lambda conn: slow_body(server, conn))
     with server:
