@@ -291,22 +291,28 @@ class HttpClient:
         """One request within ``seconds``: a 2xx answer, or _Transient, or a refusal error."""
         if self._limiter:
             self._limiter.acquire()
+        answer = self._send_within(path, params, seconds)
+        status = answer.status
+        if status in RETRY_STATUSES:
+            retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+            raise _Transient(
+                f"HTTP {status}{self._provider_says(answer)}",
+                retry_after=retry_after,
+                rate_limited=status == 429 and retry_after is None,
+            )
+        if 200 <= status < 300:
+            return answer
+        raise self._refusal(path, params, answer)
+
+    def _send_within(self, path: str, params: Params, seconds: float) -> _Answer:
+        """:meth:`_send` with a total deadline; failures worth a retry become _Transient."""
         # Real time, whatever clock the retry logic runs on: sockets time out in it.
         deadline = time.monotonic() + seconds
         token = _DEADLINE.set(deadline)
         try:
-            answer = self._send(path, params)
+            return self._send(path, params)
         except httpx.TimeoutException:
-            if time.monotonic() < deadline - DEADLINE_SLACK:
-                raise _Transient("the request timed out") from None
-            if seconds < self.request_deadline:
-                raise _Transient(
-                    f"no complete answer before the {self.retry.total_seconds:g} s "
-                    "retry budget ran out"
-                ) from None
-            raise _Transient(
-                f"no complete answer within the {seconds:g} s request deadline"
-            ) from None
+            raise _Transient(self._timeout_reason(seconds, deadline)) from None
         except httpx.DecodingError as exc:
             # A gzip/deflate body that does not inflate: likely a broken transfer,
             # so fetched again; if it persists, it is bad data (65).
@@ -327,17 +333,15 @@ class HttpClient:
             raise _Transient(f"connection problem ({type(exc).__name__})") from None
         finally:
             _DEADLINE.reset(token)
-        status = answer.status
-        if status == 429 and "Retry-After" not in answer.headers:
-            raise _Transient(f"HTTP 429{self._provider_says(answer)}", rate_limited=True)
-        if status in RETRY_STATUSES:
-            raise _Transient(
-                f"HTTP {status}{self._provider_says(answer)}",
-                retry_after=parse_retry_after(answer.headers.get("Retry-After")),
+
+    def _timeout_reason(self, seconds: float, deadline: float) -> str:
+        if time.monotonic() < deadline - DEADLINE_SLACK:
+            return "the request timed out"  # one wait on the socket, not the deadline
+        if seconds < self.request_deadline:
+            return (
+                f"no complete answer before the {self.retry.total_seconds:g} s retry budget ran out"
             )
-        if 200 <= status < 300:
-            return answer
-        raise self._refusal(path, params, answer)
+        return f"no complete answer within the {seconds:g} s request deadline"
 
     def _send(self, path: str, params: Params) -> _Answer:
         """The answer at ``path``, following redirects within the origin."""
