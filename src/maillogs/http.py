@@ -339,9 +339,10 @@ class HttpClient:
             return "the request timed out"  # one wait on the socket, not the deadline
         if seconds < self.request_deadline:
             return (
-                f"no complete answer before the {self.retry.total_seconds:g} s retry budget ran out"
+                "timed out: no complete answer before the "
+                f"{self.retry.total_seconds:g} s retry budget ran out"
             )
-        return f"no complete answer within the {seconds:g} s request deadline"
+        return f"timed out: no complete answer within the {seconds:g} s request deadline"
 
     def _send(self, path: str, params: Params) -> _Answer:
         """The answer at ``path``, following redirects within the origin."""
