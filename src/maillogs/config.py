@@ -61,7 +61,13 @@ _DEMO_SETTINGS: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 # Keys every profile may set, whatever its provider.
-COMMON_KEYS: Final = ("base_url", "timezone", "rate_limit_per_minute", "timeout")
+COMMON_KEYS: Final = (
+    "base_url",
+    "timezone",
+    "rate_limit_per_minute",
+    "timeout",
+    "request_deadline",
+)
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ADD_HINT: Final = "`maillogs profiles add NAME --provider ...`"
@@ -350,14 +356,14 @@ def check_rate_limit(value: float) -> float:
     return value
 
 
-def check_timeout(value: float) -> float:
-    """Validate a request timeout in seconds.
+def check_timeout(value: float, key: str = "timeout") -> float:
+    """Validate a request timeout (or ``request_deadline``) in seconds.
 
     Raises:
         ValueError: Not a positive finite number.
     """
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value}")
+        raise ValueError(f"{key} must be a positive number of seconds, got {value}")
     return value
 
 
@@ -418,6 +424,8 @@ class Profile:
         rate_limit_per_minute: Client-side request budget; ``None`` when neither the
             profile nor the provider sets one, ``0`` when explicitly disabled.
         timeout: Per-request timeout in seconds.
+        request_deadline: Seconds one request (connect, headers and body) may
+            take in all; ``None`` for the default, a few times ``timeout``.
         demo: A built-in demo profile, served by the in-process sandbox.
     """
 
@@ -428,6 +436,7 @@ class Profile:
     settings: Mapping[str, str]
     rate_limit_per_minute: float | None
     timeout: float
+    request_deadline: float | None = None
     demo: bool = False
 
     def __post_init__(self) -> None:
@@ -705,7 +714,7 @@ class SettingInfo:
 
 def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str | float:
     """Check one raw value's type and content; raise ValueError with a fix-it message."""
-    if key in ("rate_limit_per_minute", "timeout"):
+    if key in ("rate_limit_per_minute", "timeout", "request_deadline"):
         if from_env:
             try:
                 number = float(value)
@@ -715,7 +724,11 @@ def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str
             number = float(value)
         else:
             raise ValueError(f"{key} must be a number, e.g. {key} = 60 (no quotes)")
-        return check_rate_limit(number) if key == "rate_limit_per_minute" else check_timeout(number)
+        return (
+            check_rate_limit(number)
+            if key == "rate_limit_per_minute"
+            else check_timeout(number, key)
+        )
     if isinstance(value, int) and not isinstance(value, bool) and key not in COMMON_KEYS:
         # api_version = 4 is natural TOML for what the provider treats as text.
         value = str(value)
@@ -866,6 +879,7 @@ def _build_profile(
         settings={key: values[key] for key in profile_keys(spec) if key not in COMMON_KEYS},
         rate_limit_per_minute=values["rate_limit_per_minute"],
         timeout=values["timeout"],
+        request_deadline=values["request_deadline"],
     )
 
 

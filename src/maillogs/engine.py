@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from maillogs.concurrency import run_ordered
 from maillogs.defaults import DEFAULT_CONCURRENCY
 from maillogs.errors import ConfigError, UsageError
-from maillogs.http import HttpClient, RetryPolicy
+from maillogs.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
 from maillogs.models import LogRecord
 from maillogs.providers.base import Adapter, Plan
 from maillogs.providers.registry import PROVIDERS, get_spec
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.
 RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
+# Caps the decoded size of one answer in MB (default 64), e.g. lower for a
+# small machine.
+RESPONSE_CAP_ENV = "MAILLOGS_MAX_RESPONSE_MB"
 # Up to this many records (e.g. list's default 100, plus one to detect "more"),
 # a page or window rarely needs a successor: fetch one at a time.
 SEQUENTIAL_LIMIT = 500
@@ -67,6 +71,25 @@ def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
     return RetryPolicy(total_seconds=seconds)
 
 
+def response_cap(env: Mapping[str, str] = os.environ) -> int:
+    """The most bytes one decoded answer may hold: ``$MAILLOGS_MAX_RESPONSE_MB``
+    when set, else 64 MB.
+
+    Raises:
+        ConfigError: when the variable is not a positive number.
+    """
+    value = env.get(RESPONSE_CAP_ENV, "").strip()
+    if not value:
+        return MAX_RESPONSE_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = 0.0
+    if not 0 < megabytes < 2**40:
+        raise ConfigError(f"{RESPONSE_CAP_ENV}={value!r} is not a positive number of MB")
+    return int(megabytes * 2**20)
+
+
 def demo_transport() -> httpx.BaseTransport:
     """The in-process emulator behind the built-in demo profiles (no network)."""
     from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
@@ -84,11 +107,16 @@ def open_adapters(
     profiles: Sequence[Profile],
     *,
     debug: Warn | None = None,
+    warn: Warn | None = None,
     keep_raw: bool = False,
     now: datetime | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
 ) -> Iterator[list[Adapter]]:
-    """Build one adapter (and HTTP client) per profile; close them afterwards."""
+    """Build one adapter (and HTTP client) per profile; close them afterwards.
+
+    ``warn`` receives the clients' warnings (a rate limit met), the first only:
+    one line per command however many profiles meet it.
+    """
     shared_demo: httpx.BaseTransport | None = None
 
     def transport_for(profile: Profile) -> httpx.BaseTransport | None:
@@ -103,6 +131,8 @@ def open_adapters(
 
     adapters: list[Adapter] = []
     retry = retry_policy()
+    cap = response_cap()
+    warn_once = _first_only(warn) if warn else None
     try:
         for profile in profiles:
             adapter_class = get_spec(profile.provider).load_adapter()
@@ -110,15 +140,33 @@ def open_adapters(
                 adapter_class.endpoint(profile),
                 transport=transport_for(profile),
                 timeout=profile.timeout,
+                request_deadline=profile.request_deadline,
+                max_response_bytes=cap,
                 retry=retry,
                 rate_limit_per_minute=profile.rate_limit_per_minute,
                 debug=debug,
+                warn=warn_once,
             )
             adapters.append(adapter_class(profile, http, now=now, keep_raw=keep_raw))
         yield adapters
     finally:
         for adapter in adapters:
             adapter.http.close()
+
+
+def _first_only(warn: Warn) -> Warn:
+    """``warn``, passing on its first message only (page workers call it concurrently)."""
+    lock = threading.Lock()
+    warned = False
+
+    def once(message: str) -> None:
+        nonlocal warned
+        with lock:
+            first, warned = not warned, True
+        if first:
+            warn(message)
+
+    return once
 
 
 def check_supported(adapters: Sequence[Adapter], query: Query) -> None:

@@ -225,3 +225,57 @@ def test_rate_limit_spaces_requests() -> None:
         for _ in range(3):
             client.get_json("/logs")
     assert clock.sleeps == [1.0, 1.0]
+
+
+def always_429_without_retry_after(clock: FakeClock, policy: RetryPolicy) -> tuple[Any, list[str]]:
+    """Infobip's answer to a second job on the same account: 429, no Retry-After."""
+    warnings: list[str] = []
+    with respx.mock:
+        route = respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(429))
+        client = make_client(clock, retry=policy, warn=warnings.append)
+        with pytest.raises(TemporaryFailureError) as caught:
+            client.get_json("/logs")
+    assert "HTTP 429" in str(caught.value)
+    return route, warnings
+
+
+def test_a_429_without_retry_after_is_retried_for_a_whole_rate_limit_window() -> None:
+    # Issue 12 item 4: six attempts gave up after 15.5 s, inside Infobip's minute.
+    clock = FakeClock()
+    route, warnings = always_429_without_retry_after(clock, RetryPolicy())
+    # Jitter pinned to 1: 0.5, 1, 2, 4, 8, 16, then the 20 s cap.
+    assert clock.sleeps == [0.5, 1, 2, 4, 8, 16, 20, 20]
+    # The last try came after the window had passed since the first 429.
+    assert clock.now >= RetryPolicy().rate_limit_window
+    assert route.call_count == 9
+    assert len(warnings) == 1
+    assert "429" in warnings[0] and "60 s" in warnings[0]
+
+
+def test_a_429_window_still_ends_with_the_retry_budget() -> None:
+    clock = FakeClock()
+    policy = RetryPolicy(total_seconds=30)
+    always_429_without_retry_after(clock, policy)
+    assert clock.now <= 30
+
+
+def test_a_429_without_retry_after_recovers_past_six_attempts() -> None:
+    clock = FakeClock()
+    with respx.mock:
+        respx.get(f"{BASE}/logs").mock(
+            side_effect=[httpx.Response(429)] * 8 + [httpx.Response(200, json={"ok": 1})]
+        )
+        assert make_client(clock, retry=RetryPolicy()).get_json("/logs") == {"ok": 1}
+    assert len(clock.sleeps) == 8
+
+
+def test_a_429_with_retry_after_keeps_the_attempt_limit() -> None:
+    # The server says when to come back: its word, not the 60 s window, applies.
+    clock = FakeClock()
+    with respx.mock:
+        route = respx.get(f"{BASE}/logs").mock(
+            return_value=httpx.Response(429, headers={"Retry-After": "1"})
+        )
+        with pytest.raises(TemporaryFailureError):
+            make_client(clock, retry=RetryPolicy(max_attempts=3)).get_json("/logs")
+    assert route.call_count == 3

@@ -34,14 +34,16 @@ STYLES = {
     "edith": ("e", EDITH_BASE, EDITH_LOGS, "authorization", f"Bearer {EDITH_TOKEN}", {}),
     "infobip": ("i", INFOBIP_BASE, INFOBIP_LOGS, "authorization", f"App {INFOBIP_KEY}", {}),
 }
-ELSEWHERE = [
-    "https://evil.example/logs",
-    "//evil.example/logs",  # protocol-relative: another host all the same
-    "https://user@evil.example/logs",
-    "{host}:8443/logs",  # same host, another port
-    "{insecure}/logs",  # same host, plain http: a downgrade
-    "https://{hostname}.evil.example/logs",
-]
+# Location -> what the refusal must say happened (issue 13, item 11).
+ELSEWHERE = {
+    "https://evil.example/logs": "another host (evil.example)",
+    # protocol-relative: another host all the same
+    "//evil.example/logs": "another host (evil.example)",
+    "https://user@evil.example/logs": "another host (evil.example)",
+    "{host}:8443/logs": "another port (8443)",  # same host, another port
+    "{insecure}/logs": "plain http, a downgrade from https",  # same host
+    "https://{hostname}.evil.example/logs": "another host ({hostname}.evil.example)",
+}
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
@@ -61,7 +63,8 @@ def test_a_redirect_off_origin_is_refused(
         outcome = invoke("list", "--profile", profile)
     assert outcome.code == 69, outcome.output
     assert_one_line_error(outcome)
-    assert "redirected to another host" in outcome.stderr
+    said = ELSEWHERE[target].format(hostname=hostname)
+    assert f"redirected to {said}" in outcome.stderr
     # Infobip's windows run concurrently, so several may have been asked already.
     assert origin.call_count >= 1
     assert all(call.request.headers[header] == value for call in origin.calls)

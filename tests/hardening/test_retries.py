@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -245,3 +246,47 @@ def test_injected_faults_lose_no_record(
     assert len(injected) >= (20 if in_process else 3)  # the mix really bit
     assert len(results["clean"]) >= records
     assert results["faulty"] == results["clean"]  # records lost (or doubled): 0
+
+
+def infobip_profile(tmp_path: Path, base_url: str) -> Path:
+    return write_private(
+        tmp_path / "config.toml",
+        f'[profiles.i]\nprovider = "infobip"\nbase_url = "{base_url}"\n'
+        'api_key = "key-123456"\nrate_limit_per_minute = 0\n',
+    )
+
+
+# A rate-limit window of 1 s and millisecond backoff: the logic of the real
+# 60 s window, at a speed a test can afford.
+FAST_WINDOW = RetryPolicy(base_delay=0.005, max_delay=0.05, total_seconds=30, rate_limit_window=1)
+
+
+@pytest.mark.parametrize("refusals", [10, 1000], ids=["recovers", "gives up"])
+def test_infobip_429s_without_retry_after_are_waited_out_for_a_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusals: int
+) -> None:
+    """Issue 12 item 4: a second job on the account gets 429s (no Retry-After)
+    for a while; maillogs keeps trying for a whole window, saying so once."""
+
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        if number <= refusals:
+            return 429, {}, b'{"requestError": {"serviceException": {"text": "Too many requests"}}}'
+        return 200, {"Content-Type": "application/json"}, b"{}"
+
+    monkeypatch.setattr(engine, "retry_policy", lambda *args: FAST_WINDOW)
+    started = time.monotonic()
+    with ScriptedServer(answer) as server:
+        config = infobip_profile(tmp_path, server.base_url)
+        outcome = run(["list", "--profile", "i"], config, monkeypatch, in_process=True)
+    elapsed = time.monotonic() - started
+    warnings = [line for line in outcome.stderr.splitlines() if "warning:" in line]
+    rate_limited = [line for line in warnings if "429" in line]
+    assert len(rate_limited) == 1, outcome.stderr  # one line per command, not per attempt
+    assert "retrying for up to 1 s" in rate_limited[0]
+    if refusals == 10:
+        assert outcome.code == 0, outcome.stderr
+        assert len(server.seen) > 10  # past the 6 attempts of other failures
+    else:
+        assert outcome.code == 75, outcome.stderr
+        assert "still failing after" in outcome.stderr.splitlines()[-1]
+        assert elapsed >= FAST_WINDOW.rate_limit_window

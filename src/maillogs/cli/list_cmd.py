@@ -119,7 +119,11 @@ def list_command(
     profiles = load_profiles(profile, runtime)
     selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
     with open_adapters(
-        profiles, debug=runtime.debug_log if debug else None, keep_raw=raw, now=now
+        profiles,
+        debug=runtime.debug_log if debug else None,
+        warn=runtime.warn,
+        keep_raw=raw,
+        now=now,
     ) as adapters:
         plans = make_plans(adapters, query, runtime.warn)
         if explain:

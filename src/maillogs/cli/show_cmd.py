@@ -86,7 +86,11 @@ def show_command(
     now = datetime.now(UTC)
     try:
         with open_adapters(
-            profiles, debug=runtime.debug_log if debug else None, keep_raw=True, now=now
+            profiles,
+            debug=runtime.debug_log if debug else None,
+            warn=runtime.warn,
+            keep_raw=True,
+            now=now,
         ) as adapters:
             found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
             for message_id, hits in found:

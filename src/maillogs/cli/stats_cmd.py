@@ -136,7 +136,9 @@ def stats_command(
     )
     fmt = resolve_format(fmt, None, sys.stdout)
     profiles = load_profiles(profile, runtime)
-    with open_adapters(profiles, debug=runtime.debug_log if debug else None, now=now) as adapters:
+    with open_adapters(
+        profiles, debug=runtime.debug_log if debug else None, warn=runtime.warn, now=now
+    ) as adapters:
         result = compute_stats(
             adapters,
             query,

@@ -215,7 +215,11 @@ def run_export(
             with _blame(profile.name):
                 opened = stack.enter_context(
                     open_adapters(
-                        [profile], debug=debug, now=spec.now, transport_factory=transport_factory
+                        [profile],
+                        debug=debug,
+                        warn=warn,
+                        now=spec.now,
+                        transport_factory=transport_factory,
                     )
                 )
                 plans = make_plans(opened, query, warn)
