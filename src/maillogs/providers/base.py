@@ -434,3 +434,28 @@ def parse_iso_time(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no offset")
     return parsed.astimezone(UTC)
+
+
+# The statuses of a mail that reached the recipient's mailbox: only these have a
+# delivery time. A complaint or an unsubscribe comes after a delivery too.
+REACHED_MAILBOX = frozenset(
+    {Status.DELIVERED, Status.OPENED, Status.CLICKED, Status.COMPLAINED, Status.UNSUBSCRIBED}
+)
+
+
+def delivery_times(
+    status: Status, answered_at: datetime | None, updated_at: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """``(delivered_at, updated_at)`` of a record whose provider dated its outcome ``answered_at``.
+
+    Providers fill their "delivered" time whenever the receiving side answered —
+    Kaleyra's documented BOUNCE row carries a ``delivered_at`` — but a bounce has
+    no delivery time. For a status outside :data:`REACHED_MAILBOX` the instant
+    is the record's last known change instead: it becomes ``updated_at``, unless
+    the provider's own ``updated_at`` is later.
+    """
+    if status in REACHED_MAILBOX:
+        return answered_at, updated_at
+    if answered_at is None or (updated_at is not None and updated_at >= answered_at):
+        return None, updated_at
+    return None, answered_at

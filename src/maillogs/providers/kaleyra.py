@@ -40,6 +40,7 @@ from maillogs.providers.base import (
     Plan,
     RecipientState,
     Stream,
+    delivery_times,
     text_or_none,
 )
 from maillogs.query import Query
@@ -288,6 +289,9 @@ class KaleyraAdapter(Adapter):
         if message_id is None:
             raise ValueError("message_id is missing")
         price = row.get("sale_price")
+        delivered_at, updated_at = delivery_times(
+            status, parse_kaleyra_time(row.get("delivered_at"), self.tz), None
+        )
         common = {
             "message_id": message_id,
             "status": status,
@@ -296,7 +300,8 @@ class KaleyraAdapter(Adapter):
             "recipient_type": None,
             "subject": None,
             "submitted_at": parse_kaleyra_time(row.get("submitted_at"), self.tz),
-            "delivered_at": parse_kaleyra_time(row.get("delivered_at"), self.tz),
+            "delivered_at": delivered_at,
+            "updated_at": updated_at,
             "error_message": (
                 text_or_none(row.get("description")) if status in PROBLEM_STATUSES else None
             ),
@@ -376,11 +381,16 @@ class KaleyraAdapter(Adapter):
 
     def _recipient(self, entry: dict[str, Any]) -> RecipientState:
         native = str(entry.get("status") or "").strip()
+        status = KALEYRA_STATUSES.get(native.upper(), Status.UNKNOWN)
+        delivered_at, updated_at = delivery_times(
+            status, parse_kaleyra_time(entry.get("delivery_datetime"), self.tz), None
+        )
         return RecipientState(
             recipient=text_or_none(entry.get("to")),
-            status=KALEYRA_STATUSES.get(native.upper(), Status.UNKNOWN),
+            status=status,
             provider_status=native or None,
-            delivered_at=parse_kaleyra_time(entry.get("delivery_datetime"), self.tz),
+            delivered_at=delivered_at,
+            updated_at=updated_at,
             error_code=text_or_none(entry.get("error_code")),
             error_message=text_or_none(entry.get("error_message")),
         )
