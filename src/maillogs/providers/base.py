@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.errors import ProviderDataError, UsageError
 from maillogs.http import Endpoint, HttpClient, Params
-from maillogs.models import LogRecord
+from maillogs.models import LogRecord, StatusScope
 from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
@@ -133,6 +133,8 @@ class RecipientState:
     error_message: str | None = None
     # The provider's last change to this recipient's state (a bounce's time too).
     updated_at: datetime | None = None
+    # "message" when only the message's status is known (LogRecord.status_scope).
+    status_scope: StatusScope = "recipient"
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ class Adapter(ABC):
                 error_code=record.error_code,
                 error_message=record.error_message,
                 updated_at=record.updated_at,
+                status_scope=record.status_scope,
             )
             for record in records
         ]
