@@ -84,6 +84,6 @@ def serve(
     )
     # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
     # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
-    typer.echo(config_snippet(base_url), nl=False)
+    typer.echo(config_snippet(base_url, kaleyra_timezone), nl=False)
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)
