@@ -327,7 +327,7 @@ def recipient_outcomes(record: Record) -> list[str]:
     outcomes = [record.outcome]
     for position in range(1, len(record.recipients)):
         roll = (record.tag >> (8 * position)) & 0xFF
-        if record.outcome not in _CHARGED or roll >= 128:
+        if record.outcome not in ("delivered", "opened") or roll >= 128:
             outcomes.append(record.outcome)
         else:
             outcomes.append("accepted" if roll < 64 else "bounced")
