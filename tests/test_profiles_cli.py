@@ -69,7 +69,10 @@ def load(path: Path) -> dict[str, object]:
 
 
 def test_round_trip(cfg: Path) -> None:
-    added = run("add", "prod", "--provider", "kaleyra", "--sid", "S1", "--api-key", CANARY)
+    added = run(
+        "add", "prod", "--provider", "kaleyra", "--sid", "S1", "--api-key", CANARY,
+        "--timezone", "Asia/Kolkata",
+    )  # fmt: skip
     assert added.code == 0, added.err
     assert "as the default" in added.err
     added = run(
@@ -113,7 +116,10 @@ def test_file_and_dir_are_private_even_with_umask_zero(cfg: Path, umask_zero: No
 
 
 def test_show_never_prints_the_secret(cfg: Path) -> None:
-    added = run("add", "prod", "--provider", "kaleyra", "--sid", "S1", "--api-key", CANARY)
+    added = run(
+        "add", "prod", "--provider", "kaleyra", "--sid", "S1", "--api-key", CANARY,
+        "--timezone", "UTC",
+    )  # fmt: skip
     assert CANARY not in added.out + added.err
     for fmt in ("table", "json"):
         shown = run("show", "prod", "--format", fmt)
@@ -165,7 +171,7 @@ def test_missing_values_off_a_terminal_are_usage_errors(cfg: Path) -> None:
     no_provider = run("add", "a")
     assert no_provider.code == 2
     assert "missing --provider" in no_provider.err
-    no_key = run("add", "a", "--provider", "kaleyra", "--sid", "S")
+    no_key = run("add", "a", "--provider", "kaleyra", "--sid", "S", "--timezone", "UTC")
     assert no_key.code == 2
     assert "missing --api-key" in no_key.err
     assert "MAILLOGS_A_API_KEY" in no_key.err
@@ -209,28 +215,33 @@ def test_reserved_or_invalid_names(name: str) -> None:
 
 def test_existing_profile_needs_force(cfg: Path) -> None:
     run("add", "a", "--provider", "edith", "--token", "t")
-    again = run("add", "a", "--provider", "kaleyra", "--sid", "S", "--api-key", "k")
+    kaleyra = ["--provider", "kaleyra", "--sid", "S", "--api-key", "k", "--timezone", "UTC"]
+    again = run("add", "a", *kaleyra)
     assert again.code == 2
     assert "--force" in again.err
-    forced = run("add", "a", "--provider", "kaleyra", "--sid", "S", "--api-key", "k", "--force")
+    forced = run("add", "a", *kaleyra, "--force")
     assert forced.code == 0
-    assert load(cfg)["profiles"] == {"a": {"provider": "kaleyra", "sid": "S", "api_key": "k"}}
+    assert load(cfg)["profiles"] == {
+        "a": {"provider": "kaleyra", "timezone": "UTC", "sid": "S", "api_key": "k"}
+    }
 
 
 def test_secret_from_environment_is_not_stored(cfg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILLOGS_KALEYRA_API_KEY", CANARY)
-    added = run("add", "cron", "--provider", "kaleyra", "--sid", "S")
+    added = run("add", "cron", "--provider", "kaleyra", "--sid", "S", "--timezone", "UTC")
     assert added.code == 0, added.err
     assert "read from $MAILLOGS_KALEYRA_API_KEY" in added.err
     assert CANARY not in cfg.read_text()
 
 
 def test_prompts_on_a_terminal(cfg: Path, terminal: None) -> None:
-    added = run("add", "p", input=f"nope\nkaleyra\nS9\n{CANARY}\n")
+    added = run("add", "p", input=f"nope\nkaleyra\nAsia/Kolkata\nS9\n{CANARY}\n")
     assert added.code == 0, added.err
     assert "unknown provider 'nope'" in added.err
     assert CANARY not in added.out + added.err
-    assert load(cfg)["profiles"] == {"p": {"provider": "kaleyra", "sid": "S9", "api_key": CANARY}}
+    assert load(cfg)["profiles"] == {
+        "p": {"provider": "kaleyra", "timezone": "Asia/Kolkata", "sid": "S9", "api_key": CANARY}
+    }
     assert "hint:" not in added.err
 
 

@@ -60,6 +60,10 @@ _DEMO_SETTINGS: Final[Mapping[str, Mapping[str, str]]] = {
     "infobip": {"api_key": "demo-infobip-key", "api_version": "4"},
 }
 
+# The demo accounts' time zones (the sandbox's KALEYRA_TIMEZONE): named, like a
+# real account's, so that no demo profile runs on the UTC fallback.
+_DEMO_TIMEZONES: Final[Mapping[str, str]] = {"kaleyra": "UTC"}
+
 # Keys every profile may set, whatever its provider.
 COMMON_KEYS: Final = (
     "base_url",
@@ -252,6 +256,10 @@ def check_timezone(value: str) -> str:
     """
     name = value.strip()
     try:
+        # Files of the zone directory that name no IANA zone: this machine's own
+        # zone, the POSIX default rules, and the copies and leap-second variants.
+        if name in ("localtime", "posixrules") or name.startswith(("posix/", "right/")):
+            raise ValueError(name)
         ZoneInfo(name)
     except (KeyError, ValueError, OSError):
         # ZoneInfoNotFoundError is a KeyError; malformed keys raise ValueError and
@@ -501,7 +509,7 @@ def builtin_profiles() -> list[Profile]:
                 name=name,
                 provider=spec.name,
                 base_url=DEMO_BASE_URL,
-                timezone=DEFAULT_TIMEZONE,
+                timezone=_DEMO_TIMEZONES.get(spec.name, DEFAULT_TIMEZONE),
                 settings=settings,
                 # Paced like a real account, so the demo takes the production
                 # path (e.g. one Infobip window, not eight unpaced ones).
@@ -857,10 +865,44 @@ def _display(value: str | float) -> str:
     return value
 
 
+# (config file, profile) pairs already warned about in this run (see _warn_if_zone_unset).
+_ZONE_WARNED: set[tuple[str, str]] = set()
+
+
+def _warn_if_zone_unset(
+    name: str,
+    spec: ProviderSpec,
+    resolved: list[tuple[SettingInfo, str | float | None]],
+    config: ConfigFile,
+    warn: Warn,
+) -> None:
+    """Warn, once per run and profile, when a provider that dates in the account's
+    zone has no ``timezone``: UTC is used, so every time and both range edges
+    are off by the account's offset unless the account really is on UTC."""
+    key = (str(config.path), name)
+    if not spec.needs_account_zone or key in _ZONE_WARNED:
+        return
+    zone = next(info for info, _ in resolved if info.key == "timezone")
+    if zone.source != "default":
+        return
+    _ZONE_WARNED.add(key)
+    warn(
+        f"profile {name!r} ({spec.title}) has no timezone, so its times and date ranges are "
+        f'read as UTC and are off unless the account is on UTC; add timezone = "Area/City" '
+        f"under [profiles.{name}] in {config.path}, set {zone.env_vars[0]}, or re-add it with "
+        f"`maillogs profiles add {name} --provider {spec.name} --timezone Area/City --force`"
+    )
+
+
 def _build_profile(
-    name: str, table: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
+    name: str,
+    table: Mapping[str, Any],
+    env: Mapping[str, str],
+    config: ConfigFile,
+    warn: Warn,
 ) -> Profile:
     spec, resolved = _resolve_settings(name, table, env, config)
+    _warn_if_zone_unset(name, spec, resolved, config, warn)
     values: dict[str, Any] = {}
     for info, value in resolved:
         if info.source == "missing":
@@ -953,7 +995,7 @@ def resolve_profiles(
         table = file.profiles.get(name)
         if table is None:
             raise ConfigError(_unknown_profile_message(name, file, origin))
-        profiles.append(_build_profile(name, table, env, file))
+        profiles.append(_build_profile(name, table, env, file, warn or _warn_stderr))
     return profiles
 
 
@@ -1107,6 +1149,7 @@ def describe_profile(
     if table is None:
         raise ConfigError(_unknown_profile_message(name, config, origin=None))
     spec, resolved = _resolve_settings(name, table, env, config)
+    _warn_if_zone_unset(name, spec, resolved, config, warn or _warn_stderr)
     return ProfileDescription(
         name=name,
         provider=spec.name,

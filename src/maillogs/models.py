@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from maillogs.statuses import Status
 
 RecipientType = Literal["to", "cc", "bcc"]
+# Whom a record's status speaks for (see LogRecord.status_scope).
+StatusScope = Literal["recipient", "message"]
 
 # Column order of table/CSV output and of the JSON object keys.
 RECORD_FIELDS: tuple[str, ...] = (
@@ -35,6 +37,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "opened",
     "clicked",
     "price",
+    "status_scope",
 )
 
 
@@ -64,7 +67,17 @@ class LogRecord(BaseModel):
     campaign_id: str | None = None
     opened: bool | None = None
     clicked: bool | None = None
-    price: float | None = None
+    price: float | None = Field(
+        default=None,
+        description="what the provider charged; a Kaleyra row's sale_price is split evenly "
+        "across its addresses, so the records of a message add up to it",
+    )
+    status_scope: StatusScope = Field(
+        default="recipient",
+        description="recipient: status, times and error are this recipient's own; message: the "
+        "provider reported them once for a message to several recipients (a Kaleyra row listing "
+        "several addresses), so this recipient's own state may differ (`maillogs show` asks)",
+    )
     raw: dict[str, Any] | None = Field(
         default=None, description="the provider's raw record, only with --raw"
     )
@@ -77,3 +90,9 @@ class LogRecord(BaseModel):
     def sort_time(self) -> datetime | None:
         """The instant records are ordered and date-filtered by."""
         return self.submitted_at
+
+
+def status_label(status: Status, scope: StatusScope) -> str:
+    """``delivered``, or ``delivered (message)`` when the provider reported the
+    status for a whole message rather than for this recipient."""
+    return status.value if scope == "recipient" else f"{status.value} (message)"

@@ -25,7 +25,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
         'default_profile = "prod"\n\n[profiles.prod]\nprovider = "kaleyra"\n'
-        'sid = "SID9"\napi_key = "CANARY-CLI-KEY-424242"\n',
+        'sid = "SID9"\napi_key = "CANARY-CLI-KEY-424242"\ntimezone = "UTC"\n',
         encoding="utf-8",
     )
     config.chmod(0o600)

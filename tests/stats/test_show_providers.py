@@ -215,6 +215,7 @@ def test_infobip_status_error_and_price() -> None:
         "error_code": None,
         "error_message": None,
         "updated_at": "2020-02-23T16:42:08.120000Z",  # doneAt
+        "status_scope": "recipient",  # one destination per Infobip message
     }
     assert data["events"] == []
 

@@ -47,6 +47,9 @@ _KEY_FLAGS = {
     "api_version": "--api-version",
 }
 
+# Providers whose profiles must name the account's zone (asked for, or --timezone).
+_ZONE_PROVIDERS = ", ".join(spec.title for spec in PROVIDERS.values() if spec.needs_account_zone)
+
 FormatOption = Annotated[
     OutputFormat | None,
     typer.Option(
@@ -102,6 +105,39 @@ def _choose_provider(provider: str | None, interactive: bool) -> ProviderSpec:
         raise UsageError(f"--provider: {exc.args[0]}") from None
 
 
+def _env_supplier(name: str, spec: ProviderSpec, key: str) -> str | None:
+    """The environment variable that will supply ``key`` for the profile, if one is set."""
+    env_vars = config.setting_env_vars(name, spec.name, key)
+    return next((var for var in env_vars if os.environ.get(var, "").strip()), None)
+
+
+def _account_zone(name: str, spec: ProviderSpec, interactive: bool) -> str | None:
+    """The time zone of an account whose API dates in it without saying which.
+
+    Asked for on a terminal and required otherwise: left out, every time and
+    range edge would silently be off by the account's UTC offset. None when
+    the environment supplies it.
+    """
+    supplier = _env_supplier(name, spec, "timezone")
+    if supplier is not None:
+        _note(f"timezone not stored: it is read from ${supplier}")
+        return None
+    if not interactive:
+        raise UsageError(
+            f"missing --timezone for {spec.title} profile {name!r}: {spec.title} gives times and "
+            "days in the account's time zone without saying which; pass it as an IANA name, "
+            "e.g. --timezone Asia/Kolkata"
+        )
+    while True:
+        answer: str = typer.prompt(
+            f"{spec.title} account time zone (IANA name, e.g. Asia/Kolkata)", err=True
+        )
+        try:
+            return config.check_timezone(answer)
+        except ValueError as exc:
+            _note(str(exc))
+
+
 def _parse_set(values: list[str]) -> dict[str, str]:
     parsed: dict[str, str] = {}
     for item in values:
@@ -127,7 +163,8 @@ def add(
     timezone: Annotated[
         str | None,
         typer.Option(
-            help="IANA zone of the account's timestamps and days [default: UTC].",
+            help="IANA zone of the account's timestamps and days, e.g. Asia/Kolkata "
+            f"(required for {_ZONE_PROVIDERS}; others default to UTC).",
             show_default=False,
         ),
     ] = None,
@@ -206,6 +243,8 @@ def add(
         base_url = _usage(config.check_base_url, base_url, "--base-url")
     if timezone is not None:
         timezone = _usage(config.check_timezone, timezone, "--timezone")
+    elif spec.needs_account_zone:
+        timezone = _account_zone(name, spec, interactive)
     if rate_limit is not None:
         _usage(config.check_rate_limit, rate_limit, "--rate-limit")
     if timeout is not None:
@@ -214,16 +253,16 @@ def add(
     for key in spec.required_keys:
         if key in given:
             continue
-        env_vars = config.setting_env_vars(name, spec.name, key)
-        supplier = next((var for var in env_vars if os.environ.get(var, "").strip()), None)
+        supplier = _env_supplier(name, spec, key)
         if supplier is not None:
             # Keep it out of the file: the environment will keep supplying it.
             _note(f"{key} not stored: it is read from ${supplier}")
             continue
         if not interactive:
+            env_var = config.setting_env_vars(name, spec.name, key)[0]
             raise UsageError(
                 f"missing {_flag(key)} for {spec.title} profile {name!r}; "
-                f"pass it, or set {env_vars[0]} and leave it out of the file"
+                f"pass it, or set {env_var} and leave it out of the file"
             )
         secret = key in spec.secret_keys
         label = key.replace("_", " ") + (" (hidden)" if secret else "")

@@ -91,6 +91,8 @@ def serve(
     )
     # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
     # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
-    typer.echo(config_snippet(base_url, infobip_rate_limit=infobip_rate_limit), nl=False)
+    typer.echo(
+        config_snippet(base_url, kaleyra_timezone, infobip_rate_limit=infobip_rate_limit), nl=False
+    )
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)

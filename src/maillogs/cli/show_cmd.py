@@ -49,9 +49,9 @@ def show_command(
     --format json writes an array, jsonl one object per line; each object has
     message_id, profile, provider, records (normalized records with raw),
     recipients [{recipient, status, provider_status, delivered_at, error_code,
-    error_message}], events [{type, time, recipient, url, user_agent, ip}] and
-    details (provider-specific: Kaleyra from_mail/request_datetime, Infobip
-    status/error/price objects).
+    error_message, updated_at, status_scope}], events [{type, time, recipient,
+    url, user_agent, ip}] and details (provider-specific: Kaleyra
+    from_mail/request_datetime, Infobip status/error/price objects).
 
     An id no profile knows is reported on stderr and the exit code is 69, after
     the ids that were found are printed.

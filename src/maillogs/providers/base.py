@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.errors import ProviderDataError, UsageError
 from maillogs.http import Endpoint, HttpClient, Params
-from maillogs.models import LogRecord
+from maillogs.models import LogRecord, StatusScope
 from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
 from maillogs.query import Query
@@ -133,6 +133,8 @@ class RecipientState:
     error_message: str | None = None
     # The provider's last change to this recipient's state (a bounce's time too).
     updated_at: datetime | None = None
+    # "message" when only the message's status is known (LogRecord.status_scope).
+    status_scope: StatusScope = "recipient"
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,7 @@ class Adapter(ABC):
                 error_code=record.error_code,
                 error_message=record.error_message,
                 updated_at=record.updated_at,
+                status_scope=record.status_scope,
             )
             for record in records
         ]
@@ -498,3 +501,28 @@ def parse_iso_time(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no offset")
     return parsed.astimezone(UTC)
+
+
+# The statuses of a mail that reached the recipient's mailbox: only these have a
+# delivery time. A complaint or an unsubscribe comes after a delivery too.
+REACHED_MAILBOX = frozenset(
+    {Status.DELIVERED, Status.OPENED, Status.CLICKED, Status.COMPLAINED, Status.UNSUBSCRIBED}
+)
+
+
+def delivery_times(
+    status: Status, answered_at: datetime | None, updated_at: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """``(delivered_at, updated_at)`` of a record whose provider dated its outcome ``answered_at``.
+
+    Providers fill their "delivered" time whenever the receiving side answered —
+    Kaleyra's documented BOUNCE row carries a ``delivered_at`` — but a bounce has
+    no delivery time. For a status outside :data:`REACHED_MAILBOX` the instant
+    is the record's last known change instead: it becomes ``updated_at``, unless
+    the provider's own ``updated_at`` is later.
+    """
+    if status in REACHED_MAILBOX:
+        return answered_at, updated_at
+    if answered_at is None or (updated_at is not None and updated_at >= answered_at):
+        return None, updated_at
+    return None, answered_at

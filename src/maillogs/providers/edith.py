@@ -34,6 +34,7 @@ from maillogs.providers.base import (
     Plan,
     Stream,
     TrackEvent,
+    delivery_times,
     parse_iso_time,
     text_or_none,
 )
@@ -242,19 +243,23 @@ class EdithAdapter(Adapter):
         recipient_type = text_or_none(row.get("recipientType"))
         recipient_type = recipient_type.lower() if recipient_type else None
         opened, clicked = row.get("opened"), row.get("clicked")
+        status = EDITH_STATUSES.get((native or "").lower(), Status.UNKNOWN)
+        delivered_at, updated_at = delivery_times(
+            status, parse_iso_time(row.get("deliveredDate")), parse_iso_time(row.get("updatedAt"))
+        )
         return [
             self.record(
                 raw=row,
                 message_id=ref_id,
-                status=EDITH_STATUSES.get((native or "").lower(), Status.UNKNOWN),
+                status=status,
                 provider_status=native,
                 sender=text_or_none(row.get("fromAddress")),
                 recipient=text_or_none(row.get("recipientAddress")),
                 recipient_type=recipient_type if recipient_type in ("to", "cc", "bcc") else None,
                 subject=text_or_none(row.get("subject")),
                 submitted_at=created,
-                delivered_at=parse_iso_time(row.get("deliveredDate")),
-                updated_at=parse_iso_time(row.get("updatedAt")),
+                delivered_at=delivered_at,
+                updated_at=updated_at,
                 error_message=text_or_none(row.get("failedReason")),
                 campaign_id=text_or_none(row.get("campaignId")),
                 opened=opened if isinstance(opened, bool) else None,

@@ -35,6 +35,7 @@ from maillogs.providers.base import (
     PendingPage,
     Plan,
     Stream,
+    delivery_times,
     parse_iso_time,
     text_or_none,
 )
@@ -340,7 +341,10 @@ class InfobipAdapter(Adapter):
         else:
             # Not the documented object: keep what was sent, so the user can see it.
             native = text_or_none(row.get("status")) or ""
+        # doneAt is when the outcome became known: always the last change, and
+        # the delivery time only of a delivery.
         done_at = parse_iso_time(row.get("doneAt"))
+        delivered_at, updated_at = delivery_times(canonical, done_at, done_at)
         # Error id 0 is Infobip's "NO_ERROR".
         has_error = bool(error) and error.get("id") not in (0, None)
         amount = price.get("pricePerMessage")
@@ -355,8 +359,8 @@ class InfobipAdapter(Adapter):
                 recipient_type=None,
                 subject=None,
                 submitted_at=sent_at,
-                delivered_at=done_at if canonical is Status.DELIVERED else None,
-                updated_at=done_at,
+                delivered_at=delivered_at,
+                updated_at=updated_at,
                 error_code=str(error["id"]) if has_error else None,
                 error_message=text_or_none(error.get("description")) if has_error else None,
                 campaign_id=text_or_none(row.get("campaignReferenceId")),

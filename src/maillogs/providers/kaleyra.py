@@ -10,7 +10,9 @@ Facts from Kaleyra's docs that shape this adapter:
   check the real field locally;
 - timestamps are naive ``"YYYY-MM-DD HH:MM:SS"`` in the account zone, ``""``
   when absent; ``limit`` comes back as a string; ``to_mail`` may hold several
-  comma-joined addresses (one record per address here);
+  comma-joined addresses: one record per address here, marked
+  ``status_scope="message"`` (the row's one status is the message's) and each
+  carrying an even share of the row's ``sale_price``;
 - there is no recipient type in the API (only the web console shows it);
 - ``/email/stats`` gives daily counters (page/limit, no total), documented
   keys ``accepted delivered opens deferred blocks``; they count events, so an
@@ -20,9 +22,11 @@ Facts from Kaleyra's docs that shape this adapter:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -40,12 +44,15 @@ from maillogs.providers.base import (
     Plan,
     RecipientState,
     Stream,
+    delivery_times,
     text_or_none,
 )
 from maillogs.query import Query
 from maillogs.statuses import Status
 
 PAGE_SIZE = 100  # documented maximum (default 50)
+# Decimal places of a price share (see split_price): finer than any currency's cent.
+SHARE_DIGITS = 4
 # The documented shape; checked before `fromisoformat`, which would also
 # accept offsets and fractions (and is ~10x faster than `strptime`).
 TIMESTAMP_SHAPE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -110,6 +117,28 @@ def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=tz).astimezone(UTC)
 
 
+def split_price(value: Any, parts: int) -> list[float | None]:
+    """A row's ``sale_price`` shared evenly by its ``parts`` addresses.
+
+    Kaleyra charges per row, so the shares must add up to the price exactly:
+    they are counted in units of 0.0001 (or of the price's own last digit when
+    finer) and the units left over go one each to the first addresses — 1
+    over 3 is 0.3334, 0.3333, 0.3333. A share is an apportionment, not a
+    per-recipient charge Kaleyra reports.
+    """
+    if value in (None, ""):
+        return [None] * parts
+    amount = float(value)
+    if parts == 1 or not math.isfinite(amount):
+        return [amount] * parts
+    exact = Decimal(repr(amount))  # the shortest spelling: 0.1, not 0.1000000000000000055...
+    exponent = exact.as_tuple().exponent
+    digits = max(SHARE_DIGITS, -exponent) if isinstance(exponent, int) else SHARE_DIGITS
+    units = int(exact.scaleb(digits))
+    share, left_over = divmod(units, parts)
+    return [float(Decimal(share + (i < left_over)).scaleb(-digits)) for i in range(parts)]
+
+
 class KaleyraAdapter(Adapter):
     """Kaleyra email logs (see module docstring)."""
 
@@ -132,7 +161,12 @@ class KaleyraAdapter(Adapter):
         page_size="100 (max 100, default 50)",
         rate_limit="none published",
         retention="not documented",
-        notes=("one row per message id; comma-joined to_mail becomes one record per address",),
+        notes=(
+            "one row per message id; comma-joined to_mail becomes one record per address, "
+            "with status_scope=message (the row's status is the message's; `show` asks "
+            "/email/stats/{id} for each address's own) and an even share of sale_price",
+            "timestamps and days are in the account's time zone: set the profile's timezone",
+        ),
     )
 
     native_stats = NativeStats(
@@ -287,7 +321,10 @@ class KaleyraAdapter(Adapter):
         message_id = text_or_none(row.get("message_id"))
         if message_id is None:
             raise ValueError("message_id is missing")
-        price = row.get("sale_price")
+        shared = len(addresses) > 1
+        delivered_at, updated_at = delivery_times(
+            status, parse_kaleyra_time(row.get("delivered_at"), self.tz), None
+        )
         common = {
             "message_id": message_id,
             "status": status,
@@ -296,15 +333,21 @@ class KaleyraAdapter(Adapter):
             "recipient_type": None,
             "subject": None,
             "submitted_at": parse_kaleyra_time(row.get("submitted_at"), self.tz),
-            "delivered_at": parse_kaleyra_time(row.get("delivered_at"), self.tz),
+            "delivered_at": delivered_at,
+            "updated_at": updated_at,
             "error_message": (
                 text_or_none(row.get("description")) if status in PROBLEM_STATUSES else None
             ),
             "opened": True if status is Status.OPENED else None,
-            "price": float(price) if price not in (None, "") else None,
+            # One status for several addresses says nothing certain about each.
+            "status_scope": "message" if shared else "recipient",
         }
         recipients: list[str | None] = [*addresses] or [None]
-        return [self.record(raw=row, recipient=address, **common) for address in recipients]
+        prices = split_price(row.get("sale_price"), len(recipients))
+        return [
+            self.record(raw=row, recipient=address, price=price, **common)
+            for address, price in zip(recipients, prices, strict=True)
+        ]
 
     # ---- statistics and message detail -------------------------------------
 
@@ -376,11 +419,16 @@ class KaleyraAdapter(Adapter):
 
     def _recipient(self, entry: dict[str, Any]) -> RecipientState:
         native = str(entry.get("status") or "").strip()
+        status = KALEYRA_STATUSES.get(native.upper(), Status.UNKNOWN)
+        delivered_at, updated_at = delivery_times(
+            status, parse_kaleyra_time(entry.get("delivery_datetime"), self.tz), None
+        )
         return RecipientState(
             recipient=text_or_none(entry.get("to")),
-            status=KALEYRA_STATUSES.get(native.upper(), Status.UNKNOWN),
+            status=status,
             provider_status=native or None,
-            delivered_at=parse_kaleyra_time(entry.get("delivery_datetime"), self.tz),
+            delivered_at=delivered_at,
+            updated_at=updated_at,
             error_code=text_or_none(entry.get("error_code")),
             error_message=text_or_none(entry.get("error_message")),
         )

@@ -33,6 +33,9 @@ class ProviderSpec:
     # The documented request budget, which depends on a setting: (key, {value:
     # requests per minute}); None when the provider publishes none.
     rate_limits_by: tuple[str, dict[str, int]] | None = None
+    # The API's times and days are in the account's own time zone and say not
+    # which: a profile must name it (``timezone``), or every time is off.
+    needs_account_zone: bool = False
 
     def load_adapter(self) -> type[Adapter]:
         """Import and return the adapter class (heavy: pulls in httpx and pydantic)."""
@@ -51,6 +54,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
             required_keys=("sid", "api_key"),
             secret_keys=("api_key",),
             default_base_url="https://api.kaleyra.io",
+            # Documented: "The date is considered according to the time zone of the user account."
+            needs_account_zone=True,
         ),
         ProviderSpec(
             name="edith",

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from maillogs.models import LogRecord
+from maillogs.models import LogRecord, status_label
 from maillogs.render.base import Renderer
 from maillogs.render.sanitize import sanitize_cell
 from maillogs.statuses import Status
@@ -142,7 +142,11 @@ class TableRenderer(Renderer):
         self._free_text = [name in FREE_TEXT_COLUMNS for name in self._columns]
 
     def _write(self, record: LogRecord) -> None:
-        self._rows.append([_display(getattr(record, name)) for name in self._columns])
+        row = [_display(getattr(record, name)) for name in self._columns]
+        if self._status_index >= 0:
+            # A status reported for the whole message must not read as this recipient's.
+            row[self._status_index] = status_label(record.status, record.status_scope)
+        self._rows.append(row)
         if len(self._rows) >= CHUNK_ROWS:
             self._print_rows()
 
@@ -172,7 +176,8 @@ class TableRenderer(Renderer):
 
     def _cell(self, index: int, text: str) -> Text:
         if self._color and index == self._status_index:
-            return Text(text, style=_STATUS_STYLES.get(text, ""))
+            status = text.partition(" ")[0]
+            return Text(text, style=_STATUS_STYLES.get(status, ""))
         return Text(text)
 
     def _fit_widths(self) -> list[int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
 from maillogs.sandbox.dataset import PROVIDERS, Dataset
 from maillogs.sandbox.edith import EdithApi
 from maillogs.sandbox.faults import FaultPlan
@@ -52,7 +53,7 @@ class EmulatorConfig:
     records: int = 500
     seed: int = 7
     now: datetime | None = None
-    kaleyra_timezone: str = "UTC"
+    kaleyra_timezone: str = KALEYRA_TIMEZONE
     token_ttl_s: float = 300.0
     faults: FaultPlan = field(default_factory=FaultPlan)
     clock: Callable[[], float] = time.time

@@ -12,6 +12,8 @@ KALEYRA_SID: Final = "DEMO-SID"
 KALEYRA_API_KEY: Final = "demo-kaleyra-key"
 EDITH_TOKEN: Final = "demo-edith-token"  # noqa: S105 - public demo token, see above
 INFOBIP_API_KEY: Final = "demo-infobip-key"
+# The Kaleyra demo account's time zone (its naive timestamps and days are in it).
+KALEYRA_TIMEZONE: Final = "UTC"
 
 # Path prefixes under the base URL; one base URL serves all three providers
 # because their paths never collide.
@@ -24,8 +26,11 @@ INFOBIP_V4_LOGS_PATH: Final = "/email/4/logs"
 DEFAULT_PORT: Final = 8025
 
 
-def config_snippet(base_url: str, *, infobip_rate_limit: bool = False) -> str:
-    """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``.
+def config_snippet(
+    base_url: str, kaleyra_timezone: str = KALEYRA_TIMEZONE, *, infobip_rate_limit: bool = False
+) -> str:
+    """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``
+    whose Kaleyra account is on ``kaleyra_timezone``.
 
     With ``infobip_rate_limit`` the sandbox enforces Infobip's pace, so the
     Infobip profile keeps maillogs' own (production) pacing instead of turning it off.
@@ -43,6 +48,7 @@ def config_snippet(base_url: str, *, infobip_rate_limit: bool = False) -> str:
         f'base_url = "{base_url}"\n'
         f'sid = "{KALEYRA_SID}"\n'
         f'api_key = "{KALEYRA_API_KEY}"\n'
+        f'timezone = "{kaleyra_timezone}"\n'
         "\n"
         "[profiles.sandbox-edith]\n"
         'provider = "edith"\n'

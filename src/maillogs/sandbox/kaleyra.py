@@ -49,6 +49,12 @@ _ANSWERED: Final = frozenset({"delivered", "opened", "bounced"})
 # The sale price is charged on successful delivery only (documentation note 1).
 _CHARGED: Final = frozenset({"delivered", "opened"})
 _PRICES: Final = (0.02, 0.25, 1)
+# The documented bounce, for a further address that bounced while the row's did not.
+_OTHER_BOUNCE: Final = (
+    "550",
+    "550 5.1.1 The email account that you tried to reach does not exist. Please try "
+    "double-checking the recipient's email address for typos or unnecessary spaces.",
+)
 COMPANY_ID: Final = "Z97318f0incd"
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 100
@@ -216,19 +222,9 @@ class KaleyraApi:
             # Assumption: the documentation shows no unknown-id answer; 404 in the
             # documented error envelope is what a REST API of this style returns.
             return _error(404, "E404", f"No email found for message id {message_id}")
-        status = STATUSES[record.outcome]
-        answered = record.done_us is not None and record.outcome in _ANSWERED
         recipients = [
-            {
-                "delivery_datetime": self.local(record.done_us)
-                if answered and record.done_us is not None
-                else "",
-                "to": address,
-                "status": status,
-                "error_code": record.error_code,
-                "error_message": record.error_message,
-            }
-            for address in record.recipients
+            self._recipient_state(record, address, outcome)
+            for address, outcome in zip(record.recipients, recipient_outcomes(record), strict=True)
         ]
         data = {
             "message_id": self.message_id(record),
@@ -237,6 +233,25 @@ class KaleyraApi:
             "recipients": recipients,
         }
         return json_response(200, {"data": [data], "error": {}})
+
+    def _recipient_state(self, record: Record, address: str, outcome: str) -> dict[str, Any]:
+        """One entry of ``recipients`` in ``/email/stats/{message_id}``."""
+        answered = record.done_us is not None and outcome in _ANSWERED
+        if outcome == record.outcome:
+            error_code, error_message = record.error_code, record.error_message
+        elif outcome == "bounced":
+            error_code, error_message = _OTHER_BOUNCE
+        else:
+            error_code = error_message = ""
+        return {
+            "delivery_datetime": self.local(record.done_us)
+            if answered and record.done_us is not None
+            else "",
+            "to": address,
+            "status": STATUSES[outcome],
+            "error_code": error_code,
+            "error_message": error_message,
+        }
 
     def _stats(self, request: Request) -> SandboxResponse:
         lo, hi = self._window(request)
@@ -299,6 +314,24 @@ class KaleyraApi:
         since = None if start is None else self._day_start(start)
         until = None if end is None else self._day_start(end + timedelta(days=1))
         return self.dataset.index_range(since, until)
+
+
+def recipient_outcomes(record: Record) -> list[str]:
+    """Each address's own outcome, as ``/email/stats/{message_id}`` reports it.
+
+    The first address has the row's outcome. When the row says delivered or
+    opened, a further address may still be accepted (as in the documented
+    DELIVERED example) or have bounced: the row's one status is the message's,
+    not each address's.
+    """
+    outcomes = [record.outcome]
+    for position in range(1, len(record.recipients)):
+        roll = (record.tag >> (8 * position)) & 0xFF
+        if record.outcome not in ("delivered", "opened") or roll >= 128:
+            outcomes.append(record.outcome)
+        else:
+            outcomes.append("accepted" if roll < 64 else "bounced")
+    return outcomes
 
 
 def _date_param(request: Request, name: str) -> date | None:

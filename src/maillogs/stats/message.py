@@ -13,7 +13,9 @@ JSON object per hit (``--format json`` / ``jsonl``)::
     provider    kaleyra | edith | infobip
     records     the normalized log records (as ``maillogs list --raw``), with ``raw``
     recipients  [{recipient, status, provider_status, delivered_at, error_code, error_message,
-                updated_at}]
+                updated_at, status_scope}]: Kaleyra's from ``/email/stats/{message_id}``
+                (each address's own status); otherwise one per record, with the
+                record's ``status_scope``
     events      [{type: open|click, time, recipient, url, user_agent, ip}], oldest first
     details     provider-specific facts: Infobip {status, error, price} objects as
                 sent; Kaleyra {from_mail, request_datetime} when only its message
@@ -22,14 +24,16 @@ JSON object per hit (``--format json`` / ``jsonl``)::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from maillogs.defaults import DEFAULT_CONCURRENCY
 from maillogs.engine import fetch_records, make_plans
-from maillogs.models import LogRecord
+from maillogs.models import LogRecord, status_label
 from maillogs.providers.base import Adapter, MessageDetail
 from maillogs.query import Query
 from maillogs.render.sanitize import sanitize_cell
@@ -107,6 +111,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
                 "error_code": state.error_code,
                 "error_message": state.error_message,
                 "updated_at": _time(state.updated_at),
+                "status_scope": state.status_scope,
             }
             for state in detail.recipients
         ],
@@ -123,6 +128,17 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         ],
         "details": detail.details,
     }
+
+
+def message_price(records: Sequence[LogRecord]) -> float | None:
+    """What the message cost: the sum of its records' prices (a Kaleyra row's
+    price is shared by its addresses), added exactly; None when none has one."""
+    prices = [record.price for record in records if record.price is not None]
+    if not prices:
+        return None
+    if not all(math.isfinite(price) for price in prices):
+        return sum(prices)
+    return float(sum(Decimal(repr(price)) for price in prices))
 
 
 def _text(value: Any) -> str:
@@ -170,7 +186,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
         for name, label in _MESSAGE_FIELDS:
             if label in detail.details:
                 continue  # the provider's own, richer object is shown below
-            value = getattr(first, name)
+            value = message_price(detail.records) if name == "price" else getattr(first, name)
             shown = _local(value, tz) if isinstance(value, datetime) else _text(value)
             if shown:
                 facts.add_row(label, Text(shown))
@@ -185,7 +201,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
         error = " ".join(filter(None, (state.error_code, state.error_message)))
         cells = (
             _text(state.recipient),
-            state.status.value,
+            status_label(state.status, state.status_scope),
             _text(state.provider_status),
             _local(state.delivered_at, tz),
             _local(state.updated_at, tz),
