@@ -29,6 +29,7 @@ from maillogs.errors import (
     ProviderUnavailableError,
     TemporaryFailureError,
 )
+from maillogs.jsonbody import decode_json
 from maillogs.ratelimit import RateLimiter
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -179,7 +180,7 @@ class HttpClient:
             try:
                 response = self._attempt(path, params)
                 try:
-                    body = json.loads(response.content)
+                    body = decode_json(response.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                     # RecursionError: nesting deeper than the parser's stack allows.
                     # A truncated body is usually a dropped transfer: worth one more
@@ -315,7 +316,7 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 def _parse_or_none(content: bytes) -> Any:
     try:
-        return json.loads(content)
+        return decode_json(content)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
 
