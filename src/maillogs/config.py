@@ -32,7 +32,7 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from maillogs.errors import ConfigError, UsageError
+from maillogs.errors import ConfigError, OutputError, UsageError
 from maillogs.fileio import atomic_writer
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
@@ -1102,7 +1102,10 @@ def _write(path: Path, data: Mapping[str, Any]) -> None:
     import tomli_w  # Imported late: only writes need it.
 
     with atomic_writer(path, text=False) as handle:
-        tomli_w.dump(dict(data), handle)
+        try:
+            tomli_w.dump(dict(data), handle)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _load_for_update(

@@ -150,21 +150,26 @@ def _atomic_writer(path: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
         raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
     tmp_path = Path(tmp_name)
     try:
-        file: IO[Any] = (
-            os.fdopen(fd, "w", encoding="utf-8", newline="\n") if text else os.fdopen(fd, "wb")
-        )
+        file = _named_file(fd, target, text)
     except BaseException:
         os.close(fd)
         tmp_path.unlink(missing_ok=True)
         raise
     try:
-        with file:
+        try:
             yield file
             try:
                 file.flush()
                 os.fsync(file.fileno())
+                file.close()
             except OSError as exc:
                 raise OutputError(f"cannot write {target}: {_reason(exc)}") from None
+        except BaseException:
+            # Closing flushes what is still buffered, which fails again on a full
+            # disk; that second error must not replace the one being reported.
+            with contextlib.suppress(OSError):
+                file.close()
+            raise
         try:
             # mkstemp created the file 0600, so no one else could read it before this.
             tmp_path.chmod(mode)
@@ -178,6 +183,21 @@ def _atomic_writer(path: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
         # Best effort: some file systems (network, FUSE) refuse to fsync a directory,
         # and by now the new content is in place, so failing the write would mislead.
         _fsync_directory(directory)
+
+
+def _named_file(fd: int, target: Path, text: bool) -> IO[Any]:
+    """The temporary file's descriptor as a file object whose ``name`` is ``target``.
+
+    A write error then names the file the user asked for, not the descriptor
+    number ``os.fdopen`` would give ("cannot write to 3").
+    """
+
+    def reuse_descriptor(_path: str, _flags: int) -> int:
+        return fd
+
+    if text:
+        return open(str(target), "w", encoding="utf-8", newline="\n", opener=reuse_descriptor)
+    return open(str(target), "wb", opener=reuse_descriptor)
 
 
 def atomic_write_bytes(

@@ -52,9 +52,11 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
                 f"another export with state {name!r} is still running{holder} "
                 f"(lock {path}); try again when it has finished"
             ) from None
-        # The holder's pid is only for that message; the lock itself is the flock.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # The holder's pid is only for that message; the lock itself is the flock,
+        # so a full disk that refuses the pid must not stop the run.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
         # Closing the descriptor releases the flock.
