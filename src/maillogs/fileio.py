@@ -48,6 +48,13 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
     missing: list[Path] = []
     probe = directory
     while not probe.exists():
+        if probe.is_symlink():
+            # mkdir would refuse the link itself, but the directories below it
+            # would be made wherever it points: nothing is created through it.
+            raise OutputError(
+                f"cannot create directory {probe}: it is a symbolic link to "
+                f"{probe.readlink()}, which does not exist"
+            )
         missing.append(probe)
         if probe.parent == probe:
             break
@@ -118,13 +125,28 @@ def atomic_writer(
     return _atomic_writer(Path(path), mode, text)
 
 
-def _replaceable(path: Path) -> Path:
+def _replaceable(path: Path, follow_symlinks: bool = True) -> Path:
     """The regular file to replace for ``path``: through a symlink, never a device.
 
-    Renaming over a symlink would cut the link, and renaming over ``/dev/null``,
+    Renaming over a symlink would cut the link, so the file it points to is
+    replaced instead (the link stays). A dangling link is refused: writing
+    through it would create a file, and directories, wherever it points. With
+    ``follow_symlinks`` false any link is refused (files in shared directories,
+    where someone else may have planted it). Renaming over ``/dev/null``,
     ``/dev/stdout``, a pipe or a directory (which root may do) would destroy it;
     none of those can be written atomically anyway.
     """
+    if path.is_symlink():
+        if not follow_symlinks:
+            raise OutputError(
+                f"cannot write {path}: it is a symbolic link, which maillogs does not "
+                "follow here; remove it"
+            )
+        if not path.exists():
+            raise OutputError(
+                f"cannot write {path}: it is a symbolic link to {path.readlink()}, which "
+                "does not exist; point it at an existing file or remove it"
+            )
     try:
         # Follows symlinks: what matters is what the name leads to.
         mode = path.stat().st_mode
@@ -141,8 +163,10 @@ def _replaceable(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _atomic_writer(path: Path, mode: int, text: bool) -> Iterator[IO[Any]]:
-    target = _replaceable(path)
+def _atomic_writer(
+    path: Path, mode: int, text: bool, follow_symlinks: bool = True
+) -> Iterator[IO[Any]]:
+    target = _replaceable(path, follow_symlinks)
     directory = private_dir(target.parent)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -201,7 +225,11 @@ def _named_file(fd: int, target: Path, text: bool) -> IO[Any]:
 
 
 def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes, mode: int = PRIVATE_FILE_MODE
+    path: str | os.PathLike[str],
+    data: bytes,
+    mode: int = PRIVATE_FILE_MODE,
+    *,
+    follow_symlinks: bool = True,
 ) -> None:
     """Replace ``path`` with ``data`` atomically (see :func:`atomic_writer`).
 
@@ -209,9 +237,12 @@ def atomic_write_bytes(
         path: The file to write.
         data: The complete new content.
         mode: Permission bits of the written file.
+        follow_symlinks: Replace the file a symlink at ``path`` points to;
+            when false such a link is refused.
 
     Raises:
-        OutputError: The directory or file cannot be written.
+        OutputError: The directory or file cannot be written, or ``path`` is a
+            symlink that may not be followed.
     """
-    with atomic_writer(path, mode, text=False) as file:
+    with _atomic_writer(Path(path), mode, False, follow_symlinks) as file:
         file.write(data)

@@ -9,6 +9,7 @@ a checkpoint that is at worst behind: the next run exports more, never less.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from maillogs.errors import ConfigError, UsageError
+from maillogs.errors import ConfigError, OutputError, UsageError
 from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes
 
 STATE_DIR_ENV: Final = "MAILLOGS_STATE_DIR"
@@ -108,15 +109,17 @@ class CheckpointStore:
             ConfigError: The file exists but cannot be read or understood.
         """
         try:
-            text = self.path.read_text(encoding="utf-8")
+            content = _read_no_follow(self.path)
         except FileNotFoundError:
             return {}
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _symlink_refused(self.path) from None
             raise ConfigError(
                 f"cannot read export state {self.path}: {exc.strerror or exc}"
             ) from None
         try:
-            data = json.loads(text)
+            data = json.loads(content.decode("utf-8"))
             return {
                 profile: Checkpoint(
                     until=_aware(datetime.fromisoformat(entry["until"])),
@@ -149,7 +152,23 @@ class CheckpointStore:
             "profiles": {name: merged[name].to_json() for name in sorted(merged)},
         }
         payload = json.dumps(document, indent=2) + "\n"
-        atomic_write_bytes(self.path, payload.encode("utf-8"), PRIVATE_FILE_MODE)
+        if self.path.is_symlink():
+            raise _symlink_refused(self.path)
+        # And should one appear now, the writer refuses it rather than follow it.
+        atomic_write_bytes(
+            self.path, payload.encode("utf-8"), PRIVATE_FILE_MODE, follow_symlinks=False
+        )
+
+
+def _read_no_follow(path: Path) -> bytes:
+    # The state directory may be shared: a symlink planted there is not followed.
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
+
+
+def _symlink_refused(path: Path) -> OutputError:
+    return OutputError(f"refusing to use export state {path}: it is a symbolic link; remove it")
 
 
 def _aware(moment: datetime) -> datetime:

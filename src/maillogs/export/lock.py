@@ -13,6 +13,7 @@ it dies, so a crashed run needs no clean-up and a stale lock cannot exist.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
@@ -40,8 +41,14 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
     private_dir(directory)
     path = directory / f"{name}.lock"
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        # O_NOFOLLOW: in a shared state directory a planted symlink would have us
+        # open, truncate and write whatever file it points to.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputError(
+                f"refusing to use lock file {path}: it is a symbolic link; remove it"
+            ) from None
         raise OutputError(f"cannot create lock file {path}: {exc.strerror or exc}") from None
     try:
         try:
