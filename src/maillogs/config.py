@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -44,6 +45,16 @@ PROFILE_ENV: Final = "MAILLOGS_PROFILE"
 
 DEFAULT_TIMEZONE: Final = "UTC"
 DEFAULT_TIMEOUT: Final = 30.0
+
+MAX_CONFIG_BYTES: Final = 1024 * 1024
+"""The largest config file read (1 MiB); a real one is a few kilobytes."""
+
+MAX_TIMEOUT: Final = 86_400.0
+"""The longest per-request timeout (a day): larger values overflow socket timeouts."""
+
+MIN_RATE_LIMIT: Final = 0.01
+"""The slowest client-side pace (one request every 100 minutes), 0 aside: a
+slower one means waits too long to sleep (overflow) and is never meant."""
 
 DEMO_ALIAS: Final = "demo"
 """Selecting this name selects every built-in demo profile."""
@@ -341,11 +352,12 @@ def check_rate_limit(value: float) -> float:
     """Validate a client-side request budget (requests per minute; 0 disables the limiter).
 
     Raises:
-        ValueError: Negative or not finite.
+        ValueError: Negative, not finite, or a pace slower than ``MIN_RATE_LIMIT``.
     """
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0 or 0 < value < MIN_RATE_LIMIT:
         raise ValueError(
-            f"rate_limit_per_minute must be a number >= 0 (0 disables the limiter), got {value}"
+            f"rate_limit_per_minute must be a number >= 0 (0 disables the limiter; "
+            f"otherwise at least {MIN_RATE_LIMIT}), got {value}"
         )
     return value
 
@@ -354,10 +366,12 @@ def check_timeout(value: float) -> float:
     """Validate a request timeout in seconds.
 
     Raises:
-        ValueError: Not a positive finite number.
+        ValueError: Not a positive number of seconds up to ``MAX_TIMEOUT``.
     """
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {value}")
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(
+            f"timeout must be a positive number of seconds, at most {MAX_TIMEOUT:.0f}, got {value}"
+        )
     return value
 
 
@@ -612,9 +626,8 @@ def read_config(
     """
     file_path = Path(path) if path is not None else config_path(env)
     try:
-        with file_path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            data = tomllib.load(handle)
+        mode, content = _read_config_bytes(file_path)
+        data = tomllib.loads(content.decode("utf-8"))
     except FileNotFoundError:
         return ConfigFile(path=file_path, exists=False, data={})
     except tomllib.TOMLDecodeError as exc:
@@ -629,6 +642,18 @@ def read_config(
             f"config file {file_path} is not valid TOML: it is not UTF-8 text "
             f"(byte {exc.start}); save it as UTF-8"
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {file_path} is not valid TOML: it is nested too deeply; fix it, "
+            f"or move it away and recreate profiles with {_ADD_HINT}"
+        ) from None
+    except ValueError:
+        # A number past Python's int-to-text limit (4,300 digits); others are
+        # TOMLDecodeError and UnicodeDecodeError, handled above.
+        raise ConfigError(
+            f"config file {file_path} is not valid TOML: it holds a number of more than "
+            f"{sys.get_int_max_str_digits()} digits"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot read config file {file_path}: {exc.strerror or exc}; "
@@ -642,6 +667,36 @@ def read_config(
     config = ConfigFile(path=file_path, exists=True, data=data)
     _check_structure(config)
     return config
+
+
+def _read_config_bytes(path: Path) -> tuple[int, bytes]:
+    """The config file's mode and content, refusing what is not a small regular file.
+
+    ``/dev/zero`` would be read forever and a FIFO would block until someone
+    writes to it: the file is opened non-blocking and must be a regular file
+    of at most ``MAX_CONFIG_BYTES``.
+
+    Raises:
+        ConfigError: Not a regular file, or too large.
+        OSError: It cannot be opened or read (``FileNotFoundError`` when missing).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(
+                f"config file {path} is not a regular file (a directory, device or pipe); "
+                f"point {CONFIG_ENV} at a TOML file"
+            )
+        # Read one byte past the cap: the size may change between fstat and read.
+        content = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(content) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MiB; "
+            "a config holds a few profiles: check the path"
+        )
+    return mode, content
 
 
 def _check_structure(config: ConfigFile) -> None:
