@@ -132,3 +132,23 @@ def test_a_day_long_timeout_and_a_slow_pace_are_still_accepted(config_path: Path
     outcome = invoke("profiles", "show", "p")
     assert outcome.code == 0, outcome.output
     assert "86400" in outcome.stdout and "0.01" in outcome.stdout
+
+
+# Numeric options whose size overflowed far from where they were read.
+
+
+def test_a_limit_past_sys_maxsize_is_a_usage_error(config_path: Path) -> None:
+    outcome = invoke("list", "--profile", "demo-edith", "--since", "1h", "--limit", "9" * 23)
+    assert outcome.code == 2, outcome.output
+    assert_one_line_error(outcome)
+    assert "--limit" in outcome.stderr and "--all" in outcome.stderr
+
+
+def test_a_lookback_reaching_past_1970_starts_there(config_path: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out.jsonl"
+    first = ["export", "--profile", "demo-edith", "--since-last", "--output", str(output)]
+    assert invoke(*first, "--since", "1h").code == 0
+    # Now from a checkpoint: 999999 weeks before it is before year 1.
+    outcome = invoke(*first, "--lookback", "999999w")
+    assert outcome.code == 0, outcome.output
+    assert output.read_text(encoding="utf-8").count('"provider":"edith"') > 0
