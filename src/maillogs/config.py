@@ -20,6 +20,7 @@ credentials, which mirror the sandbox's.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
@@ -72,7 +73,7 @@ _DEMO_SETTINGS: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 # Keys every profile may set, whatever its provider.
-COMMON_KEYS: Final = ("base_url", "timezone", "rate_limit_per_minute", "timeout")
+COMMON_KEYS: Final = ("base_url", "timezone", "rate_limit_per_minute", "timeout", "allow_http")
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _ADD_HINT: Final = "`maillogs profiles add NAME --provider ...`"
@@ -433,6 +434,7 @@ class Profile:
             profile nor the provider sets one, ``0`` when explicitly disabled.
         timeout: Per-request timeout in seconds.
         demo: A built-in demo profile, served by the in-process sandbox.
+        allow_http: Plain ``http://`` to a non-loopback host was explicitly allowed.
     """
 
     name: str
@@ -443,6 +445,7 @@ class Profile:
     rate_limit_per_minute: float | None
     timeout: float
     demo: bool = False
+    allow_http: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.settings, _Settings):
@@ -755,8 +758,10 @@ class SettingInfo:
         return mask_secret(self.value)
 
 
-def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str | float:
+def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str | float | bool:
     """Check one raw value's type and content; raise ValueError with a fix-it message."""
+    if key == "allow_http":
+        return _true_or_false(key, value, from_env=from_env)
     if key in ("rate_limit_per_minute", "timeout"):
         if from_env:
             try:
@@ -790,6 +795,56 @@ def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str
     return text
 
 
+_TRUE_WORDS: Final = frozenset({"true", "yes", "on", "1"})
+_FALSE_WORDS: Final = frozenset({"false", "no", "off", "0"})
+
+
+def _true_or_false(key: str, value: Any, *, from_env: bool) -> bool:
+    """A TOML boolean, or (from the environment or ``--set``) a word for one."""
+    if isinstance(value, bool):
+        return value
+    if from_env and isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS | _FALSE_WORDS:
+            return word in _TRUE_WORDS
+        raise ValueError(f"{key} must be true or false, got {value!r}")
+    raise ValueError(f"{key} must be true or false, e.g. {key} = true (no quotes)")
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: traffic that never leaves the machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_cleartext(base_url: str, allow_http: bool, *, allow_hint: str) -> None:
+    """Refuse a base URL that would send credentials unencrypted over a network.
+
+    ``http://`` is fine to a loopback host (the sandbox, a local proxy) and when
+    the profile says ``allow_http = true``; otherwise every request would carry
+    the profile's secret in clear text.
+
+    Args:
+        base_url: A URL accepted by :func:`check_base_url`.
+        allow_http: The profile's ``allow_http``.
+        allow_hint: How to set ``allow_http`` where the URL came from, for the message.
+
+    Raises:
+        ValueError: ``base_url`` is plain HTTP to another host (the message says the fix).
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or allow_http or is_loopback_host(parts.hostname or ""):
+        return
+    raise ValueError(
+        f"base_url {_shown_url(base_url)} would send the credentials unencrypted; "
+        f"use https://, or {allow_hint} if this network is trusted"
+    )
+
+
 def _resolve_settings(
     name: str, table: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> tuple[ProviderSpec, list[tuple[SettingInfo, str | float | None]]]:
@@ -811,6 +866,7 @@ def _resolve_settings(
         "base_url": spec.default_base_url,
         "timezone": DEFAULT_TIMEZONE,
         "timeout": DEFAULT_TIMEOUT,
+        "allow_http": False,
         **spec.optional_keys,
     }
     # Every secret the profile holds is known before any value is checked: the
@@ -883,6 +939,8 @@ def _with_documented_rate_limit(
 
 
 def _display(value: str | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else str(value)
     return value
@@ -902,6 +960,14 @@ def _build_profile(
                 f"or set {per_profile} (or {per_provider})"
             )
         values[info.key] = value
+    try:
+        check_cleartext(
+            values["base_url"],
+            values["allow_http"],
+            allow_hint=f"add allow_http = true under [profiles.{name}]",
+        )
+    except ValueError as exc:
+        raise ConfigError(f"config file {config.path}, profile {name!r}: {exc}") from None
     return Profile(
         name=name,
         provider=spec.name,
@@ -910,6 +976,7 @@ def _build_profile(
         settings={key: values[key] for key in profile_keys(spec) if key not in COMMON_KEYS},
         rate_limit_per_minute=values["rate_limit_per_minute"],
         timeout=values["timeout"],
+        allow_http=values["allow_http"],
     )
 
 
@@ -1242,9 +1309,19 @@ def save_profile(
             )
         if timeout is not None:
             table["timeout"] = _number_for_toml(check_timeout(float(timeout)))
+        given = dict(settings or {})
+        if "allow_http" in given:
+            table["allow_http"] = _true_or_false(
+                "allow_http", given.pop("allow_http"), from_env=True
+            )
+        check_cleartext(
+            table.get("base_url") or spec.default_base_url or "",
+            table.get("allow_http", False),
+            allow_hint="add --set allow_http=true",
+        )
         allowed = spec.required_keys + tuple(spec.optional_keys)
         checked: dict[str, str | float] = {}
-        for key, value in (settings or {}).items():
+        for key, value in given.items():
             if key not in allowed:
                 raise ValueError(
                     f"{key!r} is not a {spec.title} setting (allowed: {', '.join(allowed)})"
