@@ -10,6 +10,7 @@ flushed to disk, given its final mode, and renamed over the target.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -71,6 +72,41 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
     if not directory.is_dir():
         raise OutputError(f"cannot use {directory} as a directory: it is not a directory")
     return directory
+
+
+def open_unshared(path: Path, flags: int, what: str) -> int:
+    """Open a file of a possibly shared directory (a lock, an export state) safely.
+
+    Anyone who can write to the directory could plant the name as a symlink to
+    a file of ours (which we would then truncate or overwrite) or as a FIFO
+    (which would block the open): neither is used. Hard links are left to the
+    caller: backup tools make them too (rsnapshot, ``cp -al``).
+
+    Args:
+        path: The file.
+        flags: ``os.open`` flags (``O_NOFOLLOW``, ``O_NONBLOCK`` and ``O_CLOEXEC`` are added).
+        what: What the file is, for the message (``lock file``).
+
+    Returns:
+        The open descriptor (created 0600 with ``O_CREAT``).
+
+    Raises:
+        OutputError: The name is a symlink or not a regular file.
+        OSError: It cannot be opened otherwise (``FileNotFoundError`` when missing).
+    """
+    extra = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags | extra, PRIVATE_FILE_MODE)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        problem: str | None = "a symbolic link"
+    else:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+        os.close(fd)
+        problem = "not a regular file"
+    raise OutputError(f"refusing to use {what} {path}: it is {problem}; remove it")
 
 
 def _fsync_directory(directory: Path) -> None:

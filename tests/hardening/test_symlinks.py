@@ -2,7 +2,9 @@
 
 A shared state directory is the attack surface: anyone who can write there
 can plant ``NAME.lock`` or ``NAME.state.json`` as a link to a file of the user
-running the export. Both are opened with ``O_NOFOLLOW`` and refused (exit 73).
+running the export, or as a FIFO. Both are opened with ``O_NOFOLLOW`` and
+``O_NONBLOCK``; a symlink or anything but a regular file is refused (exit 73),
+and a lock file with other hard links is not written to.
 For ``--output`` a link is the user's own choice: one to an existing file is
 written through (that file is replaced, the link kept); a dangling one is
 refused, and no directory is ever created through a link.
@@ -10,11 +12,19 @@ refused, and no directory is ever created through a link.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from tests.hardening.conftest import Outcome, assert_one_line_error, invoke, write_private
+from tests.hardening.conftest import (
+    Outcome,
+    assert_one_line_error,
+    clean_environ,
+    invoke,
+    run_module,
+    write_private,
+)
 
 GOOD = '[profiles.ok]\nprovider = "edith"\ntoken = "tok-123456"\n'
 VICTIM_TEXT = "precious, not maillogs's\n"
@@ -104,3 +114,28 @@ def test_output_through_a_symlink_to_a_file_replaces_that_file(
     assert link.is_symlink() and link.resolve() == victim
     assert victim.read_text(encoding="utf-8") != VICTIM_TEXT
     assert '"provider":"edith"' in victim.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("planted", ["default.lock", "default.state.json"])
+def test_a_planted_fifo_is_refused_not_waited_on(tmp_path: Path, planted: str) -> None:
+    config = write_private(tmp_path / "config.toml", GOOD)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    os.mkfifo(state / planted)
+    args = ["export", "--profile", "demo-edith", "--since-last", "--output", str(tmp_path / "o")]
+    # Opening a FIFO nobody writes to used to block: the subprocess timeout bounds the test.
+    outcome = run_module(args, clean_environ(config), timeout=30)
+    check_refused(outcome, str(state / planted), "not a regular file")
+
+
+def test_a_lock_file_hard_linked_to_another_file_is_not_written_through(
+    config_path: Path, tmp_path: Path, victim: Path
+) -> None:
+    write_private(config_path, GOOD)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    os.link(victim, state / "default.lock")
+    outcome = export(tmp_path / "out.jsonl", "--since-last")
+    # The lock is the flock on it; only the informational pid is skipped.
+    assert outcome.code == 0, outcome.output
+    assert victim.read_text(encoding="utf-8") == VICTIM_TEXT

@@ -9,7 +9,6 @@ a checkpoint that is at worst behind: the next run exports more, never less.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from maillogs.errors import ConfigError, OutputError, UsageError
-from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes
+from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes, open_unshared
 
 STATE_DIR_ENV: Final = "MAILLOGS_STATE_DIR"
 """Environment variable naming the state directory (overrides the platform default)."""
@@ -113,8 +112,6 @@ class CheckpointStore:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise _symlink_refused(self.path) from None
             raise ConfigError(
                 f"cannot read export state {self.path}: {exc.strerror or exc}"
             ) from None
@@ -161,8 +158,8 @@ class CheckpointStore:
 
 
 def _read_no_follow(path: Path) -> bytes:
-    # The state directory may be shared: a symlink planted there is not followed.
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    # The state directory may be shared: a link or FIFO planted there is not used.
+    fd = open_unshared(path, os.O_RDONLY, "export state")
     with os.fdopen(fd, "rb") as file:
         return file.read()
 

@@ -13,14 +13,13 @@ it dies, so a crashed run needs no clean-up and a stale lock cannot exist.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from maillogs.errors import OutputError, TemporaryFailureError
-from maillogs.fileio import PRIVATE_FILE_MODE, private_dir
+from maillogs.fileio import open_unshared, private_dir
 
 
 @contextlib.contextmanager
@@ -41,14 +40,9 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
     private_dir(directory)
     path = directory / f"{name}.lock"
     try:
-        # O_NOFOLLOW: in a shared state directory a planted symlink would have us
-        # open, truncate and write whatever file it points to.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
+        # Not through a planted link: we truncate and write the lock file.
+        fd = open_unshared(path, os.O_RDWR | os.O_CREAT, "lock file")
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise OutputError(
-                f"refusing to use lock file {path}: it is a symbolic link; remove it"
-            ) from None
         raise OutputError(f"cannot create lock file {path}: {exc.strerror or exc}") from None
     try:
         try:
@@ -59,15 +53,24 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
                 f"another export with state {name!r} is still running{holder} "
                 f"(lock {path}); try again when it has finished"
             ) from None
-        # The holder's pid is only for that message; the lock itself is the flock,
-        # so a full disk that refuses the pid must not stop the run.
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _note_holder(fd)
         yield path
     finally:
         # Closing the descriptor releases the flock.
         os.close(fd)
+
+
+def _note_holder(fd: int) -> None:
+    """Write our pid into the lock file, for the message a second run prints.
+
+    Only a nicety: the lock itself is the flock. So a full disk that refuses
+    the pid does not stop the run, and a lock file with other hard links (one
+    planted in a shared directory, or a backup's) is not written through.
+    """
+    with contextlib.suppress(OSError):
+        if os.fstat(fd).st_nlink == 1:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
 
 def _read_holder(fd: int) -> str:
