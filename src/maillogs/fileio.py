@@ -100,7 +100,7 @@ def open_unshared(path: Path, flags: int, what: str) -> int:
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise
-        problem: str | None = "a symbolic link"
+        problem = "a symbolic link"
     else:
         if stat.S_ISREG(os.fstat(fd).st_mode):
             return fd

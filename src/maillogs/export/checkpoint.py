@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from maillogs.errors import ConfigError, OutputError, UsageError
+from maillogs.errors import ConfigError, UsageError
 from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes, open_unshared
 
 STATE_DIR_ENV: Final = "MAILLOGS_STATE_DIR"
@@ -106,6 +106,7 @@ class CheckpointStore:
 
         Raises:
             ConfigError: The file exists but cannot be read or understood.
+            OutputError: The name is a symlink or not a regular file (a FIFO, say).
         """
         try:
             content = _read_no_follow(self.path)
@@ -140,7 +141,8 @@ class CheckpointStore:
 
         Raises:
             ConfigError: The existing file is damaged.
-            OutputError: The file cannot be written (the old one is left intact).
+            OutputError: The file cannot be written (the old one is left intact), or
+                it is a symlink.
         """
         merged = {**self.load(), **updates}
         document = {
@@ -149,9 +151,8 @@ class CheckpointStore:
             "profiles": {name: merged[name].to_json() for name in sorted(merged)},
         }
         payload = json.dumps(document, indent=2) + "\n"
-        if self.path.is_symlink():
-            raise _symlink_refused(self.path)
-        # And should one appear now, the writer refuses it rather than follow it.
+        # The state directory may be shared: a symlink planted there since `load`
+        # is refused, not followed.
         atomic_write_bytes(
             self.path, payload.encode("utf-8"), PRIVATE_FILE_MODE, follow_symlinks=False
         )
@@ -162,10 +163,6 @@ def _read_no_follow(path: Path) -> bytes:
     fd = open_unshared(path, os.O_RDONLY, "export state")
     with os.fdopen(fd, "rb") as file:
         return file.read()
-
-
-def _symlink_refused(path: Path) -> OutputError:
-    return OutputError(f"refusing to use export state {path}: it is a symbolic link; remove it")
 
 
 def _aware(moment: datetime) -> datetime:
