@@ -20,9 +20,11 @@ credentials, which mirror the sandbox's.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import re
+import stat
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,7 +34,7 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from maillogs.errors import ConfigError, UsageError
+from maillogs.errors import ConfigError, OutputError, UsageError
 from maillogs.fileio import atomic_writer
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
@@ -44,6 +46,16 @@ PROFILE_ENV: Final = "MAILLOGS_PROFILE"
 
 DEFAULT_TIMEZONE: Final = "UTC"
 DEFAULT_TIMEOUT: Final = 30.0
+
+MAX_CONFIG_BYTES: Final = 1024 * 1024
+"""The largest config file read (1 MiB); a real one is a few kilobytes."""
+
+MAX_TIMEOUT: Final = 86_400.0
+"""The longest per-request timeout (a day): larger values overflow socket timeouts."""
+
+MIN_RATE_LIMIT: Final = 0.01
+"""The slowest client-side pace (one request every 100 minutes), 0 aside: a
+slower one means waits too long to sleep (overflow) and is never meant."""
 
 DEMO_ALIAS: Final = "demo"
 """Selecting this name selects every built-in demo profile."""
@@ -71,6 +83,7 @@ COMMON_KEYS: Final = (
     "rate_limit_per_minute",
     "timeout",
     "request_deadline",
+    "allow_http",
 )
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -355,11 +368,12 @@ def check_rate_limit(value: float) -> float:
     """Validate a client-side request budget (requests per minute; 0 disables the limiter).
 
     Raises:
-        ValueError: Negative or not finite.
+        ValueError: Negative, not finite, or a pace slower than ``MIN_RATE_LIMIT``.
     """
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0 or 0 < value < MIN_RATE_LIMIT:
         raise ValueError(
-            f"rate_limit_per_minute must be a number >= 0 (0 disables the limiter), got {value}"
+            f"rate_limit_per_minute must be a number >= 0 (0 disables the limiter; "
+            f"otherwise at least {MIN_RATE_LIMIT}), got {value}"
         )
     return value
 
@@ -368,10 +382,12 @@ def check_timeout(value: float, key: str = "timeout") -> float:
     """Validate a request timeout (or ``request_deadline``) in seconds.
 
     Raises:
-        ValueError: Not a positive finite number.
+        ValueError: Not a positive number of seconds up to ``MAX_TIMEOUT``.
     """
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{key} must be a positive number of seconds, got {value}")
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(
+            f"{key} must be a positive number of seconds, at most {MAX_TIMEOUT:.0f}, got {value}"
+        )
     return value
 
 
@@ -435,6 +451,7 @@ class Profile:
         request_deadline: Seconds one request (connect, headers and body) may
             take in all; ``None`` for the default, a few times ``timeout``.
         demo: A built-in demo profile, served by the in-process sandbox.
+        allow_http: Plain ``http://`` to a non-loopback host was explicitly allowed.
     """
 
     name: str
@@ -446,6 +463,7 @@ class Profile:
     timeout: float
     request_deadline: float | None = None
     demo: bool = False
+    allow_http: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.settings, _Settings):
@@ -632,9 +650,8 @@ def read_config(
     """
     file_path = Path(path) if path is not None else config_path(env)
     try:
-        with file_path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            data = tomllib.load(handle)
+        mode, content = _read_config_bytes(file_path)
+        data = tomllib.loads(content.decode("utf-8"))
     except FileNotFoundError:
         return ConfigFile(path=file_path, exists=False, data={})
     except tomllib.TOMLDecodeError as exc:
@@ -649,6 +666,18 @@ def read_config(
             f"config file {file_path} is not valid TOML: it is not UTF-8 text "
             f"(byte {exc.start}); save it as UTF-8"
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {file_path} is not valid TOML: it is nested too deeply; fix it, "
+            f"or move it away and recreate profiles with {_ADD_HINT}"
+        ) from None
+    except ValueError:
+        # A number past Python's int-to-text limit (4,300 digits); others are
+        # TOMLDecodeError and UnicodeDecodeError, handled above.
+        raise ConfigError(
+            f"config file {file_path} is not valid TOML: it holds a number of more than "
+            f"{sys.get_int_max_str_digits()} digits"
+        ) from None
     except OSError as exc:
         raise ConfigError(
             f"cannot read config file {file_path}: {exc.strerror or exc}; "
@@ -662,6 +691,36 @@ def read_config(
     config = ConfigFile(path=file_path, exists=True, data=data)
     _check_structure(config)
     return config
+
+
+def _read_config_bytes(path: Path) -> tuple[int, bytes]:
+    """The config file's mode and content, refusing what is not a small regular file.
+
+    ``/dev/zero`` would be read forever and a FIFO would block until someone
+    writes to it: the file is opened non-blocking and must be a regular file
+    of at most ``MAX_CONFIG_BYTES``.
+
+    Raises:
+        ConfigError: Not a regular file, or too large.
+        OSError: It cannot be opened or read (``FileNotFoundError`` when missing).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(
+                f"config file {path} is not a regular file (a directory, device or pipe); "
+                f"point {CONFIG_ENV} at a TOML file"
+            )
+        # Read one byte past the cap: the size may change between fstat and read.
+        content = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(content) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MiB; "
+            "a config holds a few profiles: check the path"
+        )
+    return mode, content
 
 
 def _check_structure(config: ConfigFile) -> None:
@@ -720,8 +779,10 @@ class SettingInfo:
         return mask_secret(self.value)
 
 
-def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str | float:
+def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str | float | bool:
     """Check one raw value's type and content; raise ValueError with a fix-it message."""
+    if key == "allow_http":
+        return _true_or_false(key, value, from_env=from_env)
     if key in ("rate_limit_per_minute", "timeout", "request_deadline"):
         if from_env:
             try:
@@ -759,6 +820,56 @@ def _convert(key: str, value: Any, spec: ProviderSpec, *, from_env: bool) -> str
     return text
 
 
+_TRUE_WORDS: Final = frozenset({"true", "yes", "on", "1"})
+_FALSE_WORDS: Final = frozenset({"false", "no", "off", "0"})
+
+
+def _true_or_false(key: str, value: Any, *, from_env: bool) -> bool:
+    """A TOML boolean, or (from the environment or ``--set``) a word for one."""
+    if isinstance(value, bool):
+        return value
+    if from_env and isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS | _FALSE_WORDS:
+            return word in _TRUE_WORDS
+        raise ValueError(f"{key} must be true or false, got {value!r}")
+    raise ValueError(f"{key} must be true or false, e.g. {key} = true (no quotes)")
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: traffic that never leaves the machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_cleartext(base_url: str, allow_http: bool, *, allow_hint: str) -> None:
+    """Refuse a base URL that would send credentials unencrypted over a network.
+
+    ``http://`` is fine to a loopback host (the sandbox, a local proxy) and when
+    the profile says ``allow_http = true``; otherwise every request would carry
+    the profile's secret in clear text.
+
+    Args:
+        base_url: A URL accepted by :func:`check_base_url`.
+        allow_http: The profile's ``allow_http``.
+        allow_hint: How to set ``allow_http`` where the URL came from, for the message.
+
+    Raises:
+        ValueError: ``base_url`` is plain HTTP to another host (the message says the fix).
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or allow_http or is_loopback_host(parts.hostname or ""):
+        return
+    raise ValueError(
+        f"base_url {_shown_url(base_url)} would send the credentials unencrypted; "
+        f"use https://, or {allow_hint} if this network is trusted"
+    )
+
+
 def _resolve_settings(
     name: str, table: Mapping[str, Any], env: Mapping[str, str], config: ConfigFile
 ) -> tuple[ProviderSpec, list[tuple[SettingInfo, str | float | None]]]:
@@ -780,6 +891,7 @@ def _resolve_settings(
         "base_url": spec.default_base_url,
         "timezone": DEFAULT_TIMEZONE,
         "timeout": DEFAULT_TIMEOUT,
+        "allow_http": False,
         **spec.optional_keys,
     }
     # Every secret the profile holds is known before any value is checked: the
@@ -860,6 +972,8 @@ def _documented_rate_limit(
 
 
 def _display(value: str | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else str(value)
     return value
@@ -913,6 +1027,14 @@ def _build_profile(
                 f"or set {per_profile} (or {per_provider})"
             )
         values[info.key] = value
+    try:
+        check_cleartext(
+            values["base_url"],
+            values["allow_http"],
+            allow_hint=f"add allow_http = true under [profiles.{name}]",
+        )
+    except ValueError as exc:
+        raise ConfigError(f"config file {config.path}, profile {name!r}: {exc}") from None
     return Profile(
         name=name,
         provider=spec.name,
@@ -922,6 +1044,7 @@ def _build_profile(
         rate_limit_per_minute=values["rate_limit_per_minute"],
         timeout=values["timeout"],
         request_deadline=values["request_deadline"],
+        allow_http=values["allow_http"],
     )
 
 
@@ -1170,7 +1293,10 @@ def _write(path: Path, data: Mapping[str, Any]) -> None:
     import tomli_w  # Imported late: only writes need it.
 
     with atomic_writer(path, text=False) as handle:
-        tomli_w.dump(dict(data), handle)
+        try:
+            tomli_w.dump(dict(data), handle)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _load_for_update(
@@ -1252,9 +1378,19 @@ def save_profile(
             )
         if timeout is not None:
             table["timeout"] = _number_for_toml(check_timeout(float(timeout)))
+        given = dict(settings or {})
+        if "allow_http" in given:
+            table["allow_http"] = _true_or_false(
+                "allow_http", given.pop("allow_http"), from_env=True
+            )
+        check_cleartext(
+            table.get("base_url") or spec.default_base_url or "",
+            table.get("allow_http", False),
+            allow_hint="add --set allow_http=true",
+        )
         allowed = spec.required_keys + tuple(spec.optional_keys)
         checked: dict[str, str | float] = {}
-        for key, value in (settings or {}).items():
+        for key, value in given.items():
             if key not in allowed:
                 raise ValueError(
                     f"{key!r} is not a {spec.title} setting (allowed: {', '.join(allowed)})"

@@ -35,6 +35,7 @@ from maillogs.errors import (
     ProviderUnavailableError,
     TemporaryFailureError,
 )
+from maillogs.jsonbody import decode_json
 from maillogs.ratelimit import SHARED_PACES, account_key
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -241,7 +242,7 @@ class HttpClient:
                     seconds = min(seconds, budget_end - self._clock())
                 answer = self._attempt(path, params, seconds)
                 try:
-                    body = json.loads(answer.content)
+                    body = decode_json(answer.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                     # RecursionError: nesting deeper than the parser's stack allows.
                     # A truncated body is usually a dropped transfer: worth one more
@@ -603,7 +604,7 @@ def _elsewhere(origin: httpx.URL, target: httpx.URL | None) -> str:
 
 def _parse_or_none(content: bytes | bytearray) -> Any:
     try:
-        return json.loads(content)
+        return decode_json(content)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
 

@@ -8,6 +8,7 @@ returned, whatever a provider's own filters really do.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -145,6 +146,9 @@ def build_query(
             )
     if limit is not None and limit < 1:
         raise UsageError("--limit must be a positive number")
+    if limit is not None and limit > sys.maxsize:
+        # Past what a count can reach (and what itertools.islice takes); --all means no limit.
+        raise UsageError(f"--limit must be at most {sys.maxsize}; use --all for every record")
     for option, value in (("--from", sender), ("--to", recipient), ("--message-id", message_id)):
         if value is not None and not value.strip():
             raise UsageError(f"{option} needs a value")

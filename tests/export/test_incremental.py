@@ -299,7 +299,7 @@ def test_infobip_v4_default_rate_limit_paces_the_export(tmp_path: Path) -> None:
     # A profile that names no rate limit, resolved as every command resolves it.
     config = tmp_path / "config.toml"
     config.write_text(
-        '[profiles.ib]\nprovider = "infobip"\nbase_url = "http://sandbox.invalid"\n'
+        '[profiles.ib]\nprovider = "infobip"\nbase_url = "https://sandbox.invalid"\n'
         'api_key = "demo-infobip-key"\napi_version = "4"\n'
     )
     config.chmod(0o600)

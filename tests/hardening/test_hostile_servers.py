@@ -97,7 +97,10 @@ def test_the_deadline_holds_through_a_proxy_too(tmp_path: Path) -> None:
     # A proxy from the environment has its own connection pool in httpx.
     proxy = RawServer(lambda conn: slow_headers(proxy, conn))
     with proxy:
-        config = edith_config(tmp_path / "config.toml", "http://edith.invalid", SLOW)
+        # Plain http to a non-loopback name must be allowed explicitly (13.6).
+        config = edith_config(
+            tmp_path / "config.toml", "http://edith.invalid", SLOW + "allow_http = true\n"
+        )
         env = clean_environ(config, MAILLOGS_RETRY_SECONDS="0.5", HTTP_PROXY=proxy.base_url)
         outcome = run_module(["list", "--profile", "x"], env, timeout=30)
     assert outcome.code == 75, outcome.stderr

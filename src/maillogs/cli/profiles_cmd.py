@@ -198,7 +198,9 @@ def add(
     set_values: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", help="Any other provider key, as KEY=VALUE (repeatable).", show_default=False
+            "--set",
+            help="Any other provider key, or allow_http=true, as KEY=VALUE (repeatable).",
+            show_default=False,
         ),
     ] = None,
     make_default: Annotated[
@@ -226,7 +228,8 @@ def add(
     given.update(_parse_set(set_values or []))
     allowed = spec.required_keys + tuple(spec.optional_keys)
     for key in given:
-        if key not in allowed:
+        # allow_http, the one common key without a flag of its own, is checked on saving.
+        if key not in allowed and key != "allow_http":
             raise UsageError(
                 f"{_flag(key)} does not apply to {spec.title} profiles; "
                 f"they take: {', '.join(_flag(k) for k in allowed)}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from maillogs.errors import ConfigError, UsageError
-from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes
+from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes, open_unshared
 
 STATE_DIR_ENV: Final = "MAILLOGS_STATE_DIR"
 """Environment variable naming the state directory (overrides the platform default)."""
@@ -106,9 +106,10 @@ class CheckpointStore:
 
         Raises:
             ConfigError: The file exists but cannot be read or understood.
+            OutputError: The name is a symlink or not a regular file (a FIFO, say).
         """
         try:
-            text = self.path.read_text(encoding="utf-8")
+            content = _read_no_follow(self.path)
         except FileNotFoundError:
             return {}
         except OSError as exc:
@@ -116,7 +117,7 @@ class CheckpointStore:
                 f"cannot read export state {self.path}: {exc.strerror or exc}"
             ) from None
         try:
-            data = json.loads(text)
+            data = json.loads(content.decode("utf-8"))
             return {
                 profile: Checkpoint(
                     until=_aware(datetime.fromisoformat(entry["until"])),
@@ -140,7 +141,8 @@ class CheckpointStore:
 
         Raises:
             ConfigError: The existing file is damaged.
-            OutputError: The file cannot be written (the old one is left intact).
+            OutputError: The file cannot be written (the old one is left intact), or
+                it is a symlink.
         """
         merged = {**self.load(), **updates}
         document = {
@@ -149,7 +151,18 @@ class CheckpointStore:
             "profiles": {name: merged[name].to_json() for name in sorted(merged)},
         }
         payload = json.dumps(document, indent=2) + "\n"
-        atomic_write_bytes(self.path, payload.encode("utf-8"), PRIVATE_FILE_MODE)
+        # The state directory may be shared: a symlink planted there since `load`
+        # is refused, not followed.
+        atomic_write_bytes(
+            self.path, payload.encode("utf-8"), PRIVATE_FILE_MODE, follow_symlinks=False
+        )
+
+
+def _read_no_follow(path: Path) -> bytes:
+    # The state directory may be shared: a link or FIFO planted there is not used.
+    fd = open_unshared(path, os.O_RDONLY, "export state")
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
 
 
 def _aware(moment: datetime) -> datetime:

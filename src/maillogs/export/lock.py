@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from maillogs.errors import OutputError, TemporaryFailureError
-from maillogs.fileio import PRIVATE_FILE_MODE, private_dir
+from maillogs.fileio import open_unshared, private_dir
 
 
 @contextlib.contextmanager
@@ -40,7 +40,8 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
     private_dir(directory)
     path = directory / f"{name}.lock"
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+        # Not through a planted link: we truncate and write the lock file.
+        fd = open_unshared(path, os.O_RDWR | os.O_CREAT, "lock file")
     except OSError as exc:
         raise OutputError(f"cannot create lock file {path}: {exc.strerror or exc}") from None
     try:
@@ -52,13 +53,24 @@ def state_lock(directory: Path, name: str) -> Iterator[Path]:
                 f"another export with state {name!r} is still running{holder} "
                 f"(lock {path}); try again when it has finished"
             ) from None
-        # The holder's pid is only for that message; the lock itself is the flock.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _note_holder(fd)
         yield path
     finally:
         # Closing the descriptor releases the flock.
         os.close(fd)
+
+
+def _note_holder(fd: int) -> None:
+    """Write our pid into the lock file, for the message a second run prints.
+
+    Only a nicety: the lock itself is the flock. So a full disk that refuses
+    the pid does not stop the run, and a lock file with other hard links (one
+    planted in a shared directory, or a backup's) is not written through.
+    """
+    with contextlib.suppress(OSError):
+        if os.fstat(fd).st_nlink == 1:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
 
 def _read_holder(fd: int) -> str:

@@ -42,6 +42,7 @@ from maillogs.fileio import PRIVATE_FILE_MODE, atomic_writer
 from maillogs.models import LogRecord
 from maillogs.query import Query
 from maillogs.render import default_columns, open_renderer
+from maillogs.timeparse import EARLIEST
 
 if TYPE_CHECKING:
     import httpx
@@ -158,10 +159,18 @@ def profile_queries(spec: ExportSpec, checkpoints: Mapping[str, Checkpoint]) -> 
     for profile in spec.profiles:
         checkpoint = checkpoints.get(profile.name)
         since = (
-            first_since if checkpoint is None else min(checkpoint.until, spec.now) - spec.lookback
+            first_since
+            if checkpoint is None
+            else _look_back(min(checkpoint.until, spec.now), spec.lookback)
         )
         queries[profile.name] = replace(spec.query, since=since, until=spec.now, limit=None)
     return queries
+
+
+def _look_back(moment: datetime, lookback: timedelta) -> datetime:
+    """``moment - lookback``, no earlier than the first instant a query can hold
+    (``--lookback 999999w`` would leave datetime's range)."""
+    return moment - lookback if lookback < moment - EARLIEST else EARLIEST
 
 
 def run_export(

@@ -500,7 +500,7 @@ def parse_iso_time(value: Any) -> datetime | None:
     parsed = datetime.fromisoformat(text.strip())
     if parsed.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no offset")
-    return parsed.astimezone(UTC)
+    return utc_in_range(parsed, text)
 
 
 # The statuses of a mail that reached the recipient's mailbox: only these have a
@@ -526,3 +526,27 @@ def delivery_times(
     if answered_at is None or (updated_at is not None and updated_at >= answered_at):
         return None, updated_at
     return None, answered_at
+
+
+# Years whose instants survive being moved by a day or an offset either way
+# (windows, day boundaries, local-time display) without leaving datetime's range.
+_SAFE_YEARS = range(2, 9999)
+
+
+def utc_in_range(moment: datetime, text: str) -> datetime:
+    """An aware provider time in UTC, refused as malformed near datetime's limits.
+
+    Year 1 or 9999 with an offset overflows in ``astimezone``; closer to the
+    limits still, later arithmetic would. Both are bad data (``ValueError``,
+    hence exit 65 naming the row), as any unreadable timestamp is.
+
+    Raises:
+        ValueError: The instant is outside years 2-9998.
+    """
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or utc.year not in _SAFE_YEARS:
+        raise ValueError(f"timestamp {text!r} is out of range (years 2-9998)")
+    return utc

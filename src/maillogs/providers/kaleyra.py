@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -46,6 +46,7 @@ from maillogs.providers.base import (
     Stream,
     delivery_times,
     text_or_none,
+    utc_in_range,
 )
 from maillogs.query import Query
 from maillogs.statuses import Status
@@ -114,7 +115,7 @@ def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     text = text.strip()
     if not TIMESTAMP_SHAPE.fullmatch(text):
         raise ValueError(f"timestamp {text!r} is not YYYY-MM-DD HH:MM:SS")
-    return datetime.fromisoformat(text).replace(tzinfo=tz).astimezone(UTC)
+    return utc_in_range(datetime.fromisoformat(text).replace(tzinfo=tz), text)
 
 
 def split_price(value: Any, parts: int) -> list[float | None]:
