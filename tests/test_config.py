@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from maillogs import config
-from maillogs.config import Profile, resolve_profiles
-from maillogs.errors import ConfigError, OutputError, UsageError
-from maillogs.fileio import atomic_write_bytes, atomic_writer, private_dir
+from maillogs.core.errors import ConfigError, OutputError, UsageError
+from maillogs.core.fileio import atomic_write_bytes, atomic_writer, private_dir
+from maillogs.profiles import store as config
+from maillogs.profiles.store import Profile, resolve_profiles
 from maillogs.providers.registry import PROVIDERS
 
 CANARY = "CANARY-SECRET-1234567890"

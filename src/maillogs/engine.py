@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from maillogs.concurrency import run_ordered
-from maillogs.defaults import DEFAULT_CONCURRENCY
-from maillogs.errors import ConfigError, UsageError
-from maillogs.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
-from maillogs.models import LogRecord
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.errors import ConfigError, UsageError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.fetch.concurrency import run_ordered
+from maillogs.fetch.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
 from maillogs.providers.base import Adapter, Plan
 from maillogs.providers.registry import PROVIDERS, get_spec
-from maillogs.query import Query
 
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.config import Profile
+    from maillogs.profiles.store import Profile
 
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.

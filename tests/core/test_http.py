@@ -10,14 +10,20 @@ import httpx
 import pytest
 import respx
 
-from maillogs.errors import (
+from maillogs.core.errors import (
     AuthError,
     NotFoundError,
     ProviderDataError,
     ProviderUnavailableError,
     TemporaryFailureError,
 )
-from maillogs.http import Endpoint, HttpClient, ProviderRequestError, RetryPolicy, parse_retry_after
+from maillogs.fetch.http import (
+    Endpoint,
+    HttpClient,
+    ProviderRequestError,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 BASE = "https://api.example.test"
 SECRET = "CANARY-SECRET-9f8e7d"

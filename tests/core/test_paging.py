@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from maillogs.concurrency import run_ordered
-from maillogs.errors import ProviderDataError
-from maillogs.paging import (
+from maillogs.core.errors import ProviderDataError
+from maillogs.fetch.concurrency import run_ordered
+from maillogs.fetch.paging import (
     CursorPaginator,
     PageInfo,
     PageNumberPaginator,

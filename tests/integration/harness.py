@@ -32,7 +32,7 @@ from tests.integration.reference import Reference, Row
 if importlib.util.find_spec("maillogs.__main__") is not None:
     MAILLOGS = (sys.executable, "-m", "maillogs")
 else:  # pragma: no cover - only while __main__.py is missing
-    MAILLOGS = (sys.executable, "-c", "from maillogs.cli.main import run; run()")
+    MAILLOGS = (sys.executable, "-c", "from maillogs.cli.app import run; run()")
 
 SERVER_READY_SECONDS = 60.0  # generous: other jobs may load the machine
 SERVER_STOP_SECONDS = 5.0

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
+from maillogs.cli.app import app
 from maillogs.sandbox import (
     EDITH_TOKEN,
     INFOBIP_API_KEY,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 if TYPE_CHECKING:
-    from maillogs.config import Profile
-    from maillogs.query import Query
+    from maillogs.core.query import Query
+    from maillogs.profiles.store import Profile
 
 FILTERS_PANEL = "Filters"
 OUTPUT_PANEL = "Output"
@@ -148,7 +148,7 @@ class Runtime:
 
 
 def _redact(text: str) -> str:
-    from maillogs.config import redact_secrets
+    from maillogs.profiles.store import redact_secrets
 
     return redact_secrets(text)
 
@@ -164,8 +164,8 @@ def resolve_tz(name: str | None) -> tzinfo:
     """The zone naive user input is read in: ``--tz`` or the local zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from maillogs.errors import UsageError
-    from maillogs.timeparse import local_zone_name
+    from maillogs.core.errors import UsageError
+    from maillogs.core.timeparse import local_zone_name
 
     if name is None:
         # A named zone, not today's fixed offset: dates in another season and
@@ -193,7 +193,7 @@ _EXTENSION_FORMATS = {
 def output_file(value: str) -> Path:
     """``--output`` as a path. Taken as text: an empty value would otherwise
     become ``.``, the current directory, rather than a usage error."""
-    from maillogs.errors import UsageError
+    from maillogs.core.errors import UsageError
 
     if not value.strip():
         raise UsageError("--output: empty file name")
@@ -202,7 +202,7 @@ def output_file(value: str) -> Path:
 
 def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
     """``--format``, else the ``--output`` extension, else table/jsonl by terminal."""
-    from maillogs.errors import UsageError
+    from maillogs.core.errors import UsageError
     from maillogs.render import FORMATS
 
     if fmt is not None:
@@ -217,7 +217,7 @@ def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
 
 def load_profiles(selected: list[str] | None, runtime: Runtime) -> list[Profile]:
     """The profiles a command runs against (see ``config.resolve_profiles``)."""
-    from maillogs.config import resolve_profiles
+    from maillogs.profiles.store import resolve_profiles
 
     return resolve_profiles(selected, warn=runtime.warn)
 
@@ -238,7 +238,7 @@ def make_query(
     now: datetime,
 ) -> Query:
     """Build the provider-neutral query from the common filter options."""
-    from maillogs.query import build_query
+    from maillogs.core.query import build_query
 
     return build_query(
         statuses=status,
@@ -262,7 +262,7 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
     if output is None:
         yield sys.stdout
         return
-    from maillogs.fileio import atomic_writer
+    from maillogs.core.fileio import atomic_writer
 
     with atomic_writer(output, mode=0o600, text=True) as handle:
         yield handle

@@ -1,7 +1,7 @@
 """The single place where errors become one stderr line and an exit code.
 
 ``ErrorMappingGroup`` wraps every command invocation, so the console script
-and Typer's ``CliRunner`` behave identically: ``maillogs.errors`` exceptions
+and Typer's ``CliRunner`` behave identically: ``maillogs.core.errors`` exceptions
 print their one-line message and exit with their code, Click's usage errors
 are reduced to one line (exit 2), Ctrl-C exits 130, a closed pipe ends
 quietly, and any other exception is reported as an internal error (exit 70)
@@ -21,7 +21,7 @@ from typer._click import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
-from maillogs.errors import EXIT_INTERRUPTED, MaillogsError, OutputError
+from maillogs.core.errors import EXIT_INTERRUPTED, MaillogsError, OutputError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in maillogs
 T = TypeVar("T")
@@ -30,7 +30,7 @@ T = TypeVar("T")
 def _redact(text: str) -> str:
     # Messages are redacted where they are made; this is the net under them,
     # for text a provider echoed back (a key inside a malformed row, say).
-    from maillogs.config import redact_secrets
+    from maillogs.profiles.store import redact_secrets
 
     return redact_secrets(text)
 

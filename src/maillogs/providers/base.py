@@ -5,7 +5,7 @@ requests and turns the answers into ``LogRecord``s. It exposes its work as
 *page streams* — independent sequential walks the engine may run
 concurrently — and describes what it can filter natively for ``--explain`` and
 ``maillogs providers``. Adapters never decide exit codes or print: they raise
-``maillogs.errors`` exceptions and report warnings through a callback.
+``maillogs.core.errors`` exceptions and report warnings through a callback.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from maillogs.errors import ProviderDataError, UsageError
-from maillogs.http import Endpoint, HttpClient, Params
-from maillogs.models import LogRecord, StatusScope
-from maillogs.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.core.errors import ProviderDataError, UsageError
+from maillogs.core.models import LogRecord, StatusScope
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status, StatusAlias
+from maillogs.fetch.http import Endpoint, HttpClient, Params
+from maillogs.fetch.paging import CursorPaginator, PageInfo, Window, windows_newest_first
 from maillogs.providers.registry import ProviderSpec, get_spec
-from maillogs.query import Query
-from maillogs.statuses import Status, StatusAlias
 
 if TYPE_CHECKING:
-    from maillogs.config import Profile
+    from maillogs.profiles.store import Profile
 
 # The common filters, by the option that sets them.
 FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id")

@@ -50,7 +50,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name="kaleyra",
             title="Kaleyra",
-            adapter_path="maillogs.providers.kaleyra:KaleyraAdapter",
+            adapter_path="maillogs.providers.kaleyra.adapter:KaleyraAdapter",
             required_keys=("sid", "api_key"),
             secret_keys=("api_key",),
             default_base_url="https://api.kaleyra.io",
@@ -60,7 +60,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name="edith",
             title="EDITH",
-            adapter_path="maillogs.providers.edith:EdithAdapter",
+            adapter_path="maillogs.providers.edith.adapter:EdithAdapter",
             required_keys=("token",),
             secret_keys=("token",),
             default_base_url="https://api.sparrowmailer.com",
@@ -68,7 +68,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         ProviderSpec(
             name="infobip",
             title="Infobip",
-            adapter_path="maillogs.providers.infobip:InfobipAdapter",
+            adapter_path="maillogs.providers.infobip.adapter:InfobipAdapter",
             required_keys=("api_key",),
             secret_keys=("api_key",),
             # Per account (https://XXXXX.api.infobip.com): must be configured.

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from maillogs.providers.edith.emulator import EdithApi
+from maillogs.providers.infobip.emulator import RATE_LIMITS, InfobipApi, RequestRate
+from maillogs.providers.kaleyra.emulator import KaleyraApi
 from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
 from maillogs.sandbox.dataset import PROVIDERS, Dataset
-from maillogs.sandbox.edith import EdithApi
 from maillogs.sandbox.faults import FaultPlan
-from maillogs.sandbox.infobip import RATE_LIMITS, InfobipApi, RequestRate
-from maillogs.sandbox.kaleyra import KaleyraApi
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
 _GATEWAY_PAGES = {

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from maillogs.models import LogRecord
-from maillogs.stats.periods import Grouping, next_period, period_start
-from maillogs.statuses import Status
+from maillogs.core.models import LogRecord
+from maillogs.core.statuses import Status
+from maillogs.reports.stats.periods import Grouping, next_period, period_start
 
 # Statuses that mean "reached the mailbox" in the rate formulas.
 DELIVERED_LIKE = (Status.DELIVERED, Status.OPENED, Status.CLICKED)

@@ -33,7 +33,7 @@ from maillogs.cli.common import (
     output_stream,
     resolve_format,
 )
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 DEFAULT_LIMIT = 100
 

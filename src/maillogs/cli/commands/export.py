@@ -29,7 +29,7 @@ from maillogs.cli.common import (
     output_file,
     resolve_format,
 )
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from maillogs.export import ExportResult
@@ -129,7 +129,7 @@ def export_command(
 
       maillogs export --profile prod --since-last -o "logs-$(date +%F).jsonl"
     """
-    from maillogs.errors import UsageError
+    from maillogs.core.errors import UsageError
     from maillogs.export import DEFAULT_LOOKBACK, EXPORT_FORMATS, ExportSpec, run_export
     from maillogs.export.checkpoint import DEFAULT_STATE
     from maillogs.export.progress import Progress
@@ -208,8 +208,8 @@ def _summary(result: ExportResult, state: str) -> str:
 
 
 def _parse_lookback(text: str) -> timedelta:
-    from maillogs.errors import UsageError
-    from maillogs.timeparse import parse_duration
+    from maillogs.core.errors import UsageError
+    from maillogs.core.timeparse import parse_duration
 
     try:
         return parse_duration(text)

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.errors import UsageError
+from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans
-from maillogs.errors import UsageError
 from maillogs.providers.base import Adapter
-from maillogs.query import Query
-from maillogs.stats.aggregate import (
+from maillogs.reports.stats.aggregate import (
     LOGS,
     Aggregator,
     Source,
@@ -39,7 +39,7 @@ from maillogs.stats.aggregate import (
     logs_source,
     merged_source,
 )
-from maillogs.stats.periods import (
+from maillogs.reports.stats.periods import (
     Grouping,
     default_since,
     is_day_boundary,

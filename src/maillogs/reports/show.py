@@ -31,13 +31,13 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.models import LogRecord, status_label
+from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans
-from maillogs.models import LogRecord, status_label
 from maillogs.providers.base import Adapter, MessageDetail
-from maillogs.query import Query
 from maillogs.render.sanitize import sanitize_cell
-from maillogs.stats.aggregate import rfc3339
+from maillogs.reports.stats.aggregate import rfc3339
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

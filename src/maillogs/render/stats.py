@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
 
-from maillogs.errors import OutputError, UsageError
+from maillogs.core.errors import OutputError, UsageError
+from maillogs.core.statuses import Status
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
-from maillogs.stats.aggregate import StatsRow, merged_source, row_to_json
-from maillogs.stats.compute import StatsResult
-from maillogs.stats.periods import Grouping
-from maillogs.statuses import Status
+from maillogs.reports.stats.aggregate import StatsRow, merged_source, row_to_json
+from maillogs.reports.stats.compute import StatsResult
+from maillogs.reports.stats.periods import Grouping
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -31,7 +31,7 @@ from maillogs.cli.common import (
     resolve_format,
     resolve_tz,
 )
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
 def stats_command(
@@ -108,11 +108,11 @@ def stats_command(
 
       maillogs stats --by recipient-domain --status bounced --format csv
     """
+    from maillogs.core.timeparse import local_zone_name
     from maillogs.engine import open_adapters
-    from maillogs.stats.compute import compute_stats, parse_source_mode
-    from maillogs.stats.periods import parse_grouping
-    from maillogs.stats.render import write_stats
-    from maillogs.timeparse import local_zone_name
+    from maillogs.render.stats import write_stats
+    from maillogs.reports.stats.compute import compute_stats, parse_source_mode
+    from maillogs.reports.stats.periods import parse_grouping
 
     runtime = Runtime(debug=debug)
     now = datetime.now(UTC)

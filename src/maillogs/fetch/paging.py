@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from maillogs.errors import ProviderDataError
+from maillogs.core.errors import ProviderDataError
 
 T = TypeVar("T")
 

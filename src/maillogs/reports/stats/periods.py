@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from maillogs.errors import UsageError
+from maillogs.core.errors import UsageError
 
 # Beyond this many periods a table or chart is unreadable and the work pointless.
 MAX_PERIODS = 10_000

@@ -24,10 +24,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from maillogs.errors import ProviderDataError
-from maillogs.http import Endpoint, Params
-from maillogs.models import LogRecord
-from maillogs.paging import Window, windows_newest_first
+from maillogs.core.errors import ProviderDataError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
+from maillogs.fetch.http import Endpoint, Params
+from maillogs.fetch.paging import Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -39,8 +41,6 @@ from maillogs.providers.base import (
     parse_iso_time,
     text_or_none,
 )
-from maillogs.query import Query
-from maillogs.statuses import Status
 
 RETENTION = timedelta(hours=48)
 MAX_LIMIT = 1000  # documented maximum for both versions

@@ -34,8 +34,8 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from maillogs.errors import ConfigError, OutputError, UsageError
-from maillogs.fileio import atomic_writer
+from maillogs.core.errors import ConfigError, OutputError, UsageError
+from maillogs.core.fileio import atomic_writer
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
 CONFIG_ENV: Final = "MAILLOGS_CONFIG"

@@ -13,8 +13,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")]
 
 def statuses_command(as_json: JsonOpt = False) -> None:
     """The canonical status vocabulary and how each provider's values map onto it."""
+    from maillogs.core.statuses import STATUS_ALIASES, STATUS_MEANINGS
     from maillogs.providers.registry import PROVIDERS
-    from maillogs.statuses import STATUS_ALIASES, STATUS_MEANINGS
 
     mapping = {
         spec.name: [
@@ -115,7 +115,7 @@ def providers_command(as_json: JsonOpt = False) -> None:
 
 def schema_command() -> None:
     """The JSON Schema of one output record (json/jsonl formats)."""
-    from maillogs.models import LogRecord
+    from maillogs.core.models import LogRecord
 
     schema = LogRecord.model_json_schema(mode="serialization")
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")

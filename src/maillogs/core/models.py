@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maillogs.statuses import Status
+from maillogs.core.statuses import Status
 
 RecipientType = Literal["to", "cc", "bcc"]
 # Whom a record's status speaks for (see LogRecord.status_scope).

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Generic, TypeVar
 
-from maillogs.malloc import keep_large_buffers_returnable
+from maillogs.fetch.malloc import keep_large_buffers_returnable
 
 T = TypeVar("T")
 Stream = Callable[[], Iterable[T]]

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from maillogs.errors import UsageError
-from maillogs.statuses import Status, StatusAlias, parse_status
-from maillogs.timeparse import parse_instant, parse_range
+from maillogs.core.errors import UsageError
+from maillogs.core.statuses import Status, StatusAlias, parse_status
+from maillogs.core.timeparse import parse_instant, parse_range
 
 if TYPE_CHECKING:
-    from maillogs.models import LogRecord
+    from maillogs.core.models import LogRecord
 
 RECIPIENT_TYPES = ("to", "cc", "bcc")
 

@@ -20,7 +20,7 @@ from maillogs.cli.common import (
     resolve_format,
     resolve_tz,
 )
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 SHOW_FORMATS = ("table", "json", "jsonl")
 
@@ -60,11 +60,11 @@ def show_command(
 
       maillogs show MESSAGE_ID --profile demo-edith   (an id from `maillogs list`)
     """
+    from maillogs.core.errors import NotFoundError, UsageError
+    from maillogs.core.timeparse import local_zone_name
     from maillogs.engine import open_adapters
-    from maillogs.errors import NotFoundError, UsageError
     from maillogs.render.jsonfmt import dumps_finite
-    from maillogs.stats.message import find_messages, hit_panel, hit_to_json
-    from maillogs.timeparse import local_zone_name
+    from maillogs.reports.show import find_messages, hit_panel, hit_to_json
 
     runtime = Runtime(debug=debug)
     fmt = resolve_format(fmt, None, sys.stdout)

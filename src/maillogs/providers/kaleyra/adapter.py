@@ -30,10 +30,12 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from maillogs.errors import NotFoundError, ProviderDataError
-from maillogs.http import Endpoint, Params
-from maillogs.models import LogRecord
-from maillogs.paging import PageInfo, PageNumberPaginator
+from maillogs.core.errors import NotFoundError, ProviderDataError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
+from maillogs.fetch.http import Endpoint, Params
+from maillogs.fetch.paging import PageInfo, PageNumberPaginator
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -48,8 +50,6 @@ from maillogs.providers.base import (
     text_or_none,
     utc_in_range,
 )
-from maillogs.query import Query
-from maillogs.statuses import Status
 
 PAGE_SIZE = 100  # documented maximum (default 50)
 # Decimal places of a price share (see split_price): finer than any currency's cent.

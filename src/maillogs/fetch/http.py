@@ -28,15 +28,15 @@ import httpcore
 import httpx
 
 from maillogs import __version__
-from maillogs.errors import (
+from maillogs.core.errors import (
     AuthError,
     NotFoundError,
     ProviderDataError,
     ProviderUnavailableError,
     TemporaryFailureError,
 )
-from maillogs.jsonbody import decode_json
-from maillogs.ratelimit import SHARED_PACES, account_key
+from maillogs.fetch.jsonbody import decode_json
+from maillogs.fetch.ratelimit import SHARED_PACES, account_key
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5

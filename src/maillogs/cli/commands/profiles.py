@@ -1,6 +1,6 @@
 """``maillogs profiles``: add, list, show, remove profiles and pick the default.
 
-Commands stay thin: validation and file handling live in :mod:`maillogs.config`.
+Commands stay thin: validation and file handling live in :mod:`maillogs.profiles.store`.
 Status messages go to stderr so stdout carries only data (``list``/``show``).
 """
 
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from maillogs import config
-from maillogs.errors import UsageError
+from maillogs.core.errors import UsageError
+from maillogs.profiles import store as config
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
 if TYPE_CHECKING:

@@ -22,46 +22,46 @@ from typer._click import Command, Context, HelpFormatter
 
 from maillogs import __version__
 from maillogs.cli.exitcodes import ErrorMappingGroup, GuardedStdout, finish_stdout
-from maillogs.errors import OutputError
+from maillogs.core.errors import OutputError
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
 # is a command function or a Typer app; the line must equal the first line of
 # its help (tests/test_startup.py checks), so the listing needs no import.
 COMMANDS: dict[str, tuple[str, str]] = {
     "list": (
-        "maillogs.cli.list_cmd:list_command",
+        "maillogs.cli.commands.list:list_command",
         "List email log records matching the filters, newest first.",
     ),
     "export": (
-        "maillogs.cli.export_cmd:export_command",
+        "maillogs.cli.commands.export:export_command",
         "Export every matching record to a file: atomic, incremental, cron-safe.",
     ),
     "stats": (
-        "maillogs.cli.stats_cmd:stats_command",
+        "maillogs.cli.commands.stats:stats_command",
         "Delivery at a glance: counts per period with delivery, bounce and open rates.",
     ),
     "show": (
-        "maillogs.cli.show_cmd:show_command",
+        "maillogs.cli.commands.show:show_command",
         "What happened to an email: each recipient's status, errors, timestamps, events.",
     ),
     "statuses": (
-        "maillogs.cli.info_cmd:statuses_command",
+        "maillogs.cli.commands.info:statuses_command",
         "The canonical status vocabulary and how each provider's values map onto it.",
     ),
     "providers": (
-        "maillogs.cli.info_cmd:providers_command",
+        "maillogs.cli.commands.info:providers_command",
         "Per provider: which filters run natively, locally or not at all; limits.",
     ),
     "schema": (
-        "maillogs.cli.info_cmd:schema_command",
+        "maillogs.cli.commands.info:schema_command",
         "The JSON Schema of one output record (json/jsonl formats).",
     ),
     "profiles": (
-        "maillogs.cli.profiles_cmd:profiles_app",
+        "maillogs.cli.commands.profiles:profiles_app",
         "Manage provider profiles (config.toml).",
     ),
     "sandbox": (
-        "maillogs.cli.sandbox_cmd:sandbox_app",
+        "maillogs.cli.commands.sandbox:sandbox_app",
         "A local emulator of the Kaleyra, EDITH and Infobip email-log APIs, for demos and tests.",
     ),
 }

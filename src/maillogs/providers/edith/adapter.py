@@ -22,10 +22,12 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from maillogs.errors import ProviderDataError, TemporaryFailureError
-from maillogs.http import Endpoint, Params, ProviderRequestError
-from maillogs.models import LogRecord
-from maillogs.paging import RestartLedger, Window, windows_newest_first
+from maillogs.core.errors import ProviderDataError, TemporaryFailureError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
+from maillogs.fetch.http import Endpoint, Params, ProviderRequestError
+from maillogs.fetch.paging import RestartLedger, Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -38,8 +40,6 @@ from maillogs.providers.base import (
     parse_iso_time,
     text_or_none,
 )
-from maillogs.query import Query
-from maillogs.statuses import Status
 
 LOGS_PATH = "/v1/email/logs"
 PAGE_SIZE = 50  # documented maximum (default 20)
