@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from maillogs import profiles as config
 from maillogs.core.errors import ConfigError, OutputError, UsageError
 from maillogs.core.fileio import atomic_write_bytes, atomic_writer, private_dir
-from maillogs.profiles import store as config
-from maillogs.profiles.store import Profile, resolve_profiles
+from maillogs.profiles.model import Profile
+from maillogs.profiles.resolve import resolve_profiles
 from maillogs.providers.registry import PROVIDERS
 
 CANARY = "CANARY-SECRET-1234567890"

@@ -21,7 +21,7 @@ HEAVY = (
     "pydantic",
     "rich",
     "rich.table",
-    "maillogs.profiles.store",
+    "maillogs.profiles",
     "maillogs.engine",
     "maillogs.fetch.http",
     "maillogs.core.models",

@@ -30,7 +30,7 @@ from maillogs.providers.registry import PROVIDERS, get_spec
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.profiles.store import Profile
+    from maillogs.profiles.model import Profile
 
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.

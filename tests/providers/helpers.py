@@ -7,7 +7,7 @@ from datetime import datetime
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.profiles.store import Profile
+from maillogs.profiles.model import Profile
 
 
 def run_query(

@@ -15,7 +15,7 @@ import typer
 
 if TYPE_CHECKING:
     from maillogs.core.query import Query
-    from maillogs.profiles.store import Profile
+    from maillogs.profiles.model import Profile
 
 FILTERS_PANEL = "Filters"
 OUTPUT_PANEL = "Output"
@@ -148,7 +148,7 @@ class Runtime:
 
 
 def _redact(text: str) -> str:
-    from maillogs.profiles.store import redact_secrets
+    from maillogs.profiles.secrets import redact_secrets
 
     return redact_secrets(text)
 
@@ -217,7 +217,7 @@ def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
 
 def load_profiles(selected: list[str] | None, runtime: Runtime) -> list[Profile]:
     """The profiles a command runs against (see ``config.resolve_profiles``)."""
-    from maillogs.profiles.store import resolve_profiles
+    from maillogs.profiles.resolve import resolve_profiles
 
     return resolve_profiles(selected, warn=runtime.warn)
 

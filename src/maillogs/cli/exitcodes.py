@@ -30,7 +30,7 @@ T = TypeVar("T")
 def _redact(text: str) -> str:
     # Messages are redacted where they are made; this is the net under them,
     # for text a provider echoed back (a key inside a malformed row, say).
-    from maillogs.profiles.store import redact_secrets
+    from maillogs.profiles.secrets import redact_secrets
 
     return redact_secrets(text)
 

@@ -47,7 +47,7 @@ from maillogs.render import default_columns, open_renderer
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.profiles.store import Profile
+    from maillogs.profiles.model import Profile
     from maillogs.providers.base import Adapter
 
 DEFAULT_LOOKBACK = timedelta(hours=2)

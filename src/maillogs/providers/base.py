@@ -25,7 +25,7 @@ from maillogs.fetch.paging import CursorPaginator, PageInfo, Window, windows_new
 from maillogs.providers.registry import ProviderSpec, get_spec
 
 if TYPE_CHECKING:
-    from maillogs.profiles.store import Profile
+    from maillogs.profiles.model import Profile
 
 # The common filters, by the option that sets them.
 FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id")

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from maillogs import profiles as config
 from maillogs.core.errors import UsageError
-from maillogs.profiles import store as config
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
 if TYPE_CHECKING:
