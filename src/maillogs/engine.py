@@ -90,18 +90,6 @@ def response_cap(env: Mapping[str, str] = os.environ) -> int:
     return int(megabytes * 2**20)
 
 
-def demo_transport() -> httpx.BaseTransport:
-    """The in-process emulator behind the built-in demo profiles (no network)."""
-    from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
-
-    # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
-    # encode their times: anchoring on the hour keeps every id stable between
-    # runs, so an id copied from `list` still works with `show` a minute later.
-    anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))
-
-
 @contextmanager
 def open_adapters(
     profiles: Sequence[Profile],
@@ -111,8 +99,12 @@ def open_adapters(
     keep_raw: bool = False,
     now: datetime | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+    demo_transport: Callable[[], httpx.BaseTransport] | None = None,
 ) -> Iterator[list[Adapter]]:
     """Build one adapter (and HTTP client) per profile; close them afterwards.
+
+    ``demo_transport`` serves the built-in demo profiles (the caller passes the
+    sandbox's: the request loop does not know the emulator).
 
     ``warn`` receives the clients' warnings (a rate limit met), the first only:
     one line per command however many profiles meet it.
@@ -124,6 +116,10 @@ def open_adapters(
         if transport_factory is not None:
             return transport_factory(profile)
         if profile.demo:
+            if demo_transport is None:
+                raise ConfigError(
+                    f"profile {profile.name!r} is a demo profile: no sandbox to serve it"
+                )
             # One emulator for all demo profiles of a run: they share its clock.
             shared_demo = shared_demo or demo_transport()
             return shared_demo

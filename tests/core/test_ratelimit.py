@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from maillogs.cli.app import app
 from maillogs.fetch.http import Endpoint, HttpClient
 from maillogs.fetch.ratelimit import SHARED_PACES, SharedPaces, account_key
-from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig, SandboxResponse
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.sandbox import Emulator, EmulatorConfig, SandboxResponse
 from maillogs.sandbox.server import start_server
 from tests.core.test_http import BASE, SECRET, FakeClock
 

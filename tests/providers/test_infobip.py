@@ -402,7 +402,8 @@ def _walk(profile: Any, query: Query, emulator: Any) -> tuple[int, int]:
 def test_the_demo_profile_walks_like_a_production_profile(query: Query, tmp_path: Any) -> None:
     from maillogs.profiles.demo import builtin_profiles
     from maillogs.profiles.resolve import resolve_profiles
-    from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig
+    from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+    from maillogs.sandbox import Emulator, EmulatorConfig
 
     # A real account's profile: only what a user writes, the pace is the documented one.
     config = tmp_path / "config.toml"

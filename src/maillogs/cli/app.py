@@ -62,7 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "sandbox": (
         "maillogs.cli.commands.sandbox:sandbox_app",
-        "A local emulator of the Kaleyra, EDITH and Infobip email-log APIs, for demos and tests.",
+        "A local emulator of the providers' email-log APIs, for demos and tests.",
     ),
 }
 
@@ -106,7 +106,7 @@ app = typer.Typer(
     name="maillogs",
     cls=LazyGroup,
     rich_markup_mode=None,
-    help="Query the email logs of Kaleyra, EDITH and Infobip with one set of filters.\n\n"
+    help="Query the email logs of several providers with one set of filters.\n\n"
     "Try it without an account: maillogs list --profile demo --status bounced --since 7d",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -127,7 +127,7 @@ def main(
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Query the email logs of Kaleyra, EDITH and Infobip with one set of filters."""
+    """Query the email logs of several providers with one set of filters."""
 
 
 def run() -> None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 if TYPE_CHECKING:
+    import httpx
+
     from maillogs.core.query import Query
     from maillogs.profiles.model import Profile
 
@@ -266,3 +268,10 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
 
     with atomic_writer(output, mode=0o600, text=True) as handle:
         yield handle
+
+
+def demo_transport() -> httpx.BaseTransport:
+    """The in-process sandbox behind the built-in demo profiles (imported only when used)."""
+    from maillogs.sandbox.transport import demo_transport as sandbox_transport
+
+    return sandbox_transport()

@@ -180,6 +180,7 @@ def run_export(
     progress: ProgressSink | None = None,
     debug: Callable[[str], None] | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+    demo_transport: Callable[[], httpx.BaseTransport] | None = None,
 ) -> ExportResult:
     """Run one export: the file is committed whole, or not at all.
 
@@ -189,7 +190,8 @@ def run_export(
         progress: Receives running counts.
         debug: Receives request traces (secrets redacted).
         transport_factory: The HTTP transport per profile (tests); default real
-            network, or the in-process sandbox for demo profiles.
+            network.
+        demo_transport: Serves the built-in demo profiles (the in-process sandbox).
 
     Returns:
         What was written.
@@ -229,6 +231,7 @@ def run_export(
                         warn=warn,
                         now=spec.now,
                         transport_factory=transport_factory,
+                        demo_transport=demo_transport,
                     )
                 )
                 plans = make_plans(opened, query, warn)

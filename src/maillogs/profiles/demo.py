@@ -5,7 +5,7 @@ Their settings come from each provider's spec (``demo_settings``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Final
 
 from maillogs.profiles.model import (
@@ -20,25 +20,11 @@ from maillogs.providers.registry import PROVIDERS, get_spec
 DEMO_BASE_URL: Final = "http://sandbox.invalid"
 """Never resolved: demo profiles are served by an in-process sandbox transport."""
 
-# Mirrors maillogs.sandbox.credentials (the values the sandbox accepts). Kept as
-# plain data so that reading a config never imports the sandbox; a test checks
-# that the two stay in step.
-_DEMO_SETTINGS: Final[Mapping[str, Mapping[str, str]]] = {
-    "kaleyra": {"sid": "DEMO-SID", "api_key": "demo-kaleyra-key"},
-    "edith": {"token": "demo-edith-token"},
-    "infobip": {"api_key": "demo-infobip-key", "api_version": "4"},
-}
-
-# The demo accounts' time zones (the sandbox's KALEYRA_TIMEZONE): named, like a
-# real account's, so that no demo profile runs on the UTC fallback.
-_DEMO_TIMEZONES: Final[Mapping[str, str]] = {"kaleyra": "UTC"}
-
-
 # --------------------------------------------------------------------------- built-ins
 
 
 def _demo_names() -> list[str]:
-    return [f"{DEMO_ALIAS}-{name}" for name in PROVIDERS if name in _DEMO_SETTINGS]
+    return [f"{DEMO_ALIAS}-{name}" for name, spec in PROVIDERS.items() if spec.demo_settings]
 
 
 def builtin_profiles() -> list[Profile]:
@@ -50,13 +36,14 @@ def builtin_profiles() -> list[Profile]:
     profiles = []
     for name in _demo_names():
         spec = get_spec(name.removeprefix(f"{DEMO_ALIAS}-"))
-        settings = {**spec.optional_keys, **_DEMO_SETTINGS[spec.name]}
+        settings = {**spec.optional_keys, **spec.demo_settings}
         profiles.append(
             Profile(
                 name=name,
                 provider=spec.name,
                 base_url=DEMO_BASE_URL,
-                timezone=_DEMO_TIMEZONES.get(spec.name, DEFAULT_TIMEZONE),
+                # Named, like a real account's (the sandbox's accounts are on UTC).
+                timezone=DEFAULT_TIMEZONE,
                 settings=settings,
                 # Paced like a real account, so the demo takes the production
                 # path (e.g. one Infobip window, not eight unpaced ones).

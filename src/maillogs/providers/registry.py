@@ -1,24 +1,68 @@
-"""The explicit registry of providers: what each needs in a profile, and where
-its adapter lives.
+"""The explicit registry of providers: one spec module per provider folder.
+
+Each ``providers/<name>/spec.py`` declares a :class:`ProviderSpec`: everything
+the rest of the program asks about that provider (profile keys and secrets,
+demo settings, help texts, where its adapter and sandbox emulator live).
+Nothing outside ``providers/`` names a provider.
 
 This module is imported by configuration code and ``--help`` paths, so it must
-stay cheap: it names adapters by import path and loads them only on demand.
-Adding a provider = one adapter module + one entry here + fixtures.
+stay cheap: spec modules are plain data, and adapters and emulators are named
+by import path and loaded only on demand.
+Adding a provider = one folder in ``providers/`` + one line in ``SPEC_MODULES``.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from maillogs.providers.base import Adapter
 
+# The registry line of each provider: the module that defines its ``SPEC``.
+SPEC_MODULES: tuple[str, ...] = (
+    "maillogs.providers.kaleyra.spec",
+    "maillogs.providers.edith.spec",
+    "maillogs.providers.infobip.spec",
+)
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """How the sandbox emulates a provider over its synthetic data.
+
+    Attributes:
+        emulator_path: ``module:function`` building the provider's API view:
+            ``function(dataset, config) -> ProviderApi``.
+        route: The path prefix the API answers under; one sandbox serves every
+            provider, the longest matching prefix wins.
+        span: How far back the synthetic records reach.
+        outcomes: The provider's own outcome words with their weight in percent.
+        multi_address_rows: One row may list up to three recipients.
+    """
+
+    emulator_path: str
+    route: str
+    span: timedelta
+    outcomes: tuple[tuple[str, int], ...]
+    multi_address_rows: bool = False
+
+    def routes(self, path: str) -> bool:
+        """Whether ``path`` lies under this provider's prefix (whole segments only)."""
+        prefix = self.route.rstrip("/")
+        return path == prefix or path.startswith(prefix + "/")
+
+    def load_emulator(self) -> Any:
+        """Import and return the emulator factory (the sandbox calls it)."""
+        module_name, _, name = self.emulator_path.partition(":")
+        return getattr(importlib.import_module(module_name), name)
+
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """Static facts about a provider that configuration and help text need."""
+    """Static facts about a provider that configuration, help text and the sandbox need."""
 
     name: str
     title: str
@@ -26,6 +70,8 @@ class ProviderSpec:
     required_keys: tuple[str, ...]
     secret_keys: tuple[str, ...]
     default_base_url: str | None
+    # What each provider key is, for `profiles add` (its flag's help and prompt).
+    key_help: dict[str, str] = field(default_factory=dict)
     # Optional keys with their defaults, as strings (they come from TOML or env).
     optional_keys: dict[str, str] = field(default_factory=dict)
     # Keys that take one of a few documented values (a leading "v" is allowed).
@@ -36,6 +82,12 @@ class ProviderSpec:
     # The API's times and days are in the account's own time zone and say not
     # which: a profile must name it (``timezone``), or every time is off.
     needs_account_zone: bool = False
+    # What `show` takes as a message id (e.g. "Infobip messageId").
+    id_label: str = "message id"
+    # The built-in demo profile's settings: exactly what the sandbox accepts.
+    demo_settings: dict[str, str] = field(default_factory=dict)
+    # How the sandbox emulates it; None: no demo profile, no sandbox API.
+    sandbox: SandboxSpec | None = None
 
     def load_adapter(self) -> type[Adapter]:
         """Import and return the adapter class (heavy: pulls in httpx and pydantic)."""
@@ -44,43 +96,24 @@ class ProviderSpec:
         return adapter
 
 
+def _load(module_name: str) -> ProviderSpec:
+    spec: ProviderSpec = importlib.import_module(module_name).SPEC
+    return spec
+
+
 PROVIDERS: dict[str, ProviderSpec] = {
-    spec.name: spec
-    for spec in (
-        ProviderSpec(
-            name="kaleyra",
-            title="Kaleyra",
-            adapter_path="maillogs.providers.kaleyra.adapter:KaleyraAdapter",
-            required_keys=("sid", "api_key"),
-            secret_keys=("api_key",),
-            default_base_url="https://api.kaleyra.io",
-            # Documented: "The date is considered according to the time zone of the user account."
-            needs_account_zone=True,
-        ),
-        ProviderSpec(
-            name="edith",
-            title="EDITH",
-            adapter_path="maillogs.providers.edith.adapter:EdithAdapter",
-            required_keys=("token",),
-            secret_keys=("token",),
-            default_base_url="https://api.sparrowmailer.com",
-        ),
-        ProviderSpec(
-            name="infobip",
-            title="Infobip",
-            adapter_path="maillogs.providers.infobip.adapter:InfobipAdapter",
-            required_keys=("api_key",),
-            secret_keys=("api_key",),
-            # Per account (https://XXXXX.api.infobip.com): must be configured.
-            default_base_url=None,
-            optional_keys={"api_version": "4"},
-            # The two documented APIs: /email/1/logs and /email/4/logs.
-            key_choices={"api_version": ("1", "4")},
-            # Documented (x-throttling-info): v1 60 requests a minute, v4 120.
-            rate_limits_by=("api_version", {"1": 60, "4": 120}),
-        ),
-    )
+    spec.name: spec for spec in (_load(module) for module in SPEC_MODULES)
 }
+
+
+def register(spec: ProviderSpec) -> None:
+    """Add a provider at run time (a plug-in, or a test's throw-away provider)."""
+    PROVIDERS[spec.name] = spec
+
+
+def unregister(name: str) -> None:
+    """Remove a provider added with :func:`register`."""
+    PROVIDERS.pop(name, None)
 
 
 def get_spec(name: str) -> ProviderSpec:

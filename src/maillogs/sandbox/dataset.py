@@ -22,51 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-PROVIDERS: Final = ("kaleyra", "edith", "infobip")
-
-# Kaleyra and EDITH keep logs for long; Infobip keeps 48 hours, so its data
-# stops an hour short of the retention edge and every record stays reachable.
-DEFAULT_SPANS: Final = {
-    "kaleyra": timedelta(days=10),
-    "edith": timedelta(days=10),
-    "infobip": timedelta(hours=47),
-}
-
-# Outcome weights per provider, in percent. Each provider has its own
-# vocabulary (see the provider views); about 70% end up delivered.
-OUTCOME_WEIGHTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "kaleyra": (
-        ("accepted", 6),
-        ("delivered", 48),
-        ("opened", 22),
-        ("bounced", 9),
-        ("deferred", 4),
-        ("failed", 4),
-        ("blocked", 4),
-        ("suppressed", 3),
-    ),
-    "edith": (
-        ("queued", 3),
-        ("sent", 5),
-        ("delivered", 40),
-        ("opened", 20),
-        ("clicked", 10),
-        ("bounced", 11),
-        ("failed", 7),
-        ("spam", 2),
-        ("unsubscribed", 2),
-    ),
-    "infobip": (
-        ("accepted", 2),
-        ("pending", 6),
-        ("delivered", 70),
-        ("bounced", 10),
-        ("dropped", 3),
-        ("rejected_policy", 4),
-        ("rejected_system", 2),
-        ("expired", 3),
-    ),
-}
+from maillogs.providers.registry import PROVIDERS, SandboxSpec
 
 # Outcomes after which the receiving side has answered (delivery or bounce time).
 _DONE: Final = frozenset(
@@ -205,7 +161,7 @@ class TrackEvent:
 class Record:
     """One synthetic message to one or more recipients; times are UTC epoch microseconds.
 
-    ``outcome`` uses the provider's own vocabulary from :data:`OUTCOME_WEIGHTS`;
+    ``outcome`` uses the provider's own vocabulary from its ``SandboxSpec.outcomes``;
     ``draw`` is a spare stable 32-bit value the provider views use for their
     own optional fields. ``group`` is the index of the first record of the send
     request and ``part`` the 1-based position in it.
@@ -267,15 +223,22 @@ class _Times:
         return self._dataset.time_us(index)
 
 
+def _sandbox_spec(provider: str) -> SandboxSpec:
+    spec = PROVIDERS.get(provider)
+    if spec is None or spec.sandbox is None:
+        raise ValueError(f"unknown provider {provider!r}")
+    return spec.sandbox
+
+
 class Dataset:
     """The records of one provider, computed on demand.
 
     Args:
         seed: any integer; the same seed always gives the same records.
-        provider: one of :data:`PROVIDERS`.
+        provider: a registered provider with a ``sandbox`` spec.
         size: number of records (5 to millions; memory use does not depend on it).
         now: end of the time span (aware datetime).
-        span: length of the time span; defaults to :data:`DEFAULT_SPANS`.
+        span: length of the time span; defaults to the provider's ``SandboxSpec.span``.
     """
 
     def __init__(
@@ -286,15 +249,15 @@ class Dataset:
         now: datetime,
         span: timedelta | None = None,
     ) -> None:
-        if provider not in PROVIDERS:
-            raise ValueError(f"unknown provider {provider!r}")
+        shape = _sandbox_spec(provider)
         if size < 1:
             raise ValueError("a dataset needs at least one record")
         self.seed = seed
         self.provider = provider
+        self._multi_address = shape.multi_address_rows
         self.size = size
         self.now_us = to_us(now)
-        self.span_us = to_us(now) - to_us(now - (span or DEFAULT_SPANS[provider]))
+        self.span_us = to_us(now) - to_us(now - (span or shape.span))
         self.start_us = self.now_us - self.span_us
         self._step = self.span_us / size
         self._time_key = hashlib.blake2b(f"t/{seed}/{provider}".encode()).digest()[:32]
@@ -302,7 +265,7 @@ class Dataset:
         self._event_key = hashlib.blake2b(f"e/{seed}/{provider}".encode()).digest()[:32]
         cumulative = 0
         self._outcomes: list[tuple[int, str]] = []
-        for name, weight in OUTCOME_WEIGHTS[provider]:
+        for name, weight in shape.outcomes:
             cumulative += weight * 65536 // 100
             self._outcomes.append((cumulative, name))
         self._times = _Times(self)
@@ -388,7 +351,7 @@ class Dataset:
         sender = SENDERS[msg[1] % len(SENDERS)]
         recipients = [self._address(own[2], own[3])]
         extra = own[5] % 100
-        if self.provider == "kaleyra" and extra < 12:
+        if self._multi_address and extra < 12:
             recipients.append(self._address(own[6], own[7]))
             if extra < 4:
                 recipients.append(self._address(own[8], own[9]))

@@ -24,6 +24,7 @@ from maillogs.cli.common import (
     ToOpt,
     TzOpt,
     UntilOpt,
+    demo_transport,
     load_profiles,
     make_query,
     output_file,
@@ -183,6 +184,7 @@ def export_command(
             warn=runtime.warn,
             progress=progress,
             debug=runtime.debug_log if debug else None,
+            demo_transport=demo_transport,
         )
     finally:
         progress.close()

@@ -27,6 +27,7 @@ from maillogs.cli.common import (
     TzOpt,
     UntilOpt,
     color_enabled,
+    demo_transport,
     load_profiles,
     make_query,
     output_file,
@@ -120,6 +121,7 @@ def list_command(
     selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
     with open_adapters(
         profiles,
+        demo_transport=demo_transport,
         debug=runtime.debug_log if debug else None,
         warn=runtime.warn,
         keep_raw=raw,

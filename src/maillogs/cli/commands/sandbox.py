@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 sandbox_app = typer.Typer(
-    help="A local emulator of the Kaleyra, EDITH and Infobip email-log APIs, for demos and tests.",
+    help="A local emulator of the providers' email-log APIs, for demos and tests.",
     no_args_is_help=True,
 )
 
@@ -47,7 +47,8 @@ def serve(
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log one line per request."),
 ) -> None:
-    """Serve the three providers' log APIs on 127.0.0.1 until Ctrl-C."""
+    """Serve every provider's log API on 127.0.0.1 until Ctrl-C."""
+    from maillogs.providers.registry import PROVIDERS
     from maillogs.sandbox import (
         Emulator,
         EmulatorConfig,
@@ -83,16 +84,15 @@ def serve(
         typer.echo(f"maillogs: cannot listen on 127.0.0.1:{port}: {reason}", err=True)
         raise typer.Exit(EXIT_UNAVAILABLE) from None
     base_url = server.base_url
+    titles = [spec.title for spec in PROVIDERS.values() if spec.sandbox is not None]
     typer.echo(
-        f"maillogs sandbox: Kaleyra, EDITH and Infobip on {base_url} "
+        f"maillogs sandbox: {', '.join(titles)} on {base_url} "
         f"({records} records each, seed {seed}). Ctrl-C stops.\n"
         "Add the profiles printed on stdout to config.toml.",
         err=True,
     )
     # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
     # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
-    typer.echo(
-        config_snippet(base_url, kaleyra_timezone, infobip_rate_limit=infobip_rate_limit), nl=False
-    )
+    typer.echo(config_snippet(base_url, kaleyra_timezone, rate_limits=infobip_rate_limit), nl=False)
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)

@@ -16,6 +16,7 @@ from maillogs.cli.common import (
     Runtime,
     TzOpt,
     color_enabled,
+    demo_transport,
     load_profiles,
     resolve_format,
     resolve_tz,
@@ -87,6 +88,7 @@ def show_command(
     try:
         with open_adapters(
             profiles,
+            demo_transport=demo_transport,
             debug=runtime.debug_log if debug else None,
             warn=runtime.warn,
             keep_raw=True,

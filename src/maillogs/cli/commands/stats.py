@@ -26,6 +26,7 @@ from maillogs.cli.common import (
     TzOpt,
     UntilOpt,
     color_enabled,
+    demo_transport,
     load_profiles,
     make_query,
     resolve_format,
@@ -137,7 +138,11 @@ def stats_command(
     fmt = resolve_format(fmt, None, sys.stdout)
     profiles = load_profiles(profile, runtime)
     with open_adapters(
-        profiles, debug=runtime.debug_log if debug else None, warn=runtime.warn, now=now
+        profiles,
+        demo_transport=demo_transport,
+        debug=runtime.debug_log if debug else None,
+        warn=runtime.warn,
+        now=now,
     ) as adapters:
         result = compute_stats(
             adapters,

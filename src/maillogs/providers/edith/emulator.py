@@ -14,13 +14,16 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
 from maillogs.sandbox import ids
-from maillogs.sandbox.credentials import EDITH_TOKEN
 from maillogs.sandbox.dataset import Dataset, Record, to_us
 from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
 from maillogs.sandbox.selection import Predicate, ScanCache, select
+
+if TYPE_CHECKING:
+    from maillogs.sandbox.app import EmulatorConfig
 
 STATUSES: Final = (
     "queued",
@@ -349,3 +352,8 @@ def _delivered_between(start: int | None, end: int | None) -> Predicate:
 
 def _error(status: int, error: str, details: str) -> SandboxResponse:
     return json_response(status, {"success": False, "error": error, "details": details})
+
+
+def build(dataset: Dataset, config: EmulatorConfig) -> EdithApi:
+    """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
+    return EdithApi(dataset, config.token_ttl_s, config.clock)

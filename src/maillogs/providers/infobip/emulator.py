@@ -18,17 +18,19 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.infobip.spec import RATE_LIMITS
 from maillogs.sandbox import ids
-from maillogs.sandbox.credentials import INFOBIP_API_KEY
 from maillogs.sandbox.dataset import Dataset, Record, naive_utc, to_us
 from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
 from maillogs.sandbox.selection import Predicate, ScanCache, select
 
+if TYPE_CHECKING:
+    from maillogs.sandbox.app import EmulatorConfig
+
 RETENTION_US: Final = 48 * 3_600_000_000
-# x-throttling-info of each endpoint in the OpenAPI spec: requests a minute.
-RATE_LIMITS: Final = {"1": 60, "4": 120}
 RATE_WINDOW_S: Final = 60.0
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 1000
@@ -619,3 +621,9 @@ def _v4_error(
             "resources": [],
         },
     )
+
+
+def build(dataset: Dataset, config: EmulatorConfig) -> InfobipApi:
+    """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
+    rate = RequestRate(config.clock, RATE_LIMITS) if config.infobip_rate_limit else None
+    return InfobipApi(dataset, rate)

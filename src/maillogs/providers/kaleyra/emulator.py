@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 from maillogs.sandbox import ids
-from maillogs.sandbox.credentials import KALEYRA_API_KEY, KALEYRA_SID
 from maillogs.sandbox.dataset import Dataset, Record, from_us, to_us
 from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
 from maillogs.sandbox.selection import Predicate, ScanCache, select
+
+if TYPE_CHECKING:
+    from maillogs.sandbox.app import EmulatorConfig
 
 STATUSES: Final = {
     "accepted": "ACCEPTED",
@@ -362,3 +366,8 @@ def _paging(request: Request) -> tuple[int, int]:
 
 def _error(status: int, code: str, message: str) -> SandboxResponse:
     return json_response(status, {"data": [], "error": {"code": code, "message": message}})
+
+
+def build(dataset: Dataset, config: EmulatorConfig) -> KaleyraApi:
+    """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
+    return KaleyraApi(dataset, config.kaleyra_timezone)
