@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from maillogs.sandbox.dataset import PROVIDERS, Dataset
 from maillogs.sandbox.edith import EdithApi
-from maillogs.sandbox.faults import FaultPlan
+from maillogs.sandbox.faults import Arrivals, FaultPlan
 from maillogs.sandbox.infobip import InfobipApi
 from maillogs.sandbox.kaleyra import KaleyraApi
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
@@ -43,6 +43,9 @@ class EmulatorConfig:
         clock: epoch seconds, for page-token ages (tests pass a fake one).
         spans: per-provider time span overrides (e.g. an Infobip span longer
             than its 48-hour retention, to see the retention at work).
+        arrivals: new mail arriving while the emulator runs (every provider).
+        sleep: how a request waits its jitter before it is read (tests may
+            pass a fake one).
     """
 
     records: int = 500
@@ -53,6 +56,8 @@ class EmulatorConfig:
     faults: FaultPlan = field(default_factory=FaultPlan)
     clock: Callable[[], float] = time.time
     spans: Mapping[str, timedelta] = field(default_factory=dict)
+    arrivals: Arrivals | None = None
+    sleep: Callable[[float], None] = time.sleep
 
 
 class Emulator:
@@ -87,6 +92,9 @@ class Emulator:
         self.infobip = InfobipApi(self.datasets["infobip"])
         self._count_lock = threading.Lock()
         self._count = 0
+        self._reads = 0
+        self._arrived = 0
+        self._started = self.config.clock()
 
     @property
     def request_count(self) -> int:
@@ -121,6 +129,10 @@ class Emulator:
         delay = plan.latency_ms / 1000
         if fault == "drop":
             return SandboxResponse(0, drop=True, delay_s=delay)
+        wait = plan.jitter_s(method.upper(), path, query)
+        if wait:
+            self.config.sleep(wait)
+        self._let_mail_arrive()
         request = Request(
             method=method.upper(),
             path=path,
@@ -131,6 +143,25 @@ class Emulator:
         response = self._answer(request, fault)
         response.delay_s = delay
         return response
+
+    @property
+    def arrived(self) -> int:
+        """How many records have arrived per provider since the emulator started."""
+        with self._count_lock:
+            return self._arrived
+
+    def _let_mail_arrive(self) -> None:
+        """Add the records due by now, before the request that is being read sees the data."""
+        arrivals = self.config.arrivals
+        if arrivals is None:
+            return
+        with self._count_lock:
+            self._reads += 1
+            due = arrivals.due(self.config.clock() - self._started, self._reads)
+            fresh, self._arrived = due - self._arrived, max(due, self._arrived)
+            if fresh > 0:
+                for dataset in self.datasets.values():
+                    dataset.arrive(fresh)
 
     def _answer(self, request: Request, fault: str | None) -> SandboxResponse:
         api = self._route(request.path)
