@@ -493,6 +493,7 @@ class Bench:
                 finally:
                     server.shutdown()
                     server.server_close()
+                    thread.join()
                 before = _keys_before(out, now)
                 lost_runs.append(records - len(before))
             lost = sum(lost_runs)
