@@ -326,16 +326,20 @@ class NewestFirstPages:
     (the page holding the first missing rank at the newest total) before page
     ``q+1`` is passed on. Ranges no mail can reach (days before today) never
     see their total move and never need that. A total that goes *down*
-    breaks the model (rows removed, or leaving a filter): the caller is told,
-    since rows may then have moved up past a page boundary unseen.
+    breaks the model (rows removed, or leaving a filter): when a re-read shows
+    it (``shrank``), the caller is told, since rows may then have moved up
+    past a page boundary unseen. Pages fetched together say nothing about it:
+    any of them may have been counted before the others.
     """
 
     def __init__(self, provider: str, page_size: int, first_total: int) -> None:
         self.page_size = page_size
         # Every rank at or above the frontier has been passed on.
         self.frontier = first_total
-        self.latest_total = first_total
+        # The highest total any answer gave: the newest state of the list known.
         self.highest_total = first_total
+        # Set when a re-read counted fewer rows than an answer received before it was sent.
+        self.shrank_to: int | None = None
         self.ended = False
         self.stall = StallGuard(provider)
 
@@ -353,13 +357,9 @@ class NewestFirstPages:
         return not self.ended and max(0, self.top(page)) < self.frontier
 
     def next_repair(self) -> int:
-        """The page that holds the newest missing rank at the newest total."""
-        position = max(0, self.latest_total - self.frontier)
+        """The page that holds the newest missing rank at the newest total known."""
+        position = max(0, self.highest_total - self.frontier)
         return position // self.page_size + 1
-
-    def shrank(self) -> bool:
-        """Whether some answer counted fewer rows than an earlier one."""
-        return self.latest_total < self.highest_total
 
     def take(
         self,
@@ -379,13 +379,17 @@ class NewestFirstPages:
         """
         if self.ended:
             return []
+        # Received before any re-read below is sent: its total counts as known.
+        self.highest_total = max(self.highest_total, page.total)
         rows: list[Any] = []
         # Ranks below the page's own top are the page's to pass on.
         floor = max(0, self.top(page))
         while self.hole_above(page):
             before = self.frontier
             repair = fetch(self.next_repair())
-            self._note(repair.total)
+            if repair.total < self.highest_total:
+                self.shrank_to = repair.total
+            self.highest_total = max(self.highest_total, repair.total)
             top = self.top(repair)
             fresh = [row for i, row in enumerate(repair.rows) if floor <= top - 1 - i < before]
             self.frontier = min(before, max(floor, self.covered_from(repair)))
@@ -394,14 +398,9 @@ class NewestFirstPages:
                 continue
             self.stall.check((key(row) for row in fresh), f"page {repair.number} read again")
             rows.extend(fresh)
-        self._note(page.total)
         self.stall.check((key(row) for row in page.rows), f"page {page.number}")
         rows.extend(page.rows)
         self.frontier = min(self.frontier, self.covered_from(page))
         # An empty page ends the walk, even where the total says there is more.
         self.ended = not page.rows or self.frontier <= 0
         return rows
-
-    def _note(self, total: int) -> None:
-        self.latest_total = total
-        self.highest_total = max(self.highest_total, total)

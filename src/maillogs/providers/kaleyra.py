@@ -278,14 +278,14 @@ class KaleyraAdapter(Adapter):
         re-read first (in the reading thread: only then is the page before known)."""
 
         def normalize() -> list[LogRecord]:
-            shrank = walk.shrank()
+            shrank = walk.shrank_to
             rows = walk.take(
-                page, lambda number: self._numbered(params, number, walk.latest_total), _row_key
+                page, lambda number: self._numbered(params, number, walk.highest_total), _row_key
             )
-            if walk.shrank() and not shrank:
+            if walk.shrank_to is not None and shrank is None:
                 warn(
                     f"Kaleyra's total for this query went down during the walk (profile "
-                    f"{self.profile.name!r}, {walk.highest_total} -> {walk.latest_total}): rows "
+                    f"{self.profile.name!r}, {walk.highest_total} -> {walk.shrank_to}): rows "
                     "that moved between pages may be missing; run it again to be sure"
                 )
             return self.parse_rows(rows, self._parse)
@@ -302,7 +302,7 @@ class KaleyraAdapter(Adapter):
         def stream() -> Iterator[PendingPage]:
             if not walk.ended:
                 yield self._in_order(
-                    params, walk, self._numbered(params, number, walk.latest_total), warn
+                    params, walk, self._numbered(params, number, walk.highest_total), warn
                 )
 
         return stream
@@ -319,7 +319,7 @@ class KaleyraAdapter(Adapter):
         # arrived during the walk pushes rows past the first total.
         number = start
         while not walk.ended:
-            page = self._numbered(params, number, walk.latest_total)
+            page = self._numbered(params, number, walk.highest_total)
             yield self._in_order(params, walk, page, warn)
             if not page.rows or page.total <= number * walk.page_size:
                 return
