@@ -283,6 +283,10 @@ class StallGuard:
             self.stalled = 0
         self._recent.remember(digests)
 
+    def remember(self, keys: Iterable[Hashable]) -> None:
+        """Note rows read without judging progress (a page explained otherwise)."""
+        self._recent.remember(hash(key) for key in keys)
+
     def no_progress(self, where: str) -> None:
         """Count one page that brought nothing new.
 
@@ -336,10 +340,15 @@ class NewestFirstPages:
         self.page_size = page_size
         # Every rank at or above the frontier has been passed on.
         self.frontier = first_total
-        # The highest total any answer gave: the newest state of the list known.
-        self.highest_total = first_total
+        # The newest total known: the highest of the pages fetched together
+        # (counted in an order nobody knows), or what the last re-read said.
+        self.known_total = first_total
+        # How much the total grew while the last re-read was on its way: the
+        # next one aims that much lower, or under fast arrivals every re-read
+        # would land on rows already read.
+        self.drift = 0
         # Set when a re-read counted fewer rows than an answer received before it was sent.
-        self.shrank_to: int | None = None
+        self.shrank: tuple[int, int] | None = None
         self.ended = False
         self.stall = StallGuard(provider)
 
@@ -357,8 +366,8 @@ class NewestFirstPages:
         return not self.ended and max(0, self.top(page)) < self.frontier
 
     def next_repair(self) -> int:
-        """The page that holds the newest missing rank at the newest total known."""
-        position = max(0, self.highest_total - self.frontier)
+        """The page expected to hold the newest missing rank when it is counted."""
+        position = max(0, self.known_total + self.drift - self.frontier)
         return position // self.page_size + 1
 
     def take(
@@ -366,12 +375,16 @@ class NewestFirstPages:
         page: NumberedPage,
         fetch: Callable[[int], NumberedPage],
         key: Callable[[Any], Hashable],
+        *,
+        last: bool = False,
     ) -> list[Any]:
         """The rows to pass on for ``page``, in order, holes above it filled first.
 
         ``page`` comes in page order; ``fetch`` reads a page again. Rows a
-        repair brings that were passed on already are left out; ``page``'s own
-        rows are passed on whole (the engine drops and counts repeats).
+        re-read brings that were passed on already are left out; ``page``'s own
+        rows are passed on whole (the engine drops and counts repeats). After
+        the ``last`` page of the first total, pages are read on, one at a
+        time, down to the oldest row: arrivals pushed rows past it.
 
         Raises:
             ProviderDataError: when re-reading stops making progress (mail
@@ -380,27 +393,45 @@ class NewestFirstPages:
         if self.ended:
             return []
         # Received before any re-read below is sent: its total counts as known.
-        self.highest_total = max(self.highest_total, page.total)
+        self.known_total = max(self.known_total, page.total)
         rows: list[Any] = []
         # Ranks below the page's own top are the page's to pass on.
         floor = max(0, self.top(page))
         while self.hole_above(page):
-            before = self.frontier
-            repair = fetch(self.next_repair())
-            if repair.total < self.highest_total:
-                self.shrank_to = repair.total
-            self.highest_total = max(self.highest_total, repair.total)
-            top = self.top(repair)
-            fresh = [row for i, row in enumerate(repair.rows) if floor <= top - 1 - i < before]
-            self.frontier = min(before, max(floor, self.covered_from(repair)))
-            if self.frontier == before:
-                self.stall.no_progress(f"page {repair.number} read again")
-                continue
-            self.stall.check((key(row) for row in fresh), f"page {repair.number} read again")
-            rows.extend(fresh)
-        self.stall.check((key(row) for row in page.rows), f"page {page.number}")
+            rows.extend(self._repair(fetch, key, floor))
+        keys = [key(row) for row in page.rows]
+        if self.covered_from(page) < self.frontier:
+            # New ranks must bring rows not seen before; a page wholly above
+            # the frontier is explained by arrivals (it was counted late).
+            self.stall.check(keys, f"page {page.number}")
+        else:
+            self.stall.remember(keys)
         rows.extend(page.rows)
         self.frontier = min(self.frontier, self.covered_from(page))
         # An empty page ends the walk, even where the total says there is more.
         self.ended = not page.rows or self.frontier <= 0
+        while last and not self.ended:
+            rows.extend(self._repair(fetch, key, 0))
+            self.ended = self.frontier <= 0
         return rows
+
+    def _repair(
+        self, fetch: Callable[[int], NumberedPage], key: Callable[[Any], Hashable], floor: int
+    ) -> list[Any]:
+        """Read the page holding the newest missing rank again; its rows in the hole."""
+        before = self.frontier
+        repair = fetch(self.next_repair())
+        if repair.total < self.known_total:
+            self.shrank = (self.known_total, repair.total)
+        self.drift = max(0, repair.total - self.known_total)
+        self.known_total = repair.total
+        top = self.top(repair)
+        if top >= before:  # the page reaches up to the hole: what it holds below is contiguous
+            self.frontier = max(floor, min(before, self.covered_from(repair)))
+        where = f"page {repair.number} read again"
+        if self.frontier == before:
+            self.stall.no_progress(where)
+            return []
+        fresh = [row for i, row in enumerate(repair.rows) if self.frontier <= top - 1 - i < before]
+        self.stall.check(map(key, fresh), where)
+        return fresh

@@ -252,15 +252,13 @@ class KaleyraAdapter(Adapter):
             return
         size = PageNumberPaginator(PAGE_SIZE).size_of(info)
         walk = NewestFirstPages("Kaleyra", size, info.total)
-        first = NumberedPage(1, info.total, rows)
-        yield lambda: iter((self._in_order(params, walk, first, warn),))
         last = PageNumberPaginator.page_count(info.total, size)
-        for number in range(2, last):
+        first = NumberedPage(1, info.total, rows)
+        yield lambda: iter((self._in_order(params, walk, first, warn, last=last == 1),))
+        for number in range(2, last + 1):
             if walk.ended:  # an empty page (or the oldest row) was reached: ask no further
                 return
-            yield self._single_page(params, walk, number, warn)
-        if not walk.ended:
-            yield lambda: self._walk_from(params, walk, max(2, last), warn)
+            yield self._single_page(params, walk, number, warn, last=number == last)
 
     def _numbered(self, params: list[tuple[str, str]], number: int, total: int) -> NumberedPage:
         """Page ``number``; a page without a total is taken as counted at ``total``."""
@@ -273,19 +271,26 @@ class KaleyraAdapter(Adapter):
         walk: NewestFirstPages,
         page: NumberedPage,
         warn: Callable[[str], None],
+        *,
+        last: bool,
     ) -> PendingPage:
         """``page`` as the engine reads it: in page order, holes above it
-        re-read first (in the reading thread: only then is the page before known)."""
+        re-read first (in the reading thread: only then is the page before
+        known); after the ``last`` page of the first total, the pages that
+        arrivals pushed past it."""
 
         def normalize() -> list[LogRecord]:
-            shrank = walk.shrank_to
+            noticed = walk.shrank
             rows = walk.take(
-                page, lambda number: self._numbered(params, number, walk.highest_total), _row_key
+                page,
+                lambda number: self._numbered(params, number, walk.known_total),
+                _row_key,
+                last=last,
             )
-            if walk.shrank_to is not None and shrank is None:
+            if walk.shrank is not None and noticed is None:
                 warn(
                     f"Kaleyra's total for this query went down during the walk (profile "
-                    f"{self.profile.name!r}, {walk.highest_total} -> {walk.shrank_to}): rows "
+                    f"{self.profile.name!r}, {walk.shrank[0]} -> {walk.shrank[1]}): rows "
                     "that moved between pages may be missing; run it again to be sure"
                 )
             return self.parse_rows(rows, self._parse)
@@ -298,32 +303,15 @@ class KaleyraAdapter(Adapter):
         walk: NewestFirstPages,
         number: int,
         warn: Callable[[str], None],
+        *,
+        last: bool,
     ) -> Stream:
         def stream() -> Iterator[PendingPage]:
             if not walk.ended:
-                yield self._in_order(
-                    params, walk, self._numbered(params, number, walk.highest_total), warn
-                )
+                page = self._numbered(params, number, walk.known_total)
+                yield self._in_order(params, walk, page, warn, last=last)
 
         return stream
-
-    def _walk_from(
-        self,
-        params: list[tuple[str, str]],
-        walk: NewestFirstPages,
-        start: int,
-        warn: Callable[[str], None],
-    ) -> Iterator[PendingPage]:
-        # The last page known from page 1's total walks on, one page after the
-        # other, while its own total says older rows lie beyond it: mail that
-        # arrived during the walk pushes rows past the first total.
-        number = start
-        while not walk.ended:
-            page = self._numbered(params, number, walk.highest_total)
-            yield self._in_order(params, walk, page, warn)
-            if not page.rows or page.total <= number * walk.page_size:
-                return
-            number += 1
 
     def _walk_untotalled(
         self, params: list[tuple[str, str]], rows: list[Any], info: PageInfo
