@@ -16,6 +16,10 @@ Facts from Kaleyra's docs that shape this adapter:
   keys ``accepted delivered opens deferred blocks``; they count events, so an
   opened message also counts as delivered and accepted;
 - ``/email/stats/{message_id}`` gives each recipient's status and error.
+Assumption (docs silent): rows are sorted newest first and mail that arrives
+during a walk lands on top, adding one to ``total`` and pushing every older row
+one place down; pages fetched together are checked against it (see
+``maillogs.paging.NewestFirstPages``).
 """
 
 from __future__ import annotations
@@ -139,7 +143,10 @@ class KaleyraAdapter(Adapter):
         },
         local=("exact instant range", "exact from/to match", "statuses Kaleyra search cannot OR"),
         unsupported=("recipient-type",),
-        pagination="page + limit; walks to `total` (pages fetched concurrently once known)",
+        pagination=(
+            "page + limit; walks to `total` (pages fetched concurrently once known; "
+            "rows new mail slid between two pages are read again)"
+        ),
         page_size="100 (max 100, default 50)",
         rate_limit="none published",
         retention="not documented",
