@@ -114,6 +114,11 @@ def _row_key(row: Any) -> Any:
     return row.get("message_id") if isinstance(row, dict) else id(row)
 
 
+def _day_key(row: Any) -> Any:
+    """A stats row's day: one row per day, so a day seen twice is a page read twice."""
+    return row.get("date") if isinstance(row, dict) else id(row)
+
+
 def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     """``"2022-01-11 10:11:27"`` in the account zone -> aware UTC; ``""`` -> None."""
     text = text_or_none(value)
@@ -392,9 +397,11 @@ class KaleyraAdapter(Adapter):
         """Walk ``/email/stats`` page by page (no total: until a short page)."""
         params = [("start_date", first.isoformat()), ("end_date", last.isoformat())]
         paginator = PageNumberPaginator(PAGE_SIZE)
+        stall = StallGuard("Kaleyra")
         while not paginator.finished:
             page_params = self._page_params(params, paginator.current_value)
             body, rows = self.get_page(self.stats_path, page_params, rows_key="data")
+            stall.check(map(_day_key, rows), self.http.describe(self.stats_path, page_params))
             for row in rows:
                 yield self._parse_day(row, page_params)
             limit = self._count(body, "limit", self.stats_path, page_params)
