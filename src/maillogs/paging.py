@@ -274,7 +274,7 @@ class StallGuard:
         Raises:
             ProviderDataError: the ``patience``-th page in a row with no new key.
         """
-        digests = [hash(key) for key in keys]
+        digests = [_digest(key) for key in keys]
         if not digests:
             return
         if all(digest in self._recent for digest in digests):
@@ -285,7 +285,7 @@ class StallGuard:
 
     def remember(self, keys: Iterable[Hashable]) -> None:
         """Note rows read without judging progress (a page explained otherwise)."""
-        self._recent.remember(hash(key) for key in keys)
+        self._recent.remember(_digest(key) for key in keys)
 
     def no_progress(self, where: str) -> None:
         """Count one page that brought nothing new.
@@ -299,6 +299,15 @@ class StallGuard:
                 f"{self.provider}'s pagination makes no progress: {self.stalled} pages in a "
                 f"row brought only rows already read (last: {where}); stopped asking"
             )
+
+
+def _digest(key: Any) -> int:
+    """A small int for a row key; a key that cannot be hashed (a list where the
+    provider should send an id) by its text: normalizing reports it later."""
+    try:
+        return hash(key)
+    except TypeError:
+        return hash(repr(key))
 
 
 @dataclass(frozen=True)
