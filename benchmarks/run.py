@@ -470,7 +470,7 @@ class Bench:
 
         records = ARRIVAL_RECORDS
         for provider in PROVIDERS:
-            lost_runs, seconds = [], []
+            lost_runs, seconds, requests = [], [], []
             for run in range(ARRIVAL_RUNS):
                 # Whole seconds: records that existed before print as earlier
                 # than `now`, arrivals (1 ms apart after it) as `now` or later.
@@ -496,6 +496,7 @@ class Bench:
                     thread.join()
                 before = _keys_before(out, now)
                 lost_runs.append(records - len(before))
+                requests.append(emulator.request_count)
             lost = sum(lost_runs)
             self.add(
                 Row(
@@ -503,9 +504,10 @@ class Bench:
                     f"60-260 ms per request ({ARRIVAL_RUNS} runs)",
                     "0 lost",
                     f"{lost} lost ({', '.join(map(str, lost_runs))}); "
-                    f"{statistics.median(seconds):.2f} s median",
+                    f"{statistics.median(seconds):.2f} s, {statistics.median(requests):.0f} "
+                    "requests (medians)",
                     lost == 0,
-                    {"lost": lost_runs, "seconds": seconds},
+                    {"lost": lost_runs, "seconds": seconds, "requests": requests},
                 )
             )
 

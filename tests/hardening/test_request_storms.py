@@ -106,6 +106,16 @@ def test_a_kaleyra_total_of_a_million_with_empty_pages_costs_a_few_requests(
     assert requests <= 1 + CONCURRENCY
 
 
+def test_an_empty_kaleyra_page_1_ends_the_walk_whatever_its_total(config_path: Path) -> None:
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        return json_body({"data": [], "error": {}, "total": 1_000_000, "limit": "100"})
+
+    outcome, requests = run_against(config_path, answer, "list", "-p", "k", "--all")
+    assert outcome.code == 0, outcome.stderr
+    assert outcome.stdout == ""
+    assert requests == 1
+
+
 def test_a_kaleyra_total_of_a_billion_under_the_default_limit_costs_two_requests(
     config_path: Path,
 ) -> None:

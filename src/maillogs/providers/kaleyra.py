@@ -264,7 +264,8 @@ class KaleyraAdapter(Adapter):
             return
         size = PageNumberPaginator(PAGE_SIZE).size_of(info)
         walk = NewestFirstPages("Kaleyra", size, info.total)
-        last = PageNumberPaginator.page_count(info.total, size)
+        # An empty page 1 ends the walk whatever its total says: ask for no page 2.
+        last = PageNumberPaginator.page_count(info.total, size) if rows else 1
         first = NumberedPage(1, info.total, rows)
         yield lambda: iter((self._in_order(params, walk, first, warn, last=last == 1),))
         for number in range(2, last + 1):
