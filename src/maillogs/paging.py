@@ -255,10 +255,12 @@ class RecentKeys:
 class StallGuard:
     """Stops a walk whose non-empty pages keep bringing no row it has not seen.
 
-    Progress is judged on the provider's own row keys (before any local
-    filter), against the last ``RECENT_KEYS`` of them: one server loop that
-    answers the same rows again and again, under fresh tokens or page numbers,
-    ends after ``patience`` pages with a data error instead of running until
+    A page's last row is the furthest it reached: when that row was read
+    before (judged on the provider's own row id, before any local filter,
+    against the last ``RECENT_KEYS`` pages), the page brought nothing new. One
+    key per page keeps the check cheap; a server that answers the same rows
+    again and again, under fresh tokens or page numbers, ends after
+    ``patience`` such pages with a data error instead of running until
     someone kills it.
     """
 
@@ -268,24 +270,25 @@ class StallGuard:
         self.stalled = 0
         self._recent = RecentKeys()
 
-    def check(self, keys: Iterable[Hashable], where: str) -> None:
-        """Note one page's row keys (an empty page is not checked: it ends walks).
+    def check(self, rows: Sequence[Any], key: Callable[[Any], Hashable], where: str) -> None:
+        """Note one page (an empty page is not checked: it ends walks).
 
         Raises:
-            ProviderDataError: the ``patience``-th page in a row with no new key.
+            ProviderDataError: the ``patience``-th page in a row with no new row.
         """
-        digests = [_digest(key) for key in keys]
-        if not digests:
+        if not rows:
             return
-        if all(digest in self._recent for digest in digests):
+        digest = _digest(key(rows[-1]))
+        if digest in self._recent:
             self.no_progress(where)
         else:
             self.stalled = 0
-        self._recent.remember(digests)
+            self._recent.remember((digest,))
 
-    def remember(self, keys: Iterable[Hashable]) -> None:
-        """Note rows read without judging progress (a page explained otherwise)."""
-        self._recent.remember(_digest(key) for key in keys)
+    def remember(self, rows: Sequence[Any], key: Callable[[Any], Hashable]) -> None:
+        """Note a page without judging it (its repeats are explained otherwise)."""
+        if rows:
+            self._recent.remember((_digest(key(rows[-1])),))
 
     def no_progress(self, where: str) -> None:
         """Count one page that brought nothing new.
@@ -408,13 +411,12 @@ class NewestFirstPages:
         floor = max(0, self.top(page))
         while self.hole_above(page):
             rows.extend(self._repair(fetch, key, floor))
-        keys = [key(row) for row in page.rows]
         if self.covered_from(page) < self.frontier:
             # New ranks must bring rows not seen before; a page wholly above
             # the frontier is explained by arrivals (it was counted late).
-            self.stall.check(keys, f"page {page.number}")
+            self.stall.check(page.rows, key, f"page {page.number}")
         else:
-            self.stall.remember(keys)
+            self.stall.remember(page.rows, key)
         rows.extend(page.rows)
         self.frontier = min(self.frontier, self.covered_from(page))
         # An empty page ends the walk, even where the total says there is more.
@@ -442,5 +444,5 @@ class NewestFirstPages:
             self.stall.no_progress(where)
             return []
         fresh = [row for i, row in enumerate(repair.rows) if self.frontier <= top - 1 - i < before]
-        self.stall.check(map(key, fresh), where)
+        self.stall.check(fresh, key, where)
         return fresh

@@ -200,19 +200,19 @@ def test_numbered_pages_of_the_same_rows_stop_the_walk() -> None:
 
 def test_pages_of_rows_already_read_stop_a_walk_after_a_few() -> None:
     guard = StallGuard("EDITH", patience=5)
-    guard.check(["a", "b"], "page 1")
+    guard.check(["a", "b"], str, "page 1")
     for page in range(2, 6):
-        guard.check(["a", "b"], f"page {page}")
+        guard.check(["a", "b"], str, f"page {page}")
     with pytest.raises(ProviderDataError, match=r"EDITH's pagination makes no progress: 5 pages"):
-        guard.check(["b", "a"], "page 6")
+        guard.check(["a", "b"], str, "page 6")
 
 
-def test_one_new_row_is_progress() -> None:
+def test_a_page_reaching_a_new_row_is_progress() -> None:
     guard = StallGuard("EDITH", patience=2)
-    guard.check(["a"], "page 1")
-    guard.check(["a"], "page 2")
-    guard.check(["a", "b"], "page 3")
-    guard.check([], "page 4")  # empty: ends walks elsewhere, not a stall
+    guard.check(["a"], str, "page 1")
+    guard.check(["a"], str, "page 2")
+    guard.check(["a", "b"], str, "page 3")
+    guard.check([], str, "page 4")  # empty: ends walks elsewhere, not a stall
     assert guard.stalled == 0
 
 

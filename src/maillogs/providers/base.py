@@ -342,7 +342,7 @@ class Adapter(ABC):
         while not paginator.finished:
             params = page_params(paginator.current_value)
             body, rows = self.get_page(path, params, rows_key=rows_key)
-            stall.check(map(row_key, rows), self.http.describe(path, params))
+            stall.check(rows, row_key, self.http.describe(path, params))
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
             if token is not None and not isinstance(token, str):

@@ -332,7 +332,7 @@ class KaleyraAdapter(Adapter):
         paginator = PageNumberPaginator(PAGE_SIZE)
         stall = StallGuard("Kaleyra")
         while True:
-            stall.check(map(_row_key, rows), f"page {paginator.current_value}")
+            stall.check(rows, _row_key, f"page {paginator.current_value}")
             yield self.pending(rows, self._parse)
             paginator.advance(info)
             if paginator.finished:
@@ -402,7 +402,7 @@ class KaleyraAdapter(Adapter):
         while not paginator.finished:
             page_params = self._page_params(params, paginator.current_value)
             body, rows = self.get_page(self.stats_path, page_params, rows_key="data")
-            stall.check(map(_day_key, rows), self.http.describe(self.stats_path, page_params))
+            stall.check(rows, _day_key, self.http.describe(self.stats_path, page_params))
             for row in rows:
                 yield self._parse_day(row, page_params)
             limit = self._count(body, "limit", self.stats_path, page_params)
