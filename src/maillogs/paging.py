@@ -8,10 +8,12 @@ next, which is what makes them testable as pure state machines.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -313,6 +315,16 @@ def _digest(key: Any) -> int:
         return hash(repr(key))
 
 
+@dataclass
+class _Fill:
+    """Rows of a hole between two pages, read again by a page worker: contiguous
+    from rank ``high`` (exclusive) down to ``reached``, as (rank, row)."""
+
+    high: int
+    reached: int
+    rows: list[tuple[int, Any]]
+
+
 @dataclass(frozen=True)
 class NumberedPage:
     """One answer of a numbered walk: which page, the ``total`` it was counted
@@ -346,6 +358,12 @@ class NewestFirstPages:
     it (``shrank``), the caller is told, since rows may then have moved up
     past a page boundary unseen. Pages fetched together say nothing about it:
     any of them may have been counted before the others.
+
+    The hole between pages ``q`` and ``q+1`` depends on their two totals only,
+    so the page worker that gets the second of the two answers reads it again
+    at once (``answered``), alongside the other workers, and the reader finds
+    it filled; what that leaves (or a fill that gives up) the reader repairs
+    itself, so a fill only ever saves time.
     """
 
     def __init__(self, provider: str, page_size: int, first_total: int) -> None:
@@ -363,6 +381,70 @@ class NewestFirstPages:
         self.shrank: tuple[int, int] | None = None
         self.ended = False
         self.stall = StallGuard(provider)
+        # Shared with the page workers: each page's total as it was answered,
+        # and the fills of the holes between two pages, by the upper page's number.
+        self._lock = threading.Lock()
+        self._totals: dict[int, int] = {1: first_total}
+        self._fills: dict[int, Future[_Fill]] = {}
+
+    def answered(self, page: NumberedPage, fetch: Callable[[int], NumberedPage]) -> None:
+        """Called by a page worker with its answer: fills the holes it can now see.
+
+        Whichever of two neighbouring pages is answered second reads the rows
+        between them again, if any are missing, in this (the worker's) thread.
+        """
+        claimed: list[tuple[int, Future[_Fill]]] = []
+        with self._lock:
+            self._totals[page.number] = page.total
+            for upper in (page.number - 1, page.number):
+                if {upper, upper + 1} <= self._totals.keys() and upper not in self._fills:
+                    self._fills[upper] = Future()
+                    claimed.append((upper, self._fills[upper]))
+        for upper, future in claimed:
+            try:
+                future.set_result(self._fill(upper, fetch))
+            except BaseException as error:  # re-raised where the reader uses the fill
+                future.set_exception(error)
+
+    def _fill(self, upper: int, fetch: Callable[[int], NumberedPage]) -> _Fill:
+        """Read the ranks between pages ``upper`` and ``upper + 1`` again, from the top.
+
+        Gives up quietly (the reader's repair takes over, and judges progress)
+        after ``STALL_PAGES`` reads that reach nothing new.
+        """
+        with self._lock:
+            above, below = self._totals[upper], self._totals[upper + 1]
+        size = self.page_size
+        high, low = above - upper * size, max(0, below - upper * size)
+        fill = _Fill(high, high, [])
+        known, drift, misses = max(above, below), 0, 0
+        while fill.reached > low and misses < STALL_PAGES and not self.ended:
+            number = max(0, known + drift - fill.reached) // size + 1
+            again = fetch(number)
+            drift, known = max(0, again.total - known), again.total
+            top = self.top(again)
+            reached = max(low, top - size) if top >= fill.reached else fill.reached
+            if reached == fill.reached:
+                misses += 1
+                continue
+            for i, row in enumerate(again.rows):
+                if reached <= top - 1 - i < fill.reached:
+                    fill.rows.append((top - 1 - i, row))
+            fill.reached, misses = reached, 0
+        return fill
+
+    def _use_fill(self, page: NumberedPage, floor: int) -> list[Any]:
+        """The rows a worker read again for the hole above ``page``, if it did."""
+        with self._lock:
+            future = self._fills.get(page.number - 1)
+        if future is None or not self.hole_above(page):
+            return []
+        fill = future.result()
+        before = self.frontier
+        if fill.high < before:
+            return []
+        self.frontier = max(floor, min(before, fill.reached))
+        return [row for rank, row in fill.rows if self.frontier <= rank < before]
 
     def top(self, page: NumberedPage) -> int:
         """One above the rank of the page's first position."""
@@ -409,6 +491,7 @@ class NewestFirstPages:
         rows: list[Any] = []
         # Ranks below the page's own top are the page's to pass on.
         floor = max(0, self.top(page))
+        rows.extend(self._use_fill(page, floor))
         while self.hole_above(page):
             rows.extend(self._repair(fetch, key, floor))
         if self.covered_from(page) < self.frontier:

@@ -117,16 +117,24 @@ class GrowingList:
         return page
 
 
-def walk_counted_in(order: tuple[int, ...], arrivals: int) -> tuple[list[str], list[str]]:
+def walk_counted_in(
+    order: tuple[int, ...], arrivals: int, *, workers_fill: bool = False
+) -> tuple[list[str], list[str]]:
     """Pages counted in ``order`` (after page 1), passed on in page order, the
-    last of them reading on to the oldest row, as the Kaleyra adapter does.
+    last of them reading on to the oldest row, as the Kaleyra adapter does;
+    with ``workers_fill``, each answer is reported as a page worker does, so
+    holes are read again as soon as both of their pages are in.
 
     Returns what the walk passed on, and what the pages alone held.
     """
     server = GrowingList(rows=300, arrivals=arrivals)
     first = server.read(1)
     walk = NewestFirstPages("Test", server.page_size, first.total)
-    answers = {number: server.read(number) for number in order}
+    answers = {}
+    for number in order:
+        answers[number] = server.read(number)
+        if workers_fill:
+            walk.answered(answers[number], server.read)
     pages = [first, *(answers[n] for n in sorted(answers))]
     passed: list[str] = []
     for page in pages:
@@ -135,12 +143,15 @@ def walk_counted_in(order: tuple[int, ...], arrivals: int) -> tuple[list[str], l
     return passed, [row for page in pages for row in page.rows]
 
 
+@pytest.mark.parametrize("workers_fill", [False, True])
 @pytest.mark.parametrize("arrivals", [1, 7, 30, 40])
-def test_pages_counted_in_any_order_between_arrivals_leave_no_row_out(arrivals: int) -> None:
+def test_pages_counted_in_any_order_between_arrivals_leave_no_row_out(
+    arrivals: int, workers_fill: bool
+) -> None:
     old_rows = {f"old-{rank}" for rank in range(300)}
     lost_without_repair = 0
     for order in itertools.permutations(range(2, 7)):
-        passed, held = walk_counted_in(order, arrivals)
+        passed, held = walk_counted_in(order, arrivals, workers_fill=workers_fill)
         assert old_rows <= set(passed), f"rows lost when pages were counted in order {order}"
         lost_without_repair += len(old_rows - set(held))
     # The pages as fetched did not hold them all (the re-reads found the rest).
@@ -163,6 +174,22 @@ def test_pages_counted_one_after_the_other_fill_no_hole() -> None:
     assert {f"old-{rank}" for rank in range(300)} <= set(passed)
     # Only the rows the arrivals pushed past page 6: one page more.
     assert reads == [7]
+
+
+def test_the_worker_answered_second_fills_the_hole_and_the_reader_reads_nothing() -> None:
+    server = GrowingList(rows=300, arrivals=7)
+    first = server.read(1)
+    walk = NewestFirstPages("Test", server.page_size, first.total)
+    third = server.read(3)  # counted before page 2: the ranks between them are on neither
+    walk.answered(third, _no_read)  # page 2 not in yet: nothing to fill
+    second = server.read(2)
+    walk.answered(second, server.read)  # page 2 is second of the two: it reads the hole again
+    passed = walk.take(first, _no_read, key=str)
+    passed += walk.take(second, _no_read, key=str)
+    passed += walk.take(third, _no_read, key=str)
+    # Every old row down to the bottom of page 3, with no read by the reader.
+    reached = {f"old-{rank}" for rank in range(walk.covered_from(third), 300)}
+    assert reached <= set(passed)
 
 
 def test_an_empty_page_ends_a_numbered_walk_whatever_the_total_says() -> None:

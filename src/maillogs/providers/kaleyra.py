@@ -322,6 +322,8 @@ class KaleyraAdapter(Adapter):
         def stream() -> Iterator[PendingPage]:
             if not walk.ended:
                 page = self._numbered(params, number, walk.known_total)
+                # Re-read, here in the worker, a hole this answer shows beside its neighbour.
+                walk.answered(page, lambda again: self._numbered(params, again, page.total))
                 yield self._in_order(params, walk, page, warn, last=last)
 
         return stream
