@@ -272,8 +272,11 @@ class StallGuard:
         self.stalled = 0
         self._recent = RecentKeys()
 
-    def check(self, rows: Sequence[Any], key: Callable[[Any], Hashable], where: str) -> None:
-        """Note one page (an empty page is not checked: it ends walks).
+    def check(
+        self, rows: Sequence[Any], key: Callable[[Any], Hashable], where: Callable[[], str]
+    ) -> None:
+        """Note one page (an empty page is not checked: it ends walks); ``where``
+        names it, for the error only (building a URL costs more than the check).
 
         Raises:
             ProviderDataError: the ``patience``-th page in a row with no new row.
@@ -292,7 +295,7 @@ class StallGuard:
         if rows:
             self._recent.remember((_digest(key(rows[-1])),))
 
-    def no_progress(self, where: str) -> None:
+    def no_progress(self, where: Callable[[], str]) -> None:
         """Count one page that brought nothing new.
 
         Raises:
@@ -302,7 +305,7 @@ class StallGuard:
         if self.stalled >= self.patience:
             raise ProviderDataError(
                 f"{self.provider}'s pagination makes no progress: {self.stalled} pages in a "
-                f"row brought only rows already read (last: {where}); stopped asking"
+                f"row brought only rows already read (last: {where()}); stopped asking"
             )
 
 
@@ -497,7 +500,7 @@ class NewestFirstPages:
         if self.covered_from(page) < self.frontier:
             # New ranks must bring rows not seen before; a page wholly above
             # the frontier is explained by arrivals (it was counted late).
-            self.stall.check(page.rows, key, f"page {page.number}")
+            self.stall.check(page.rows, key, lambda: f"page {page.number}")
         else:
             self.stall.remember(page.rows, key)
         rows.extend(page.rows)
@@ -522,7 +525,10 @@ class NewestFirstPages:
         top = self.top(repair)
         if top >= before:  # the page reaches up to the hole: what it holds below is contiguous
             self.frontier = max(floor, min(before, self.covered_from(repair)))
-        where = f"page {repair.number} read again"
+
+        def where() -> str:
+            return f"page {repair.number} read again"
+
         if self.frontier == before:
             self.stall.no_progress(where)
             return []

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.errors import ProviderDataError, UsageError
@@ -342,7 +343,7 @@ class Adapter(ABC):
         while not paginator.finished:
             params = page_params(paginator.current_value)
             body, rows = self.get_page(path, params, rows_key=rows_key)
-            stall.check(rows, row_key, self.http.describe(path, params))
+            stall.check(rows, row_key, partial(self.http.describe, path, params))
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
             if token is not None and not isinstance(token, str):

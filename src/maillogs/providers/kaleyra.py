@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -334,7 +335,7 @@ class KaleyraAdapter(Adapter):
         paginator = PageNumberPaginator(PAGE_SIZE)
         stall = StallGuard("Kaleyra")
         while True:
-            stall.check(rows, _row_key, f"page {paginator.current_value}")
+            stall.check(rows, _row_key, partial("page {}".format, paginator.current_value))
             yield self.pending(rows, self._parse)
             paginator.advance(info)
             if paginator.finished:
@@ -404,7 +405,7 @@ class KaleyraAdapter(Adapter):
         while not paginator.finished:
             page_params = self._page_params(params, paginator.current_value)
             body, rows = self.get_page(self.stats_path, page_params, rows_key="data")
-            stall.check(rows, _day_key, self.http.describe(self.stats_path, page_params))
+            stall.check(rows, _day_key, partial(self.http.describe, self.stats_path, page_params))
             for row in rows:
                 yield self._parse_day(row, page_params)
             limit = self._count(body, "limit", self.stats_path, page_params)
