@@ -15,7 +15,13 @@ from maillogs.sandbox.credentials import (
     KALEYRA_SID,
     config_snippet,
 )
-from maillogs.sandbox.faults import FAULT_KINDS, FaultPlan, parse_faults
+from maillogs.sandbox.faults import (
+    FAULT_KINDS,
+    Arrivals,
+    FaultPlan,
+    parse_arrivals,
+    parse_faults,
+)
 from maillogs.sandbox.protocol import SandboxResponse
 from maillogs.sandbox.server import SandboxServer, serve_forever, start_server
 from maillogs.sandbox.transport import EmulatorTransport
@@ -27,6 +33,7 @@ __all__ = [
     "INFOBIP_API_KEY",
     "KALEYRA_API_KEY",
     "KALEYRA_SID",
+    "Arrivals",
     "Emulator",
     "EmulatorConfig",
     "EmulatorTransport",
@@ -34,6 +41,7 @@ __all__ = [
     "SandboxResponse",
     "SandboxServer",
     "config_snippet",
+    "parse_arrivals",
     "parse_faults",
     "serve_forever",
     "start_server",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
 from maillogs.sandbox.dataset import PROVIDERS, Dataset
 from maillogs.sandbox.edith import EdithApi
-from maillogs.sandbox.faults import FaultPlan
+from maillogs.sandbox.faults import Arrivals, FaultPlan
 from maillogs.sandbox.infobip import RATE_LIMITS, InfobipApi, RequestRate
 from maillogs.sandbox.kaleyra import KaleyraApi
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
@@ -48,6 +48,9 @@ class EmulatorConfig:
         infobip_rate_limit: enforce Infobip's documented 60 (v1) / 120 (v4)
             requests a minute, measured with ``clock``; the excess gets the
             documented 429, without ``Retry-After``.
+        arrivals: new mail arriving while the emulator runs (every provider).
+        sleep: how a request waits its jitter before it is read (tests may
+            pass a fake one).
     """
 
     records: int = 500
@@ -59,6 +62,8 @@ class EmulatorConfig:
     clock: Callable[[], float] = time.time
     spans: Mapping[str, timedelta] = field(default_factory=dict)
     infobip_rate_limit: bool = False
+    arrivals: Arrivals | None = None
+    sleep: Callable[[float], None] = time.sleep
 
 
 class Emulator:
@@ -96,6 +101,9 @@ class Emulator:
         self.infobip = InfobipApi(self.datasets["infobip"], rate)
         self._count_lock = threading.Lock()
         self._count = 0
+        self._reads = 0
+        self._arrived = 0
+        self._started = self.config.clock()
 
     @property
     def request_count(self) -> int:
@@ -130,6 +138,10 @@ class Emulator:
         delay = plan.latency_ms / 1000
         if fault == "drop":
             return SandboxResponse(0, drop=True, delay_s=delay)
+        wait = plan.jitter_s(method.upper(), path, query)
+        if wait:
+            self.config.sleep(wait)
+        self._let_mail_arrive()
         request = Request(
             method=method.upper(),
             path=path,
@@ -140,6 +152,25 @@ class Emulator:
         response = self._answer(request, fault)
         response.delay_s = delay
         return response
+
+    @property
+    def arrived(self) -> int:
+        """How many records have arrived per provider since the emulator started."""
+        with self._count_lock:
+            return self._arrived
+
+    def _let_mail_arrive(self) -> None:
+        """Add the records due by now, before the request that is being read sees the data."""
+        arrivals = self.config.arrivals
+        if arrivals is None:
+            return
+        with self._count_lock:
+            self._reads += 1
+            due = arrivals.due(self.config.clock() - self._started, self._reads)
+            fresh, self._arrived = due - self._arrived, max(due, self._arrived)
+            if fresh > 0:
+                for dataset in self.datasets.values():
+                    dataset.arrive(fresh)
 
     def _answer(self, request: Request, fault: str | None) -> SandboxResponse:
         api = self._route(request.path)
