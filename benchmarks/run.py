@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,15 @@ import plain_loop
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
 BIN = Path(sys.executable).parent
-MAILLOGS = str(BIN / "maillogs")
+# Another build's console script may be measured against this sandbox (before/after).
+MAILLOGS = os.environ.get("MAILLOGS_BENCH_BIN") or str(BIN / "maillogs")
 PROVIDERS = ("kaleyra", "edith", "infobip")
 KALEYRA_PAGE = 100
 # The sandbox spreads EDITH's records over 10 days; a day more covers them all.
 EDITH_DAYS = 11
+# The arrivals section: records per provider, and runs per provider.
+ARRIVAL_RECORDS = 3000
+ARRIVAL_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -455,6 +460,57 @@ class Bench:
                 )
             )
 
+    # ---- 6. mail arriving during a walk ------------------------------------------
+
+    def arrivals(self) -> None:
+        """``list --all`` while 10 new mails arrive every 50 ms and each request
+        takes 60-260 ms, answered out of order: how many of the records that
+        existed before the walk are missing from its output (target: none)."""
+        from maillogs.sandbox import Arrivals, Emulator, EmulatorConfig, FaultPlan, start_server
+
+        records = ARRIVAL_RECORDS
+        for provider in PROVIDERS:
+            lost_runs, seconds, requests = [], [], []
+            for run in range(ARRIVAL_RUNS):
+                # Whole seconds: records that existed before print as earlier
+                # than `now`, arrivals (1 ms apart after it) as `now` or later.
+                now = datetime.now(UTC).replace(microsecond=0)
+                emulator = Emulator(
+                    EmulatorConfig(
+                        records=records,
+                        seed=run,
+                        now=now,
+                        faults=FaultPlan(latency_ms=60, jitter_ms=200, seed=run),
+                        arrivals=Arrivals(10, every_ms=50),
+                    )
+                )
+                server, thread, base_url = start_server(emulator)
+                out = self.scratch / f"arrivals-{provider}.jsonl"
+                try:
+                    env = self.env_for(base_url)
+                    cmd = self.list_cmd(provider, out, *every_record(provider))
+                    seconds.append(measure(cmd, env).seconds)
+                finally:
+                    server.shutdown()
+                    server.server_close()
+                    thread.join()
+                before = _keys_before(out, now)
+                lost_runs.append(records - len(before))
+                requests.append(emulator.request_count)
+            lost = sum(lost_runs)
+            self.add(
+                Row(
+                    f"{provider}: list --all, {records} records, 10 arrive / 50 ms, "
+                    f"60-260 ms per request ({ARRIVAL_RUNS} runs)",
+                    "0 lost",
+                    f"{lost} lost ({', '.join(map(str, lost_runs))}); "
+                    f"{statistics.median(seconds):.2f} s, {statistics.median(requests):.0f} "
+                    "requests (medians)",
+                    lost == 0,
+                    {"lost": lost_runs, "seconds": seconds, "requests": requests},
+                )
+            )
+
     # ---- report ------------------------------------------------------------------
 
     def report(self, started: float, quick: bool) -> bool:
@@ -499,6 +555,19 @@ def every_record(provider: str) -> tuple[str, ...]:
     """``list`` options that cover every record the sandbox holds for ``provider``."""
     days = days_back(provider)
     return ("--since", f"{days}d") if days else ()
+
+
+def _keys_before(path: Path, now: datetime) -> set[tuple[str, str]]:
+    """Distinct (message id, recipient) of the rows submitted before ``now``;
+    a Kaleyra row listing several addresses counts once."""
+    keys = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if datetime.fromisoformat(record["submitted_at"]) < now:
+                recipient = "" if record["provider"] == "kaleyra" else record["recipient"]
+                keys.add((record["message_id"], recipient))
+    return keys
 
 
 def _lines(path: Path) -> int:

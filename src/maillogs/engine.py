@@ -11,8 +11,7 @@ import heapq
 import itertools
 import os
 import threading
-from collections import deque
-from collections.abc import Callable, Generator, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.fetch.concurrency import run_ordered
 from maillogs.fetch.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
+from maillogs.fetch.paging import RecentKeys
 from maillogs.providers.base import Adapter, Plan
 from maillogs.providers.registry import PROVIDERS, get_spec
 
@@ -44,11 +44,6 @@ SEQUENTIAL_LIMIT = 500
 # Each running page stream fetches ahead of the reader until its unread pages
 # hold this many rows: twenty 50-row EDITH pages, one 1,000-row Infobip page.
 READ_AHEAD_ROWS = 1000
-# How many recent records each walk checks a record against for repeats
-# (~1 MB). A row that new mail pushes onto the next page comes back as many
-# records later as arrived between the two page requests: a walk would have to
-# see 10,000 new messages between two pages for a repeat to slip through.
-RECENT_KEYS = 10_000
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 Warn = Callable[[str], None]
 
@@ -201,36 +196,6 @@ def merge_newest_first(streams: Sequence[Iterator[LogRecord]]) -> Iterator[LogRe
     return heapq.merge(*streams, key=_newest_first, reverse=True)
 
 
-class RecentKeys:
-    """The keys of the last ``capacity`` records passed on, to drop repeats.
-
-    Within one walk a record can only come twice through paging: mail that
-    arrives during a Kaleyra walk pushes rows from one page onto the next, so
-    the copy follows the original within a few records (EDITH restarts and
-    window edges are de-duplicated where they happen). Remembering a window of
-    recent keys catches those and keeps memory flat, where a set of every key
-    made a 1,000,000-record export peak at 160 MB instead of ~50 MB.
-    """
-
-    def __init__(self, capacity: int = RECENT_KEYS) -> None:
-        self._order: deque[Hashable] = deque()
-        self._keys: set[Hashable] = set()
-        self._capacity = capacity
-
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._keys
-
-    def remember(self, keys: Iterable[Hashable]) -> None:
-        """Add ``keys``, forgetting the oldest beyond ``capacity``."""
-        for key in keys:
-            if key in self._keys:
-                continue
-            self._keys.add(key)
-            self._order.append(key)
-            if len(self._order) > self._capacity:
-                self._keys.discard(self._order.popleft())
-
-
 @dataclass
 class Repeats:
     """How many records the walks passed on twice (dropped by ``fetch_records``)."""
@@ -241,8 +206,23 @@ class Repeats:
 def plan_records(
     plan: Plan, query: Query, concurrency: int, repeats: Repeats
 ) -> Iterator[LogRecord]:
-    """Every record of one plan that matches ``query``, in provider order, once."""
-    pages = run_ordered(plan.streams, concurrency, weigh=len, read_ahead=READ_AHEAD_ROWS)
+    """Every record of one plan that matches ``query``, in provider order, once.
+
+    Within one walk a record can only come twice through paging: mail that
+    arrives during a Kaleyra walk pushes rows from one page onto the next, so
+    the copy follows the original within a few records (EDITH restarts and
+    window edges are de-duplicated where they happen). The last 10,000 keys
+    catch those: a walk would have to see 10,000 new messages between two
+    pages for a repeat to slip through.
+    """
+    read_ahead = READ_AHEAD_ROWS
+    if query.limit is not None:
+        # Fetching ahead more than the records asked for could need spends
+        # requests (and rate limit) on pages nobody reads.
+        read_ahead = max(1, min(read_ahead, query.limit))
+        if plan.page_rows:
+            concurrency = min(concurrency, -(-query.limit // plan.page_rows) + 1)
+    pages = run_ordered(plan.streams, concurrency, weigh=len, read_ahead=read_ahead)
     recent = RecentKeys()
     # Closed here, in the reading thread, however this generator ends (a page
     # that cannot be read raises out of this loop, not out of run_ordered):

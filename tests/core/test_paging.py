@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -14,9 +15,12 @@ from maillogs.core.errors import ProviderDataError
 from maillogs.fetch.concurrency import run_ordered
 from maillogs.fetch.paging import (
     CursorPaginator,
+    NewestFirstPages,
+    NumberedPage,
     PageInfo,
     PageNumberPaginator,
     RestartLedger,
+    StallGuard,
     Window,
     windows_newest_first,
 )
@@ -86,6 +90,158 @@ def test_empty_string_token_ends_the_walk() -> None:
     paginator = CursorPaginator()
     paginator.advance(PageInfo(row_count=1, next_token=""))
     assert paginator.finished
+
+
+def test_an_empty_page_ends_a_cursor_walk_even_with_a_next_token() -> None:
+    # A server sending empty pages with fresh tokens would be asked forever.
+    paginator = CursorPaginator()
+    paginator.advance(PageInfo(row_count=0, next_token="fresh-token-1"))
+    assert paginator.finished
+
+
+class GrowingList:
+    """Newest-first rows served by page number; ``arrivals`` new rows land on
+    top right after each page is counted, as mail arriving during a walk."""
+
+    def __init__(self, rows: int, arrivals: int, page_size: int = 50) -> None:
+        self.rows = [f"old-{rank}" for rank in reversed(range(rows))]
+        self.arrivals = arrivals
+        self.page_size = page_size
+        self.arrived = 0
+
+    def read(self, number: int) -> NumberedPage:
+        start = (number - 1) * self.page_size
+        page = NumberedPage(number, len(self.rows), self.rows[start : start + self.page_size])
+        fresh = [f"new-{self.arrived + i}" for i in range(self.arrivals)]
+        self.rows[:0] = reversed(fresh)
+        self.arrived += self.arrivals
+        return page
+
+
+def walk_counted_in(
+    order: tuple[int, ...], arrivals: int, *, workers_fill: bool = False
+) -> tuple[list[str], list[str]]:
+    """Pages counted in ``order`` (after page 1), passed on in page order, the
+    last of them reading on to the oldest row, as the Kaleyra adapter does;
+    with ``workers_fill``, each answer is reported as a page worker does, so
+    holes are read again as soon as both of their pages are in.
+
+    Returns what the walk passed on, and what the pages alone held.
+    """
+    server = GrowingList(rows=300, arrivals=arrivals)
+    first = server.read(1)
+    walk = NewestFirstPages("Test", server.page_size, first.total)
+    answers = {}
+    for number in order:
+        answers[number] = server.read(number)
+        if workers_fill:
+            walk.answered(answers[number], server.read)
+    pages = [first, *(answers[n] for n in sorted(answers))]
+    passed: list[str] = []
+    for page in pages:
+        passed += walk.take(page, server.read, key=str, last=page is pages[-1])
+    assert walk.ended
+    return passed, [row for page in pages for row in page.rows]
+
+
+@pytest.mark.parametrize("workers_fill", [False, True])
+@pytest.mark.parametrize("arrivals", [1, 7, 30, 40])
+def test_pages_counted_in_any_order_between_arrivals_leave_no_row_out(
+    arrivals: int, workers_fill: bool
+) -> None:
+    old_rows = {f"old-{rank}" for rank in range(300)}
+    lost_without_repair = 0
+    for order in itertools.permutations(range(2, 7)):
+        passed, held = walk_counted_in(order, arrivals, workers_fill=workers_fill)
+        assert old_rows <= set(passed), f"rows lost when pages were counted in order {order}"
+        lost_without_repair += len(old_rows - set(held))
+    # The pages as fetched did not hold them all (the re-reads found the rest).
+    assert lost_without_repair > 0
+
+
+def test_pages_counted_one_after_the_other_fill_no_hole() -> None:
+    server = GrowingList(rows=300, arrivals=7)
+    reads: list[int] = []
+
+    def read_again(number: int) -> NumberedPage:
+        reads.append(number)
+        return server.read(number)
+
+    first = server.read(1)
+    walk = NewestFirstPages("Test", server.page_size, first.total)
+    passed = walk.take(first, read_again, key=str)
+    for number in range(2, 7):
+        passed += walk.take(server.read(number), read_again, key=str, last=number == 6)
+    assert {f"old-{rank}" for rank in range(300)} <= set(passed)
+    # Only the rows the arrivals pushed past page 6: one page more.
+    assert reads == [7]
+
+
+def test_the_worker_answered_second_fills_the_hole_and_the_reader_reads_nothing() -> None:
+    server = GrowingList(rows=300, arrivals=7)
+    first = server.read(1)
+    walk = NewestFirstPages("Test", server.page_size, first.total)
+    third = server.read(3)  # counted before page 2: the ranks between them are on neither
+    walk.answered(third, _no_read)  # page 2 not in yet: nothing to fill
+    second = server.read(2)
+    walk.answered(second, server.read)  # page 2 is second of the two: it reads the hole again
+    passed = walk.take(first, _no_read, key=str)
+    passed += walk.take(second, _no_read, key=str)
+    passed += walk.take(third, _no_read, key=str)
+    # Every old row down to the bottom of page 3, with no read by the reader.
+    reached = {f"old-{rank}" for rank in range(walk.covered_from(third), 300)}
+    assert reached <= set(passed)
+
+
+def test_an_empty_page_ends_a_numbered_walk_whatever_the_total_says() -> None:
+    walk = NewestFirstPages("Test", 100, 1_000_000)
+    rows = [f"r{i}" for i in range(100)]
+    assert len(walk.take(NumberedPage(1, 1_000_000, rows), _no_read, key=str)) == 100
+    assert walk.take(NumberedPage(2, 1_000_000, []), _no_read, key=str) == []
+    assert walk.ended
+
+
+def _no_read(number: int) -> NumberedPage:
+    raise AssertionError(f"page {number} read again")
+
+
+def test_mail_arriving_faster_than_a_page_a_request_is_still_caught_up_with() -> None:
+    # Each re-read aims as far below as the total grew during the one before.
+    server = GrowingList(rows=300, arrivals=60)
+    first = server.read(1)
+    walk = NewestFirstPages("Kaleyra", server.page_size, first.total)
+    passed = walk.take(first, server.read, key=str)
+    later = server.read(3)  # page 2 is skipped: the hole above page 3 is over a page wide
+    passed += walk.take(later, server.read, key=str, last=True)
+    assert {f"old-{rank}" for rank in range(300)} <= set(passed)
+
+
+def test_numbered_pages_of_the_same_rows_stop_the_walk() -> None:
+    # A server saying "total: 1000000000" and answering every page with the same rows.
+    walk = NewestFirstPages("Kaleyra", 100, 10**9)
+    rows = [f"r{i}" for i in range(100)]
+    for number in range(1, 6):
+        walk.take(NumberedPage(number, 10**9, rows), _no_read, key=str)
+    with pytest.raises(ProviderDataError, match="Kaleyra's pagination makes no progress"):
+        walk.take(NumberedPage(6, 10**9, rows), _no_read, key=str)
+
+
+def test_pages_of_rows_already_read_stop_a_walk_after_a_few() -> None:
+    guard = StallGuard("EDITH", patience=5)
+    guard.check(["a", "b"], str, lambda: "page 1")
+    for page in range(2, 6):
+        guard.check(["a", "b"], str, partial("page {}".format, page))
+    with pytest.raises(ProviderDataError, match=r"EDITH's pagination makes no progress: 5 pages"):
+        guard.check(["a", "b"], str, lambda: "page 6")
+
+
+def test_a_page_reaching_a_new_row_is_progress() -> None:
+    guard = StallGuard("EDITH", patience=2)
+    guard.check(["a"], str, lambda: "page 1")
+    guard.check(["a"], str, lambda: "page 2")
+    guard.check(["a", "b"], str, lambda: "page 3")
+    guard.check([], str, lambda: "page 4")  # empty: ends walks elsewhere, not a stall
+    assert guard.stalled == 0
 
 
 def test_windows_cover_range_newest_first_without_gaps() -> None:

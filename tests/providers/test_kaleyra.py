@@ -279,3 +279,28 @@ def test_param_passes_provider_only_filters_through() -> None:
         route = respx.get(LOGS).mock(return_value=httpx.Response(200, json=body))
         run_query(make_profile("kaleyra"), Query(params=(("search", "new_template"),)), now=NOW)
     assert route.calls.last.request.url.params.get_list("search") == ["new_template"]
+
+
+def test_pages_without_a_total_are_walked_one_after_the_other_to_a_short_page() -> None:
+    pages = {1: _rows(100, 0), 2: _rows(50, 100)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        rows = pages[int(request.url.params["page"])]
+        return httpx.Response(200, json={"data": rows, "error": {}, "limit": "100"})
+
+    with respx.mock:
+        route = respx.get(LOGS).mock(side_effect=answer)
+        records = run_query(make_profile("kaleyra"), Query(), now=NOW, concurrency=4)
+    assert [r.message_id for r in records] == [f"msg-{i}:1" for i in range(150)]
+    assert route.call_count == 2
+
+
+def test_stats_pages_of_the_same_days_stop_with_a_data_error() -> None:
+    day = {"date": "2022-08-01", "stats": [{"metrics": {"accepted": 1}}]}
+    with respx.mock, open_adapters([make_profile("kaleyra")], now=NOW) as adapters:
+        route = respx.get("https://api.kaleyra.io/v1/SID123/email/stats").mock(
+            return_value=httpx.Response(200, json={"data": [day] * 100, "error": {}})
+        )
+        with pytest.raises(ProviderDataError, match="pagination makes no progress"):
+            list(adapters[0].daily_counts(datetime(2022, 8, 1).date(), NOW.date()))
+    assert route.call_count == 6  # page 1, then five pages of the same days

@@ -11,9 +11,10 @@ concurrently — and describes what it can filter natively for ``--explain`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.core.errors import ProviderDataError, UsageError
@@ -21,7 +22,13 @@ from maillogs.core.models import LogRecord, StatusScope
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status, StatusAlias
 from maillogs.fetch.http import Endpoint, HttpClient, Params
-from maillogs.fetch.paging import CursorPaginator, PageInfo, Window, windows_newest_first
+from maillogs.fetch.paging import (
+    CursorPaginator,
+    PageInfo,
+    StallGuard,
+    Window,
+    windows_newest_first,
+)
 from maillogs.providers.registry import ProviderSpec, get_spec
 
 if TYPE_CHECKING:
@@ -88,6 +95,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     # The provider-side filters every request of this plan carries.
     filter_params: list[tuple[str, str]] = field(default_factory=list)
+    # The most rows one request brings, when fixed: with a --limit, the engine
+    # runs no more pages at once than that many records could need.
+    page_rows: int | None = None
 
     def send(self, option: str, name: str, value: str, how: str = "") -> None:
         """Have the provider filter: ``option``'s value goes out as ``name``.
@@ -381,13 +391,18 @@ class Adapter(ABC):
         *,
         rows_key: str,
         next_token: Callable[[dict[str, Any]], Any],
+        row_key: Callable[[Any], Hashable],
     ) -> Iterator[list[Any]]:
         """Yield the rows of each page of a cursor walk until the provider sends
-        no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)."""
+        no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)
+        or an empty page; ``row_key`` tells a row read before from a new one,
+        so that a server answering the same rows under fresh tokens is stopped."""
         paginator = CursorPaginator()
+        stall = StallGuard(self.spec().title)
         while not paginator.finished:
             params = page_params(paginator.current_value)
             body, rows = self.get_page(path, params, rows_key=rows_key)
+            stall.check(rows, row_key, partial(self.http.describe, path, params))
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
             if token is not None and not isinstance(token, str):

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from maillogs.sandbox.app import Emulator, EmulatorConfig
 from maillogs.sandbox.credentials import DEFAULT_PORT, config_snippet
-from maillogs.sandbox.faults import FAULT_KINDS, FaultPlan, parse_faults
+from maillogs.sandbox.faults import (
+    FAULT_KINDS,
+    Arrivals,
+    FaultPlan,
+    parse_arrivals,
+    parse_faults,
+)
 from maillogs.sandbox.protocol import SandboxResponse
 from maillogs.sandbox.server import SandboxServer, serve_forever, start_server
 from maillogs.sandbox.transport import EmulatorTransport
@@ -16,6 +22,7 @@ from maillogs.sandbox.transport import EmulatorTransport
 __all__ = [
     "DEFAULT_PORT",
     "FAULT_KINDS",
+    "Arrivals",
     "Emulator",
     "EmulatorConfig",
     "EmulatorTransport",
@@ -23,6 +30,7 @@ __all__ = [
     "SandboxResponse",
     "SandboxServer",
     "config_snippet",
+    "parse_arrivals",
     "parse_faults",
     "serve_forever",
     "start_server",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from maillogs.providers.registry import PROVIDERS, SandboxSpec
 from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
 from maillogs.sandbox.dataset import Dataset
-from maillogs.sandbox.faults import FaultPlan
+from maillogs.sandbox.faults import Arrivals, FaultPlan
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
 _GATEWAY_PAGES = {
@@ -47,6 +47,9 @@ class EmulatorConfig:
         infobip_rate_limit: enforce Infobip's documented 60 (v1) / 120 (v4)
             requests a minute, measured with ``clock``; the excess gets the
             documented 429, without ``Retry-After``.
+        arrivals: new mail arriving while the emulator runs (every provider).
+        sleep: how a request waits its jitter before it is read (tests may
+            pass a fake one).
     """
 
     records: int = 500
@@ -58,6 +61,8 @@ class EmulatorConfig:
     clock: Callable[[], float] = time.time
     spans: Mapping[str, timedelta] = field(default_factory=dict)
     infobip_rate_limit: bool = False
+    arrivals: Arrivals | None = None
+    sleep: Callable[[float], None] = time.sleep
 
 
 class Emulator:
@@ -98,6 +103,9 @@ class Emulator:
         self._routes = sorted(emulated.items(), key=lambda item: -len(item[1].route))
         self._count_lock = threading.Lock()
         self._count = 0
+        self._reads = 0
+        self._arrived = 0
+        self._started = self.config.clock()
 
     def __getattr__(self, name: str) -> Any:
         """One provider's API view by name (``emulator.<provider>``), for tests."""
@@ -139,6 +147,10 @@ class Emulator:
         delay = plan.latency_ms / 1000
         if fault == "drop":
             return SandboxResponse(0, drop=True, delay_s=delay)
+        wait = plan.jitter_s(method.upper(), path, query)
+        if wait:
+            self.config.sleep(wait)
+        self._let_mail_arrive()
         request = Request(
             method=method.upper(),
             path=path,
@@ -149,6 +161,25 @@ class Emulator:
         response = self._answer(request, fault)
         response.delay_s = delay
         return response
+
+    @property
+    def arrived(self) -> int:
+        """How many records have arrived per provider since the emulator started."""
+        with self._count_lock:
+            return self._arrived
+
+    def _let_mail_arrive(self) -> None:
+        """Add the records due by now, before the request that is being read sees the data."""
+        arrivals = self.config.arrivals
+        if arrivals is None:
+            return
+        with self._count_lock:
+            self._reads += 1
+            due = arrivals.due(self.config.clock() - self._started, self._reads)
+            fresh, self._arrived = due - self._arrived, max(due, self._arrived)
+            if fresh > 0:
+                for dataset in self.datasets.values():
+                    dataset.arrive(fresh)
 
     def _answer(self, request: Request, fault: str | None) -> SandboxResponse:
         api = self._route(request.path)

@@ -7,6 +7,11 @@ ordered by creation time: record ``i`` sits at ``start + (i + 0.5 + jitter) *
 step`` with ``|jitter| < 0.45``, so times never go backwards and a time range
 maps to an index range by bisection (about 20 cheap digests), not by a scan.
 
+Mail can also *arrive* while the emulator runs (:meth:`Dataset.arrive`): record
+``size + k`` of a dataset built with ``size`` records is the ``k``-th arrival,
+created ``k + 1`` milliseconds after ``now``, so it is newer than every record
+before it and lands on top of every newest-first listing, as new mail does.
+
 Some records continue the send request of the record before them (a second
 recipient of the same message): they share its sender, subject and request id
 and are created a moment after it. Continuations only sit at odd indices, so
@@ -142,6 +147,8 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH: Final = datetime(1970, 1, 1)
 _MAX_DELIVERY_DELAY_US: Final = 30_000_000
 _MAX_EVENT_DELAY_US: Final = 2 * 86_400_000_000
+# Arrivals are this far apart in the data (1 ms): close to "now", whatever their number.
+ARRIVAL_SPACING_US: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +262,8 @@ class Dataset:
         self.seed = seed
         self.provider = provider
         self._multi_address = shape.multi_address_rows
+        # Records laid out over the span; arrivals come after them (see `arrive`).
+        self.initial_size = size
         self.size = size
         self.now_us = to_us(now)
         self.span_us = to_us(now) - to_us(now - (span or shape.span))
@@ -269,7 +278,7 @@ class Dataset:
             cumulative += weight * 65536 // 100
             self._outcomes.append((cumulative, name))
         self._times = _Times(self)
-        self._edges: dict[int, int] = {}
+        self._edges: dict[tuple[int, int], int] = {}
 
     # -- time layout ---------------------------------------------------------
 
@@ -283,6 +292,8 @@ class Dataset:
     def _placement(self, index: int) -> tuple[bool, int]:
         """Whether record ``index`` is the second recipient of the previous
         record's request, and its creation time: both from one digest."""
+        if index >= self.initial_size:
+            return False, self.now_us + (index - self.initial_size + 1) * ARRIVAL_SPACING_US
         digest = self._time_digest(index)
         if index % 2 == 1 and digest[0] < 40:
             # Same request as the record before: created a moment later, and
@@ -300,12 +311,21 @@ class Dataset:
         """Smallest index whose creation time is ``>= micros`` (``size`` if none)."""
         # Every page of a walk asks for the same window edges again, and each
         # search computes ~20 record times: remember the recent answers.
-        index = self._edges.get(micros)
+        # Keyed by size too: an answer computed before an arrival stays true for that size.
+        size = self.size
+        index = self._edges.get((micros, size))
         if index is None:
             if len(self._edges) >= _EDGES_KEPT:
                 self._edges.clear()
-            index = self._edges[micros] = bisect.bisect_left(self._times, micros, 0, self.size)
+            index = self._edges[micros, size] = bisect.bisect_left(self._times, micros, 0, size)
         return index
+
+    def arrive(self, count: int) -> None:
+        """Add ``count`` new records, newer than every record so far (see module doc).
+
+        One assignment: a request answered meanwhile sees the size before or after.
+        """
+        self.size += count
 
     def index_range(self, since_us: int | None, until_us: int | None) -> tuple[int, int]:
         """Half-open index range of records created in ``[since_us, until_us)``."""

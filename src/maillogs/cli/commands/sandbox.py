@@ -27,6 +27,18 @@ def serve(
     records: int = typer.Option(500, "--records", "-n", min=1, help="Records per provider."),
     seed: int = typer.Option(7, "--seed", help="Same seed, same data and same faults."),
     latency: float = typer.Option(0.0, "--latency", min=0, help="Milliseconds added per request."),
+    jitter: float = typer.Option(
+        0.0,
+        "--jitter",
+        min=0,
+        help="Up to this many more milliseconds per request, before its data is read: "
+        "requests sent together are answered out of order.",
+    ),
+    arrivals: str = typer.Option(
+        "",
+        "--arrivals",
+        help="New mail arriving while serving, per provider: N/Tms (e.g. '10/50ms') or N/request.",
+    ),
     faults: str = typer.Option(
         "",
         "--faults",
@@ -54,14 +66,20 @@ def serve(
         EmulatorConfig,
         SandboxServer,
         config_snippet,
+        parse_arrivals,
         parse_faults,
         serve_forever,
     )
 
     try:
-        plan = parse_faults(faults, latency_ms=latency, seed=seed)
+        plan = parse_faults(faults, latency_ms=latency, seed=seed, jitter_ms=jitter)
     except ValueError as exc:
         typer.echo(f"maillogs: invalid --faults: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        arriving = parse_arrivals(arrivals)
+    except ValueError as exc:
+        typer.echo(f"maillogs: invalid --arrivals: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     try:
         emulator = Emulator(
@@ -72,6 +90,7 @@ def serve(
                 token_ttl_s=token_ttl,
                 faults=plan,
                 infobip_rate_limit=infobip_rate_limit,
+                arrivals=arriving,
             )
         )
     except ValueError as exc:

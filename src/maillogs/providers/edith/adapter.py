@@ -160,6 +160,7 @@ class EdithAdapter(Adapter):
         windows = list(windows_newest_first(since, until, MAX_WINDOW))
         plan.requests = [(LOGS_PATH, self._page_params(params, w, None)) for w in windows]
         plan.streams = [self._window_stream(params, w) for w in windows]
+        plan.page_rows = PAGE_SIZE
         return plan
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
@@ -210,6 +211,7 @@ class EdithAdapter(Adapter):
                     lambda token: self._page_params(params, window, token),
                     rows_key="emailLogs",
                     next_token=lambda body: body.get("nextPageToken"),
+                    row_key=_row_key,
                 ):
                     pages_read += 1
                     fresh = [row for row in rows if ledger.is_new(_row_key(row))]

@@ -127,6 +127,11 @@ def _next_cursor(body: dict[str, Any]) -> Any:
     return cursor.get("nextCursor") if isinstance(cursor, dict) else None
 
 
+def _message_id(row: Any) -> Any:
+    """One row per message: its id tells a row read before from a new one."""
+    return row.get("messageId") if isinstance(row, dict) else id(row)
+
+
 def _object(row: dict[str, Any], key: str) -> dict[str, Any]:
     """A nested object of the row, ``{}`` when absent or not an object."""
     value = row.get(key)
@@ -235,6 +240,7 @@ class InfobipAdapter(Adapter):
         walk = self._walk_cursor if self.version == "4" else self._walk_split
         streams = [self._stream(walk, params, w, since) for w in windows]
         plan.streams = self.select_native_groups(streams, query, plan)
+        plan.page_rows = MAX_LIMIT
         return plan
 
     def native_group(self, record: LogRecord) -> str | None:
@@ -299,6 +305,7 @@ class InfobipAdapter(Adapter):
             lambda cursor: self._page_params(params, window, since, cursor),
             rows_key="results",
             next_token=_next_cursor,
+            row_key=_message_id,
         )
         for rows in pages:
             yield self.pending(rows, self._parse, window)

@@ -18,6 +18,10 @@ Facts from Kaleyra's docs that shape this adapter:
   keys ``accepted delivered opens deferred blocks``; they count events, so an
   opened message also counts as delivered and accepted;
 - ``/email/stats/{message_id}`` gives each recipient's status and error.
+Assumption (docs silent): rows are sorted newest first and mail that arrives
+during a walk lands on top, adding one to ``total`` and pushing every older row
+one place down; pages fetched together are checked against it (see
+``maillogs.fetch.paging.NewestFirstPages``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -35,7 +40,13 @@ from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
 from maillogs.fetch.http import Endpoint, Params
-from maillogs.fetch.paging import PageInfo, PageNumberPaginator
+from maillogs.fetch.paging import (
+    NewestFirstPages,
+    NumberedPage,
+    PageInfo,
+    PageNumberPaginator,
+    StallGuard,
+)
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -107,6 +118,16 @@ def kaleyra_error_text(body: Any) -> str | None:
     return message if isinstance(message, str) else None
 
 
+def _row_key(row: Any) -> Any:
+    """A log row's message id: what tells a row read twice from a new one."""
+    return row.get("message_id") if isinstance(row, dict) else id(row)
+
+
+def _day_key(row: Any) -> Any:
+    """A stats row's day: one row per day, so a day seen twice is a page read twice."""
+    return row.get("date") if isinstance(row, dict) else id(row)
+
+
 def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     """``"2022-01-11 10:11:27"`` in the account zone -> aware UTC; ``""`` -> None."""
     text = text_or_none(value)
@@ -158,7 +179,10 @@ class KaleyraAdapter(Adapter):
         },
         local=("exact instant range", "exact from/to match", "statuses Kaleyra search cannot OR"),
         unsupported=("recipient-type",),
-        pagination="page + limit; walks to `total` (pages fetched concurrently once known)",
+        pagination=(
+            "page + limit; walks to `total` (pages fetched concurrently once known; "
+            "rows new mail slid between two pages are read again)"
+        ),
         page_size="100 (max 100, default 50)",
         rate_limit="none published",
         retention="not documented",
@@ -227,13 +251,14 @@ class KaleyraAdapter(Adapter):
             return plan
         params = self._filter_params(query, plan)
         plan.requests.append((self.logs_path, self._page_params(params, 1)))
-        plan.streams = self._page_streams(params)
+        plan.streams = self._page_streams(params, warn)
+        plan.page_rows = PAGE_SIZE
         return plan
 
     def _page_params(self, params: list[tuple[str, str]], page: int) -> Params:
         return [*params, ("page", str(page)), ("limit", str(PAGE_SIZE))]
 
-    def _fetch(self, params: list[tuple[str, str]], page: int) -> tuple[PendingPage, PageInfo]:
+    def _read(self, params: list[tuple[str, str]], page: int) -> tuple[list[Any], PageInfo]:
         page_params = self._page_params(params, page)
         body, rows = self.get_page(self.logs_path, page_params, rows_key="data")
         info = PageInfo(
@@ -241,7 +266,7 @@ class KaleyraAdapter(Adapter):
             total=self._count(body, "total", self.logs_path, page_params),
             page_size=self._count(body, "limit", self.logs_path, page_params) or None,
         )
-        return self.pending(rows, self._parse), info
+        return rows, info
 
     def _count(self, body: Any, key: str, path: str, params: Params) -> int | None:
         """A count from the body (``total``, or ``limit`` — a string), None when absent.
@@ -260,33 +285,97 @@ class KaleyraAdapter(Adapter):
                 f"{self.http.describe(path, params)}"
             ) from None
 
-    def _page_streams(self, params: list[tuple[str, str]]) -> Iterator[Stream]:
+    def _page_streams(
+        self, params: list[tuple[str, str]], warn: Callable[[str], None]
+    ) -> Iterator[Stream]:
         # Page 1 is fetched when the engine asks for the first stream: its total
         # and page size (the body's `limit`: not always the one asked for) tell
         # how many pages exist, and those can then be fetched in parallel.
-        first, info = self._fetch(params, 1)
+        rows, info = self._read(params, 1)
         self.rows_expected = info.total
-        yield lambda: iter((first,))
-        paginator = PageNumberPaginator(PAGE_SIZE)
-        paginator.advance(info)
-        if paginator.finished:
+        if info.total is None:
+            # Without totals, shifted pages cannot be told from whole ones:
+            # walk one page after the other, which can repeat a row, not skip one.
+            yield lambda: self._walk_untotalled(params, rows, info)
             return
-        last = PageNumberPaginator.page_count(info.total or 0, paginator.size_of(info))
-        for number in range(2, last):
-            yield self._single_page(params, number)
-        yield lambda: self._walk_from(params, max(2, last))
+        size = PageNumberPaginator(PAGE_SIZE).size_of(info)
+        walk = NewestFirstPages("Kaleyra", size, info.total)
+        # An empty page 1 ends the walk whatever its total says: ask for no page 2.
+        last = PageNumberPaginator.page_count(info.total, size) if rows else 1
+        first = NumberedPage(1, info.total, rows)
+        yield lambda: iter((self._in_order(params, walk, first, warn, last=last == 1),))
+        for number in range(2, last + 1):
+            if walk.ended:  # an empty page (or the oldest row) was reached: ask no further
+                return
+            yield self._single_page(params, walk, number, warn, last=number == last)
 
-    def _single_page(self, params: list[tuple[str, str]], number: int) -> Stream:
-        return lambda: iter((self._fetch(params, number)[0],))
+    def _numbered(self, params: list[tuple[str, str]], number: int, total: int) -> NumberedPage:
+        """Page ``number``; a page without a total is taken as counted at ``total``."""
+        rows, info = self._read(params, number)
+        return NumberedPage(number, total if info.total is None else info.total, rows)
 
-    def _walk_from(self, params: list[tuple[str, str]], start: int) -> Iterator[PendingPage]:
-        # The last page known from `total` walks on while pages come back full:
-        # mail that arrived during the walk pushes rows past the first total.
-        paginator = PageNumberPaginator(PAGE_SIZE, start_page=start)
-        while not paginator.finished:
-            page, info = self._fetch(params, paginator.current_value)
-            yield page
-            paginator.advance(PageInfo(info.row_count, page_size=info.page_size))
+    def _in_order(
+        self,
+        params: list[tuple[str, str]],
+        walk: NewestFirstPages,
+        page: NumberedPage,
+        warn: Callable[[str], None],
+        *,
+        last: bool,
+    ) -> PendingPage:
+        """``page`` as the engine reads it: in page order, holes above it
+        re-read first (in the reading thread: only then is the page before
+        known); after the ``last`` page of the first total, the pages that
+        arrivals pushed past it."""
+
+        def normalize() -> list[LogRecord]:
+            noticed = walk.shrank
+            rows = walk.take(
+                page,
+                lambda number: self._numbered(params, number, walk.known_total),
+                _row_key,
+                last=last,
+            )
+            if walk.shrank is not None and noticed is None:
+                warn(
+                    f"Kaleyra's total for this query went down during the walk (profile "
+                    f"{self.profile.name!r}, {walk.shrank[0]} -> {walk.shrank[1]}): rows "
+                    "that moved between pages may be missing; run it again to be sure"
+                )
+            return self.parse_rows(rows, self._parse)
+
+        return PendingPage(len(page.rows), normalize)
+
+    def _single_page(
+        self,
+        params: list[tuple[str, str]],
+        walk: NewestFirstPages,
+        number: int,
+        warn: Callable[[str], None],
+        *,
+        last: bool,
+    ) -> Stream:
+        def stream() -> Iterator[PendingPage]:
+            if not walk.ended:
+                page = self._numbered(params, number, walk.known_total)
+                # Re-read, here in the worker, a hole this answer shows beside its neighbour.
+                walk.answered(page, lambda again: self._numbered(params, again, page.total))
+                yield self._in_order(params, walk, page, warn, last=last)
+
+        return stream
+
+    def _walk_untotalled(
+        self, params: list[tuple[str, str]], rows: list[Any], info: PageInfo
+    ) -> Iterator[PendingPage]:
+        paginator = PageNumberPaginator(PAGE_SIZE)
+        stall = StallGuard("Kaleyra")
+        while True:
+            stall.check(rows, _row_key, partial("page {}".format, paginator.current_value))
+            yield self.pending(rows, self._parse)
+            paginator.advance(info)
+            if paginator.finished:
+                return
+            rows, info = self._read(params, paginator.current_value)
 
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         if query.since is not None:
@@ -356,9 +445,11 @@ class KaleyraAdapter(Adapter):
         """Walk ``/email/stats`` page by page (no total: until a short page)."""
         params = [("start_date", first.isoformat()), ("end_date", last.isoformat())]
         paginator = PageNumberPaginator(PAGE_SIZE)
+        stall = StallGuard("Kaleyra")
         while not paginator.finished:
             page_params = self._page_params(params, paginator.current_value)
             body, rows = self.get_page(self.stats_path, page_params, rows_key="data")
+            stall.check(rows, _day_key, partial(self.http.describe, self.stats_path, page_params))
             for row in rows:
                 yield self._parse_day(row, page_params)
             limit = self._count(body, "limit", self.stats_path, page_params)
