@@ -24,7 +24,7 @@ from maillogs.core.query import Query
 from maillogs.fetch.concurrency import run_ordered
 from maillogs.fetch.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
 from maillogs.fetch.paging import RecentKeys
-from maillogs.providers.base import Adapter, Plan
+from maillogs.providers.base import Adapter, Plan, adapter_class
 from maillogs.providers.registry import PROVIDERS, get_spec
 
 if TYPE_CHECKING:
@@ -126,9 +126,9 @@ def open_adapters(
     warn_once = _first_only(warn) if warn else None
     try:
         for profile in profiles:
-            adapter_class = get_spec(profile.provider).load_adapter()
+            adapter_type = adapter_class(get_spec(profile.provider))
             http = HttpClient(
-                adapter_class.endpoint(profile),
+                adapter_type.endpoint(profile),
                 transport=transport_for(profile),
                 timeout=profile.timeout,
                 request_deadline=profile.request_deadline,
@@ -138,7 +138,7 @@ def open_adapters(
                 debug=debug,
                 warn=warn_once,
             )
-            adapters.append(adapter_class(profile, http, now=now, keep_raw=keep_raw))
+            adapters.append(adapter_type(profile, http, now=now, keep_raw=keep_raw))
         yield adapters
     finally:
         for adapter in adapters:
@@ -173,7 +173,7 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
         able = [
             spec.title
             for spec in PROVIDERS.values()
-            if used not in spec.load_adapter().capabilities.unsupported
+            if used not in adapter_class(spec).capabilities.unsupported
         ]
         names = ", ".join(f"{a.profile.name} ({a.spec().title})" for a in refusing)
         raise UsageError(f"--{used} is not supported by {names}; it works with: {', '.join(able)}")

@@ -487,6 +487,12 @@ def _kept(page: PendingPage, keep: Callable[[LogRecord], bool]) -> PendingPage:
     return PendingPage(len(page), lambda: [record for record in page() if keep(record)])
 
 
+def adapter_class(spec: ProviderSpec) -> type[Adapter]:
+    """The provider's adapter class, imported on first use."""
+    adapter: type[Adapter] = spec.load_adapter()
+    return adapter
+
+
 def text_or_none(value: Any) -> str | None:
     """Provider strings with ``""`` meaning absent (Kaleyra) folded to None."""
     if value is None:

@@ -16,10 +16,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from maillogs.providers.base import Adapter
+from typing import Any
 
 # The registry line of each provider: the module that defines its ``SPEC``.
 SPEC_MODULES: tuple[str, ...] = (
@@ -89,10 +86,15 @@ class ProviderSpec:
     # How the sandbox emulates it; None: no demo profile, no sandbox API.
     sandbox: SandboxSpec | None = None
 
-    def load_adapter(self) -> type[Adapter]:
-        """Import and return the adapter class (heavy: pulls in httpx and pydantic)."""
+    def load_adapter(self) -> type[Any]:
+        """Import and return the adapter class (heavy: pulls in httpx and pydantic).
+
+        Typed loosely on purpose: naming ``Adapter`` here would tie the registry
+        (below profiles) to the adapters' base (which types profiles); callers
+        use :func:`maillogs.providers.base.adapter_class`.
+        """
         module_name, _, class_name = self.adapter_path.partition(":")
-        adapter: type[Adapter] = getattr(importlib.import_module(module_name), class_name)
+        adapter: type[Any] = getattr(importlib.import_module(module_name), class_name)
         return adapter
 
 

@@ -14,12 +14,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")]
 def statuses_command(as_json: JsonOpt = False) -> None:
     """The canonical status vocabulary and how each provider's values map onto it."""
     from maillogs.core.statuses import STATUS_ALIASES, STATUS_MEANINGS
+    from maillogs.providers.base import adapter_class
     from maillogs.providers.registry import PROVIDERS
 
     mapping = {
         spec.name: [
             {"native": native, "status": status.value}
-            for native, status in spec.load_adapter().status_mapping()
+            for native, status in adapter_class(spec).status_mapping()
         ]
         for spec in PROVIDERS.values()
     }
@@ -36,7 +37,7 @@ def statuses_command(as_json: JsonOpt = False) -> None:
             {
                 spec.name: word.native_group
                 for spec in PROVIDERS.values()
-                if word.native_group in spec.load_adapter().native_groups
+                if word.native_group in adapter_class(spec).native_groups
             },
         )
         for alias, word in STATUS_ALIASES.items()
@@ -81,11 +82,12 @@ def providers_command(as_json: JsonOpt = False) -> None:
     """Per provider: which filters run natively, locally or not at all; limits."""
     from dataclasses import asdict
 
+    from maillogs.providers.base import adapter_class
     from maillogs.providers.registry import PROVIDERS
 
     described = {}
     for spec in PROVIDERS.values():
-        capabilities = asdict(spec.load_adapter().capabilities)
+        capabilities = asdict(adapter_class(spec).capabilities)
         capabilities["native"] = dict(capabilities["native"])
         described[spec.name] = {
             "title": spec.title,

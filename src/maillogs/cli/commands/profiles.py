@@ -6,12 +6,13 @@ Status messages go to stderr so stdout carries only data (``list``/``show``).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -32,20 +33,35 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-class ApiVersion(StrEnum):
-    """Values accepted by ``--api-version``."""
+def _provider_keys() -> dict[str, inspect.Parameter]:
+    """One ``profiles add`` option per provider key of the registry, with the
+    help text, secrecy and choices its spec declares (``--sid``, ``--api-key``...)."""
+    options: dict[str, inspect.Parameter] = {}
+    for spec in PROVIDERS.values():
+        for key in (*spec.required_keys, *spec.optional_keys):
+            if key in options:
+                continue
+            secret = any(key in other.secret_keys for other in PROVIDERS.values())
+            helps = {other.key_help[key] for other in PROVIDERS.values() if key in other.key_help}
+            text = " / ".join(sorted(helps)) or key.replace("_", " ").capitalize() + "."
+            if secret:
+                text = text.rstrip(".") + " (secret: prefer the prompt or an env var)."
+            choices = spec.key_choices.get(key)
+            kind: Any = (
+                StrEnum(f"Choice_{key}", {value: value for value in choices}) if choices else str
+            )
+            option = typer.Option(f"--{key.replace('_', '-')}", help=text, show_default=False)
+            options[key] = inspect.Parameter(
+                key,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[kind | None, option],
+            )
+    return options
 
-    V1 = "1"
-    V4 = "4"
 
-
-# Provider keys that have a dedicated flag; any other key is given with --set KEY=VALUE.
-_KEY_FLAGS = {
-    "sid": "--sid",
-    "api_key": "--api-key",
-    "token": "--token",
-    "api_version": "--api-version",
-}
+# Provider keys that have a flag of their own; any other key is given with --set KEY=VALUE.
+_KEY_OPTIONS = _provider_keys()
 
 # Providers whose profiles must name the account's zone (asked for, or --timezone).
 _ZONE_PROVIDERS = ", ".join(spec.title for spec in PROVIDERS.values() if spec.needs_account_zone)
@@ -74,7 +90,7 @@ def _note(message: str) -> None:
 
 
 def _flag(key: str) -> str:
-    return _KEY_FLAGS.get(key, f"--set {key}=VALUE")
+    return f"--{key.replace('_', '-')}" if key in _KEY_OPTIONS else f"--set {key}=VALUE"
 
 
 _T = TypeVar("_T")
@@ -168,21 +184,6 @@ def add(
             show_default=False,
         ),
     ] = None,
-    sid: Annotated[str | None, typer.Option(help="Account SID.", show_default=False)] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(help="API key (secret: prefer the prompt or an env var).", show_default=False),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            help="API token (secret: prefer the prompt or an env var).", show_default=False
-        ),
-    ] = None,
-    api_version: Annotated[
-        ApiVersion | None,
-        typer.Option(help="API version of the logs endpoint.", show_default=False),
-    ] = None,
     rate_limit: Annotated[
         float | None,
         typer.Option(
@@ -207,6 +208,7 @@ def add(
         bool, typer.Option("--default", help="Make it the default profile.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing profile.")] = False,
+    **provider_keys: Any,
 ) -> None:
     """Add a profile. Missing values are prompted for on a terminal (secrets hidden)."""
     interactive = _stdin_is_terminal()
@@ -219,12 +221,10 @@ def add(
     spec = _choose_provider(provider, interactive)
 
     given = {
-        key: value
-        for key, value in (("sid", sid), ("api_key", api_key), ("token", token))
+        key: str(getattr(value, "value", value))
+        for key, value in provider_keys.items()
         if value is not None
     }
-    if api_version is not None:
-        given["api_version"] = api_version.value
     given.update(_parse_set(set_values or []))
     allowed = spec.required_keys + tuple(spec.optional_keys)
     for key in given:
@@ -295,6 +295,26 @@ def add(
             f"hint: {', '.join(_flag(k) for k in secrets_on_command_line)} leaves the secret in "
             f"your shell history; omit it to be prompted, or set {', '.join(per_profile)} instead"
         )
+
+
+def _with_provider_keys(command: Callable[..., None]) -> None:
+    """Give ``command`` the registry's key options in place of its ``**provider_keys``."""
+    signature = inspect.signature(command, eval_str=True)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    at = next(i for i, p in enumerate(fixed) if p.name == "rate_limit")
+    parameters = [*fixed[:at], *_KEY_OPTIONS.values(), *fixed[at:]]
+    parameters = [
+        p.replace(kind=p.KEYWORD_ONLY) if p.kind is p.POSITIONAL_OR_KEYWORD else p
+        for p in parameters
+    ]
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {
+        **{p.name: p.annotation for p in parameters},
+        "return": signature.return_annotation,
+    }
+
+
+_with_provider_keys(add)
 
 
 def _new_table(*headers: str) -> Table:
