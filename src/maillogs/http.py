@@ -30,6 +30,7 @@ import httpx
 from maillogs import __version__
 from maillogs.errors import (
     AuthError,
+    ConfigError,
     NotFoundError,
     ProviderDataError,
     ProviderUnavailableError,
@@ -161,7 +162,11 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        # One pace per account for every client of this process (see SharedPaces).
+        self._client = _build_client(endpoint.base_url, transport, timeout)
+        _enforce_deadlines(self._client)
+        # One pace per account for every client of this process (see SharedPaces),
+        # taken once the client exists: a client that could not be built (a bad
+        # proxy) would keep a share of the pace that nobody gives back.
         self._limiter = (
             SHARED_PACES.checkout(
                 account_key(endpoint.base_url, _credentials(endpoint.headers)),
@@ -172,14 +177,6 @@ class HttpClient:
             if rate_limit_per_minute
             else None
         )
-        self._client = httpx.Client(
-            base_url=endpoint.base_url,
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"maillogs/{__version__}"},
-        )
-        _enforce_deadlines(self._client)
         self.request_count = 0
         self._pace_released = False
 
@@ -457,6 +454,31 @@ class HttpClient:
     def _log(self, message: str) -> None:
         if self._debug:
             self._debug(self.redact(message))
+
+
+def _build_client(
+    base_url: str, transport: httpx.BaseTransport | None, timeout: float
+) -> httpx.Client:
+    """The httpx client of one profile.
+
+    Raises:
+        ConfigError: a proxy from the environment that httpx cannot use. Its
+            URL is not repeated: it may hold the proxy's password.
+    """
+    try:
+        return httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": f"maillogs/{__version__}"},
+        )
+    except (ValueError, httpx.InvalidURL, ImportError) as exc:
+        reason = "needs the socksio package" if isinstance(exc, ImportError) else "is not valid"
+        raise ConfigError(
+            f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) {reason}; "
+            "fix or unset it"
+        ) from None
 
 
 def _credentials(headers: Mapping[str, str]) -> list[str]:
