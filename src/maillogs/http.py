@@ -233,10 +233,7 @@ class HttpClient:
             try:
                 # The first attempt has its whole deadline however small the
                 # budget; a retry ends with the budget.
-                seconds = self.request_deadline
-                if attempt > 1:
-                    seconds = min(seconds, budget_end - self._clock())
-                answer = self._attempt(path, params, seconds)
+                answer = self._attempt(path, params, budget_end if attempt > 1 else None)
                 try:
                     body = json.loads(answer.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -294,10 +291,16 @@ class HttpClient:
             delay = max(delay, retry_after)
         return delay
 
-    def _attempt(self, path: str, params: Params, seconds: float) -> _Answer:
-        """One request within ``seconds``: a 2xx answer, or _Transient, or a refusal error."""
+    def _attempt(self, path: str, params: Params, ends_by: float | None) -> _Answer:
+        """One request within its deadline, and done by ``ends_by`` (the retry
+        budget) when given: a 2xx answer, or _Transient, or a refusal error."""
         if self._limiter:
             self._limiter.acquire()
+        seconds = self.request_deadline
+        if ends_by is not None:
+            # Measured after the wait for a slot in the pace: that wait spends
+            # the budget too.
+            seconds = min(seconds, ends_by - self._clock())
         answer = self._send_within(path, params, seconds)
         status = answer.status
         if status in RETRY_STATUSES:
