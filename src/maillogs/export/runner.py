@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from maillogs.defaults import DEFAULT_CONCURRENCY
-from maillogs.engine import Repeats, fetch_records, make_plans, merge_newest_first, open_adapters
+from maillogs.engine import (
+    Repeats,
+    fetch_records,
+    first_only,
+    make_plans,
+    merge_newest_first,
+    open_adapters,
+)
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.export.checkpoint import (
     DEFAULT_STATE,
@@ -219,6 +226,9 @@ def run_export(
         adapters: list[Adapter] = []
         streams: list[Generator[LogRecord, None, None]] = []
         repeats = Repeats()
+        # Each profile opens its own clients: one line for the command still
+        # (a rate limit met by several profiles), as list, show and stats give.
+        client_warn = first_only(warn)
         for profile in spec.profiles:
             query = queries[profile.name]
             with _blame(profile.name):
@@ -226,7 +236,7 @@ def run_export(
                     open_adapters(
                         [profile],
                         debug=debug,
-                        warn=warn,
+                        warn=client_warn,
                         now=spec.now,
                         transport_factory=transport_factory,
                     )
