@@ -123,7 +123,7 @@ def open_adapters(
     adapters: list[Adapter] = []
     retry = retry_policy()
     cap = response_cap()
-    warn_once = _first_only(warn) if warn else None
+    warn_once = first_only(warn) if warn else None
     try:
         for profile in profiles:
             adapter_type = adapter_class(get_spec(profile.provider))
@@ -145,7 +145,7 @@ def open_adapters(
             adapter.http.close()
 
 
-def _first_only(warn: Warn) -> Warn:
+def first_only(warn: Warn) -> Warn:
     """``warn``, passing on its first message only (page workers call it concurrently)."""
     lock = threading.Lock()
     warned = False

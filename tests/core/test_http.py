@@ -285,3 +285,27 @@ def test_a_429_with_retry_after_keeps_the_attempt_limit() -> None:
         with pytest.raises(TemporaryFailureError):
             make_client(clock, retry=RetryPolicy(max_attempts=3)).get_json("/logs")
     assert route.call_count == 3
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    ["ftp://user:PROXY-PASS@proxy.test", "http://user:PROXY-PASS@proxy.test:bad"],
+    ids=["unknown scheme", "bad port"],
+)
+def test_an_unusable_proxy_from_the_environment_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, proxy: str
+) -> None:
+    # httpx reads HTTPS_PROXY when the client is built: a ValueError there was
+    # exit 70 (internal error), and the paced client kept its share of the
+    # account's pace for the rest of the process.
+    from maillogs.core.errors import ConfigError
+    from maillogs.fetch.ratelimit import SHARED_PACES
+
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    before = len(SHARED_PACES)
+    with pytest.raises(ConfigError) as raised:
+        make_client(FakeClock(), rate_limit_per_minute=60)
+    message = str(raised.value)
+    assert "HTTPS_PROXY" in message
+    assert "PROXY-PASS" not in message and SECRET not in message
+    assert len(SHARED_PACES) == before

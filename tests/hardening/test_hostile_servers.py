@@ -127,6 +127,65 @@ def test_a_retry_cannot_run_past_the_retry_budget(tmp_path: Path) -> None:
     assert "no complete answer before the 3 s retry budget ran out" in last
 
 
+def test_a_paced_retry_cannot_run_past_the_retry_budget_either(tmp_path: Path) -> None:
+    # At 30 requests a minute the retry waits for its slot until 2 s after the
+    # first attempt: its deadline counts from then, so only 1 s of the 3 s
+    # budget is left for it, not the whole 2 s request deadline.
+    def refuses_then_drips(conn: socket.socket) -> None:
+        if server.connections == 1:
+            server.send(conn, head("503 Service Unavailable", Content_Length="0"))
+        else:
+            slow_body(server, conn)
+
+    server = RawServer(refuses_then_drips)
+    with server:
+        config = edith_config(
+            tmp_path / "config.toml",
+            server.base_url,
+            "timeout = 0.5\nrequest_deadline = 2\nrate_limit_per_minute = 30\n",
+        )
+        outcome = run_module(
+            ["list", "--profile", "x"],
+            clean_environ(config, MAILLOGS_RETRY_SECONDS="3"),
+            timeout=30,
+        )
+    assert outcome.code == 75, outcome.stderr
+    assert server.connections == 2
+    last = outcome.stderr.splitlines()[-1]
+    assert "still failing after 2 attempt(s)" in last
+    assert "no complete answer before the 3 s retry budget ran out" in last
+
+
+def test_the_deadline_holds_in_page_worker_threads(tmp_path: Path) -> None:
+    # list --all walks Infobip v1's eight 6-hour windows in worker threads; the
+    # deadline lives in a context variable, which each thread must set itself.
+    body = b" " * 3600 + b'{"results": []}'
+
+    def drips(conn: socket.socket) -> None:
+        server.send(conn, head(Content_Length=str(len(body))))
+        drip(server, conn, body, every=0.1)
+
+    server = RawServer(drips)
+    with server:
+        config = write_private(
+            tmp_path / "config.toml",
+            f'[profiles.i]\nprovider = "infobip"\nbase_url = "{server.base_url}"\n'
+            f'api_key = "{TOKEN}"\napi_version = 1\nrate_limit_per_minute = 0\n{SLOW}',
+        )
+        started = time.monotonic()
+        outcome = run_module(
+            ["list", "--profile", "i", "--all", "--concurrency", "4"],
+            clean_environ(config, MAILLOGS_RETRY_SECONDS="0.5"),
+            timeout=30,
+        )
+        elapsed = time.monotonic() - started
+    assert outcome.code == 75, outcome.stderr
+    assert_one_line_error(outcome)
+    assert "no complete answer within the 1.5 s request deadline" in outcome.stderr
+    assert server.connections >= 2  # windows were in flight side by side
+    assert elapsed < 10
+
+
 def test_a_deadline_hit_is_retried_like_any_transient_failure(tmp_path: Path) -> None:
     def first_drips_then_answers(conn: socket.socket) -> None:
         if server.connections == 1:

@@ -290,3 +290,38 @@ def test_infobip_429s_without_retry_after_are_waited_out_for_a_window(
         assert outcome.code == 75, outcome.stderr
         assert "still failing after" in outcome.stderr.splitlines()[-1]
         assert elapsed >= FAST_WINDOW.rate_limit_window
+
+
+def test_export_of_several_profiles_warns_of_429s_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 4, "one warning line": export opens each profile's client
+    on its own, yet two profiles meeting 429s still make one line per command."""
+    refused: dict[str, int] = {}
+
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        endpoint = path.partition("?")[0]  # one profile per API version
+        refused[endpoint] = refused.get(endpoint, 0) + 1
+        if refused[endpoint] <= 3:
+            return 429, {}, b'{"requestError": {"serviceException": {"text": "Too many requests"}}}'
+        return 200, {"Content-Type": "application/json"}, b'{"results": []}'
+
+    monkeypatch.setattr(engine, "retry_policy", lambda *args: FAST_WINDOW)
+    with ScriptedServer(answer) as server:
+        profile = (
+            'provider = "infobip"\nbase_url = "{url}"\napi_key = "key-123456"\n'
+            "rate_limit_per_minute = 0\napi_version = {version}\n"
+        )
+        config = write_private(
+            tmp_path / "config.toml",
+            "[profiles.a]\n"
+            + profile.format(url=server.base_url, version=1)
+            + "[profiles.b]\n"
+            + profile.format(url=server.base_url, version=4),
+        )
+        args = ["export", "-p", "a,b", "-o", str(tmp_path / "out.jsonl"), "--since", "1h"]
+        outcome = run(args, config, monkeypatch, in_process=True)
+    assert outcome.code == 0, outcome.stderr
+    assert sorted(refused.values()) == [4, 4]  # both profiles met the 429s
+    rate_limited = [line for line in outcome.stderr.splitlines() if "429" in line]
+    assert len(rate_limited) == 1, outcome.stderr

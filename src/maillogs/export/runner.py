@@ -33,7 +33,14 @@ from maillogs.core.fileio import PRIVATE_FILE_MODE, atomic_writer
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.timeparse import EARLIEST
-from maillogs.engine import Repeats, fetch_records, make_plans, merge_newest_first, open_adapters
+from maillogs.engine import (
+    Repeats,
+    fetch_records,
+    first_only,
+    make_plans,
+    merge_newest_first,
+    open_adapters,
+)
 from maillogs.export.checkpoint import (
     DEFAULT_STATE,
     Checkpoint,
@@ -221,6 +228,9 @@ def run_export(
         adapters: list[Adapter] = []
         streams: list[Generator[LogRecord, None, None]] = []
         repeats = Repeats()
+        # Each profile opens its own clients: one line for the command still
+        # (a rate limit met by several profiles), as list, show and stats give.
+        client_warn = first_only(warn)
         for profile in spec.profiles:
             query = queries[profile.name]
             with _blame(profile.name):
@@ -228,7 +238,7 @@ def run_export(
                     open_adapters(
                         [profile],
                         debug=debug,
-                        warn=warn,
+                        warn=client_warn,
                         now=spec.now,
                         transport_factory=transport_factory,
                         demo_transport=demo_transport,

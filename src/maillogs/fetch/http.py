@@ -30,6 +30,7 @@ import httpx
 from maillogs import __version__
 from maillogs.core.errors import (
     AuthError,
+    ConfigError,
     NotFoundError,
     ProviderDataError,
     ProviderUnavailableError,
@@ -162,7 +163,11 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        # One pace per account for every client of this process (see SharedPaces).
+        self._client = _build_client(endpoint.base_url, transport, timeout)
+        _enforce_deadlines(self._client)
+        # One pace per account for every client of this process (see SharedPaces),
+        # taken once the client exists: a client that could not be built (a bad
+        # proxy) would keep a share of the pace that nobody gives back.
         self._limiter = (
             SHARED_PACES.checkout(
                 account_key(endpoint.base_url, _credentials(endpoint.headers)),
@@ -173,14 +178,6 @@ class HttpClient:
             if rate_limit_per_minute
             else None
         )
-        self._client = httpx.Client(
-            base_url=endpoint.base_url,
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"maillogs/{__version__}"},
-        )
-        _enforce_deadlines(self._client)
         self.request_count = 0
         self._pace_released = False
 
@@ -237,10 +234,7 @@ class HttpClient:
             try:
                 # The first attempt has its whole deadline however small the
                 # budget; a retry ends with the budget.
-                seconds = self.request_deadline
-                if attempt > 1:
-                    seconds = min(seconds, budget_end - self._clock())
-                answer = self._attempt(path, params, seconds)
+                answer = self._attempt(path, params, budget_end if attempt > 1 else None)
                 try:
                     body = decode_json(answer.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -298,10 +292,16 @@ class HttpClient:
             delay = max(delay, retry_after)
         return delay
 
-    def _attempt(self, path: str, params: Params, seconds: float) -> _Answer:
-        """One request within ``seconds``: a 2xx answer, or _Transient, or a refusal error."""
+    def _attempt(self, path: str, params: Params, ends_by: float | None) -> _Answer:
+        """One request within its deadline, and done by ``ends_by`` (the retry
+        budget) when given: a 2xx answer, or _Transient, or a refusal error."""
         if self._limiter:
             self._limiter.acquire()
+        seconds = self.request_deadline
+        if ends_by is not None:
+            # Measured after the wait for a slot in the pace: that wait spends
+            # the budget too.
+            seconds = min(seconds, ends_by - self._clock())
         answer = self._send_within(path, params, seconds)
         status = answer.status
         if status in RETRY_STATUSES:
@@ -458,6 +458,31 @@ class HttpClient:
     def _log(self, message: str) -> None:
         if self._debug:
             self._debug(self.redact(message))
+
+
+def _build_client(
+    base_url: str, transport: httpx.BaseTransport | None, timeout: float
+) -> httpx.Client:
+    """The httpx client of one profile.
+
+    Raises:
+        ConfigError: a proxy from the environment that httpx cannot use. Its
+            URL is not repeated: it may hold the proxy's password.
+    """
+    try:
+        return httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"Accept": "application/json", "User-Agent": f"maillogs/{__version__}"},
+        )
+    except (ValueError, httpx.InvalidURL, ImportError) as exc:
+        reason = "needs the socksio package" if isinstance(exc, ImportError) else "is not valid"
+        raise ConfigError(
+            f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) {reason}; "
+            "fix or unset it"
+        ) from None
 
 
 def _credentials(headers: Mapping[str, str]) -> list[str]:
