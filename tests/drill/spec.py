@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.registry import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxSpec
 
 DEMO_ACCOUNT: Final = "demo-account"
 DEMO_TOKEN: Final = "demo-stubmail-token"

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from maillogs.core.query import Query
     from maillogs.profiles.model import Profile
 
-FILTERS_PANEL = "Filters"
-OUTPUT_PANEL = "Output"
 
 ProfileOpt = Annotated[
     list[str] | None,
@@ -38,24 +36,22 @@ StatusOpt = Annotated[
         "--status",
         "-s",
         help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
-        rich_help_panel=FILTERS_PANEL,
         show_default=False,
     ),
 ]
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Sender address, or @domain.", rich_help_panel=FILTERS_PANEL),
+    typer.Option("--from", help="Sender address, or @domain."),
 ]
 ToOpt = Annotated[
     str | None,
-    typer.Option("--to", help="Recipient address, or @domain.", rich_help_panel=FILTERS_PANEL),
+    typer.Option("--to", help="Recipient address, or @domain."),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
         help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
-        rich_help_panel=FILTERS_PANEL,
     ),
 ]
 UntilOpt = Annotated[
@@ -63,7 +59,6 @@ UntilOpt = Annotated[
     typer.Option(
         "--until",
         help="Exclusive end; a bare date includes that whole day.",
-        rich_help_panel=FILTERS_PANEL,
     ),
 ]
 RangeOpt = Annotated[
@@ -71,25 +66,21 @@ RangeOpt = Annotated[
     typer.Option(
         "--range",
         help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
-        rich_help_panel=FILTERS_PANEL,
     ),
 ]
 RecipientTypeOpt = Annotated[
     str | None,
-    typer.Option(
-        "--recipient-type", help="to, cc or bcc (EDITH only).", rich_help_panel=FILTERS_PANEL
-    ),
+    typer.Option("--recipient-type", help="to, cc or bcc (where the provider reports it)."),
 ]
 MessageIdOpt = Annotated[
     str | None,
-    typer.Option("--message-id", help="One message id.", rich_help_panel=FILTERS_PANEL),
+    typer.Option("--message-id", help="One message id."),
 ]
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--param",
         help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
-        rich_help_panel=FILTERS_PANEL,
         show_default=False,
     ),
 ]
@@ -98,7 +89,6 @@ TzOpt = Annotated[
     typer.Option(
         "--tz",
         help="Zone for dates without an offset (IANA name). Default: the local zone.",
-        rich_help_panel=FILTERS_PANEL,
     ),
 ]
 FormatOpt = Annotated[
@@ -107,7 +97,6 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
-        rich_help_panel=OUTPUT_PANEL,
     ),
 ]
 ConcurrencyOpt = Annotated[

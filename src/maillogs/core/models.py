@@ -46,7 +46,7 @@ class LogRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    provider: str = Field(description="kaleyra, edith or infobip")
+    provider: str = Field(description="the provider, as `maillogs providers` names it")
     profile: str = Field(description="the maillogs profile the record came from")
     message_id: str = Field(description="the provider's id for the message")
     status: Status = Field(description="canonical status")
@@ -85,11 +85,6 @@ class LogRecord(BaseModel):
     def to_json_dict(self, *, with_raw: bool = False) -> dict[str, Any]:
         """Plain JSON-ready dict, keys in the documented order."""
         return self.model_dump(mode="json", exclude=None if with_raw else {"raw"})
-
-    @property
-    def sort_time(self) -> datetime | None:
-        """The instant records are ordered and date-filtered by."""
-        return self.submitted_at
 
 
 def status_label(status: Status, scope: StatusScope) -> str:

@@ -67,7 +67,7 @@ class Query:
         return self.in_window(record.submitted_at)
 
     def filters_used(self) -> list[str]:
-        """Names of the common filters this query sets (as in ``FILTERS``)."""
+        """Names of the common filters this query sets, by option (``status``, ``from``...)."""
         used = {
             "status": bool(self.statuses),
             "from": bool(self.sender),

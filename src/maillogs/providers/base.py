@@ -34,9 +34,6 @@ from maillogs.providers.registry import ProviderSpec, get_spec
 if TYPE_CHECKING:
     from maillogs.profiles.model import Profile
 
-# The common filters, by the option that sets them.
-FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id")
-
 Page = list[LogRecord]
 
 
@@ -499,18 +496,6 @@ def text_or_none(value: Any) -> str | None:
         return None
     text = str(value)
     return text if text.strip() else None
-
-
-def window_for(
-    query: Query, *, now: datetime, retention: timedelta | None = None
-) -> tuple[datetime | None, datetime]:
-    """The concrete ``[since, until)`` to ask for, clipped to a retention limit."""
-    until = min(query.until, now) if query.until else now
-    since = query.since
-    if retention is not None:
-        floor = now - retention
-        since = floor if since is None or since < floor else since
-    return since, until
 
 
 def parse_iso_time(value: Any) -> datetime | None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli.common import (
-    OUTPUT_PANEL,
     ConcurrencyOpt,
     DebugOpt,
     FromOpt,
@@ -35,8 +34,6 @@ from maillogs.core.defaults import DEFAULT_CONCURRENCY
 if TYPE_CHECKING:
     from maillogs.export import ExportResult
 
-INCREMENTAL_PANEL = "Incremental"
-
 
 def export_command(
     output_text: Annotated[
@@ -46,7 +43,6 @@ def export_command(
             "-o",
             metavar="FILE",
             help="File to write; it appears complete or not at all (mode 0600).",
-            rich_help_panel=OUTPUT_PANEL,
             show_default=False,
         ),
     ],
@@ -67,7 +63,6 @@ def export_command(
             "--format",
             "-f",
             help="jsonl, json, csv or tsv. Default: from the --output extension, else jsonl.",
-            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
     since_last: Annotated[
@@ -76,7 +71,6 @@ def export_command(
             "--since-last",
             help="Continue where the last successful run of this --state stopped "
             "(minus --lookback). The first run starts at --since, else 24h ago.",
-            rich_help_panel=INCREMENTAL_PANEL,
         ),
     ] = False,
     state: Annotated[
@@ -84,7 +78,6 @@ def export_command(
         typer.Option(
             "--state",
             help="Name of the checkpoint set and lock, one per export job (default: 'default').",
-            rich_help_panel=INCREMENTAL_PANEL,
             show_default=False,
         ),
     ] = None,
@@ -94,7 +87,6 @@ def export_command(
             "--lookback",
             help="Re-read this much before the checkpoint, for late status updates "
             "and late-arriving records (30m, 2h, 1d; default 2h).",
-            rich_help_panel=INCREMENTAL_PANEL,
             show_default=False,
         ),
     ] = None,

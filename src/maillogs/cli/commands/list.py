@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from maillogs.cli.common import (
-    OUTPUT_PANEL,
     ConcurrencyOpt,
     DebugOpt,
     FormatOpt,
@@ -59,9 +58,7 @@ def list_command(
     fmt: FormatOpt = None,
     columns: Annotated[
         str | None,
-        typer.Option(
-            "--columns", "-c", help="Comma-separated columns to show.", rich_help_panel=OUTPUT_PANEL
-        ),
+        typer.Option("--columns", "-c", help="Comma-separated columns to show."),
     ] = None,
     output_text: Annotated[
         str | None,
@@ -71,14 +68,11 @@ def list_command(
             metavar="FILE",
             help="Write to FILE (atomically) instead of stdout; its extension sets the "
             "default --format.",
-            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
     raw: Annotated[
         bool,
-        typer.Option(
-            "--raw", help="Include the provider's raw record.", rich_help_panel=OUTPUT_PANEL
-        ),
+        typer.Option("--raw", help="Include the provider's raw record."),
     ] = False,
     explain: Annotated[
         bool,

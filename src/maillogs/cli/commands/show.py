@@ -22,6 +22,7 @@ from maillogs.cli.common import (
     resolve_tz,
 )
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.providers.registry import PROVIDERS
 
 SHOW_FORMATS = ("table", "json", "jsonl")
 
@@ -31,7 +32,7 @@ def show_command(
         list[str],
         typer.Argument(
             metavar="MESSAGE_ID",
-            help="Message id(s): Kaleyra message_id, EDITH refId, Infobip messageId.",
+            help="Message id(s): " + ", ".join(spec.id_label for spec in PROVIDERS.values()) + ".",
         ),
     ],
     profile: ProfileOpt = None,
@@ -42,17 +43,16 @@ def show_command(
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
 
-    Every selected profile is asked about every id and every hit is shown:
-    Kaleyra's per-recipient statuses (/email/stats/{id}), EDITH's open and click
-    events (refId, searched 7 days at a time back to 30 days), Infobip's status,
-    error and price (messageId, within its 48-hour retention).
+    Every selected profile is asked about every id and every hit is shown with
+    what its provider tells beyond the log rows: per-recipient statuses, open
+    and click events, status, error and price objects (`maillogs providers`
+    tells each provider's lookup limits).
 
     --format json writes an array, jsonl one object per line; each object has
     message_id, profile, provider, records (normalized records with raw),
     recipients [{recipient, status, provider_status, delivered_at, error_code,
     error_message, updated_at, status_scope}], events [{type, time, recipient,
-    url, user_agent, ip}] and details (provider-specific: Kaleyra
-    from_mail/request_datetime, Infobip status/error/price objects).
+    url, user_agent, ip}] and details (provider-specific objects, as sent).
 
     An id no profile knows is reported on stderr and the exit code is 69, after
     the ids that were found are printed.

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from maillogs.cli.common import (
-    OUTPUT_PANEL,
     ConcurrencyOpt,
     DebugOpt,
     FormatOpt,
@@ -64,7 +63,7 @@ def stats_command(
         str,
         typer.Option(
             "--source",
-            help="auto: a provider's own daily counters where they can answer (Kaleyra), "
+            help="auto: a provider's own daily counters where they can answer, "
             "else logs; logs: always count log records; native: insist on the counters.",
         ),
     ] = "auto",
@@ -74,7 +73,6 @@ def stats_command(
         typer.Option(
             "--chart/--no-chart",
             help="Bar chart under the table. Default: on a terminal.",
-            rich_help_panel=OUTPUT_PANEL,
             show_default=False,
         ),
     ] = None,
@@ -89,7 +87,7 @@ def stats_command(
 
     Keys of json/jsonl/csv rows: period_start, period_end (RFC 3339 in --tz; for
     --by status/sender/recipient-domain a 'group' key instead), profile (with
-    --per-profile), source ('logs' or e.g. 'kaleyra-stats'), counts ('messages':
+    --per-profile), source ('logs' or '<provider>-stats'), counts ('messages':
     one per message and recipient, as 'list' counts them; 'events': a message can
     count under several statuses), one key per canonical status (null when the
     source does not measure it), a provider's extra metrics by their own names,
@@ -98,7 +96,7 @@ def stats_command(
     are 0..1 or null when the denominator is 0. For event counts total = accepted,
     delivery_rate = delivered/total, open_rate = opened/delivered.
 
-    Kaleyra's own /email/stats is used (--source auto) only for --by day/week,
+    A provider's own counters are used (--source auto) only for --by day/week,
     with no filter but the range, a range starting at midnight of --tz (and
     ending at one, or now), and an account zone with the same days as --tz; and
     never merged into a row with other profiles' log counts.

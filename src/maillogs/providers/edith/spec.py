@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.registry import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_TOKEN: Final = "demo-edith-token"  # noqa: S105 - public demo token, see above
@@ -18,6 +18,7 @@ SPEC: Final = ProviderSpec(
     secret_keys=("token",),
     default_base_url="https://api.sparrowmailer.com",
     key_help={"token": "API token."},
+    settings_doc="bearer token",
     id_label="EDITH refId",
     demo_settings={"token": DEMO_TOKEN},
     sandbox=SandboxSpec(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.registry import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_API_KEY: Final = "demo-infobip-key"
@@ -25,6 +25,7 @@ SPEC: Final = ProviderSpec(
     # The two documented APIs: /email/1/logs and /email/4/logs.
     key_choices={"api_version": ("1", "4")},
     rate_limits_by=("api_version", RATE_LIMITS),
+    settings_doc="API key (`Authorization: App …`) and `4` or `1`",
     id_label="Infobip messageId",
     demo_settings={"api_key": DEMO_API_KEY, "api_version": "4"},
     sandbox=SandboxSpec(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.registry import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_SID: Final = "DEMO-SID"
@@ -21,6 +21,7 @@ SPEC: Final = ProviderSpec(
     key_help={"sid": "Account SID.", "api_key": "API key."},
     # Documented: "The date is considered according to the time zone of the user account."
     needs_account_zone=True,
+    settings_doc="account SID (in the URL path) and API key (`api-key` header)",
     id_label="Kaleyra message_id",
     demo_settings={"sid": DEMO_SID, "api_key": DEMO_API_KEY},
     sandbox=SandboxSpec(
