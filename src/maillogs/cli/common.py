@@ -16,7 +16,6 @@ import typer
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.core.query import Query
     from maillogs.profiles.model import Profile
 
 
@@ -28,67 +27,6 @@ ProfileOpt = Annotated[
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,
-    ),
-]
-StatusOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        "-s",
-        help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
-        show_default=False,
-    ),
-]
-FromOpt = Annotated[
-    str | None,
-    typer.Option("--from", help="Sender address, or @domain."),
-]
-ToOpt = Annotated[
-    str | None,
-    typer.Option("--to", help="Recipient address, or @domain."),
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
-    ),
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--until",
-        help="Exclusive end; a bare date includes that whole day.",
-    ),
-]
-RangeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--range",
-        help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
-    ),
-]
-RecipientTypeOpt = Annotated[
-    str | None,
-    typer.Option("--recipient-type", help="to, cc or bcc (where the provider reports it)."),
-]
-MessageIdOpt = Annotated[
-    str | None,
-    typer.Option("--message-id", help="One message id."),
-]
-ParamOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param",
-        help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
-        show_default=False,
-    ),
-]
-TzOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tz",
-        help="Zone for dates without an offset (IANA name). Default: the local zone.",
     ),
 ]
 FormatOpt = Annotated[
@@ -211,40 +149,6 @@ def load_profiles(selected: list[str] | None, runtime: Runtime) -> list[Profile]
     from maillogs.profiles.resolve import resolve_profiles
 
     return resolve_profiles(selected, warn=runtime.warn)
-
-
-def make_query(
-    *,
-    status: list[str] | None,
-    sender: str | None,
-    recipient: str | None,
-    since: str | None,
-    until: str | None,
-    range_: str | None,
-    recipient_type: str | None,
-    message_id: str | None,
-    param: list[str] | None,
-    tz: str | None,
-    limit: int | None,
-    now: datetime,
-) -> Query:
-    """Build the provider-neutral query from the common filter options."""
-    from maillogs.core.query import build_query
-
-    return build_query(
-        statuses=status,
-        sender=sender,
-        recipient=recipient,
-        since=since,
-        until=until,
-        range_=range_,
-        recipient_type=recipient_type,
-        message_id=message_id,
-        params=param,
-        limit=limit,
-        tz=resolve_tz(tz),
-        now=now,
-    )
 
 
 @contextmanager

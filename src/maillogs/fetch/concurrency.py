@@ -28,9 +28,9 @@ _DONE = object()
 # How long a thread may keep the GIL while another wants it (CPython's default
 # is 5 ms). A page worker whose response has arrived needs the GIL to read it
 # and send the next request, while the reading thread normalizes records
-# without pause: at 5 ms the worker, and the provider behind it, sat idle for
-# most of each wait. 1 ms made 1,000-record Infobip pages ~12 % faster end to
-# end (benchmarks/README.md); switching more often costs little next to that.
+# without pause: a long interval leaves the worker, and the provider behind
+# it, idle for most of each wait; switching more often costs little next to
+# that (the numbers: benchmarks/README.md, "Numbers behind code comments").
 _HANDOFF_INTERVAL_S = 0.001
 
 

@@ -218,6 +218,29 @@ class Adapter(ABC):
         return get_spec(cls.name)
 
     @classmethod
+    def account_endpoint(
+        cls,
+        profile: Profile,
+        *,
+        headers: Mapping[str, str],
+        error_text: Callable[[Any], str | None],
+        auth_hint: str,
+        reports_failure: Callable[[Any], bool] | None = None,
+    ) -> Endpoint:
+        """The ``Endpoint`` of ``profile``'s account: what differs per provider is
+        how it authenticates and how its errors read."""
+        return Endpoint(
+            provider_title=cls.spec().title,
+            profile=profile.name,
+            base_url=profile.base_url,
+            headers=headers,
+            secrets=profile.secrets,
+            error_text=error_text,
+            auth_hint=auth_hint,
+            reports_failure=reports_failure,
+        )
+
+    @classmethod
     @abstractmethod
     def endpoint(cls, profile: Profile) -> Endpoint:
         """Base URL, auth headers and error parsing for ``profile``."""
@@ -482,6 +505,11 @@ def _only_records(stream: Stream, keep: Callable[[LogRecord], bool]) -> Stream:
 
 def _kept(page: PendingPage, keep: Callable[[LogRecord], bool]) -> PendingPage:
     return PendingPage(len(page), lambda: [record for record in page() if keep(record)])
+
+
+def one_status_each(statuses: Mapping[str, Status]) -> dict[str, frozenset[Status]]:
+    """``status_coverage`` of a provider whose every native status means one canonical one."""
+    return {native: frozenset({status}) for native, status in statuses.items()}
 
 
 def adapter_class(spec: ProviderSpec) -> type[Adapter]:

@@ -180,7 +180,8 @@ def _columns(rows: Sequence[StatsRow], grouping: Grouping) -> list[tuple[str, Ce
         return lambda row: "-" if (n := row.extras().get(name)) is None else str(n)
 
     def rate(key: str) -> Cell:
-        # Exact rates: rounding to 4 digits first made 14/17 read 82.3 %, not 82.4 %.
+        # Exact rates: rounding twice (to 4 digits, then to the shown one) can
+        # misround a half (14/17 is 82.35... %).
         return lambda row: _percent(row.rates(digits=None)[key])
 
     return [

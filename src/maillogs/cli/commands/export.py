@@ -11,30 +11,21 @@ import typer
 from maillogs.cli.common import (
     ConcurrencyOpt,
     DebugOpt,
-    FromOpt,
-    MessageIdOpt,
-    ParamOpt,
     ProfileOpt,
-    RangeOpt,
-    RecipientTypeOpt,
     Runtime,
-    SinceOpt,
-    StatusOpt,
-    ToOpt,
-    TzOpt,
-    UntilOpt,
     demo_transport,
     load_profiles,
-    make_query,
     output_file,
     resolve_format,
 )
+from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from maillogs.export import ExportResult
 
 
+@with_filters
 def export_command(
     output_text: Annotated[
         str,
@@ -47,16 +38,7 @@ def export_command(
         ),
     ],
     profile: ProfileOpt = None,
-    status: StatusOpt = None,
-    sender: FromOpt = None,
-    recipient: ToOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    range_: RangeOpt = None,
-    recipient_type: RecipientTypeOpt = None,
-    message_id: MessageIdOpt = None,
-    param: ParamOpt = None,
-    tz: TzOpt = None,
+    filters: Filters = NO_FILTERS,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -143,20 +125,7 @@ def export_command(
             f"--format {fmt} is for terminals; export writes {', '.join(EXPORT_FORMATS)}"
         )
     now = datetime.now(UTC)
-    query = make_query(
-        status=status,
-        sender=sender,
-        recipient=recipient,
-        since=since,
-        until=until,
-        range_=range_,
-        recipient_type=recipient_type,
-        message_id=message_id,
-        param=param,
-        tz=tz,
-        limit=None,
-        now=now,
-    )
+    query = filters.query(limit=None, now=now)
     profiles = load_profiles(profile, runtime)
     spec = ExportSpec(
         output=output,

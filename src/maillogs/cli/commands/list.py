@@ -13,43 +13,25 @@ from maillogs.cli.common import (
     ConcurrencyOpt,
     DebugOpt,
     FormatOpt,
-    FromOpt,
-    MessageIdOpt,
-    ParamOpt,
     ProfileOpt,
-    RangeOpt,
-    RecipientTypeOpt,
     Runtime,
-    SinceOpt,
-    StatusOpt,
-    ToOpt,
-    TzOpt,
-    UntilOpt,
     color_enabled,
     demo_transport,
     load_profiles,
-    make_query,
     output_file,
     output_stream,
     resolve_format,
 )
+from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 DEFAULT_LIMIT = 100
 
 
+@with_filters
 def list_command(
     profile: ProfileOpt = None,
-    status: StatusOpt = None,
-    sender: FromOpt = None,
-    recipient: ToOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    range_: RangeOpt = None,
-    recipient_type: RecipientTypeOpt = None,
-    message_id: MessageIdOpt = None,
-    param: ParamOpt = None,
-    tz: TzOpt = None,
+    filters: Filters = NO_FILTERS,
     limit: Annotated[
         int,
         typer.Option("--limit", "-n", min=1, help="Show at most N records, newest first."),
@@ -95,20 +77,7 @@ def list_command(
     runtime = Runtime(debug=debug)
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
-    query = make_query(
-        status=status,
-        sender=sender,
-        recipient=recipient,
-        since=since,
-        until=until,
-        range_=range_,
-        recipient_type=recipient_type,
-        message_id=message_id,
-        param=param,
-        tz=tz,
-        limit=None if all_ else limit + 1,
-        now=now,
-    )
+    query = filters.query(limit=None if all_ else limit + 1, now=now)
     output = None if output_text is None else output_file(output_text)
     fmt = resolve_format(fmt, output, sys.stdout)
     profiles = load_profiles(profile, runtime)

@@ -14,13 +14,13 @@ from maillogs.cli.common import (
     FormatOpt,
     ProfileOpt,
     Runtime,
-    TzOpt,
     color_enabled,
     demo_transport,
     load_profiles,
     resolve_format,
     resolve_tz,
 )
+from maillogs.cli.options import TzOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
 

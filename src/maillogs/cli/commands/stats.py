@@ -12,28 +12,19 @@ from maillogs.cli.common import (
     ConcurrencyOpt,
     DebugOpt,
     FormatOpt,
-    FromOpt,
-    MessageIdOpt,
-    ParamOpt,
     ProfileOpt,
-    RangeOpt,
-    RecipientTypeOpt,
     Runtime,
-    SinceOpt,
-    StatusOpt,
-    ToOpt,
-    TzOpt,
-    UntilOpt,
     color_enabled,
     demo_transport,
     load_profiles,
-    make_query,
     resolve_format,
     resolve_tz,
 )
+from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
+@with_filters
 def stats_command(
     profile: ProfileOpt = None,
     by: Annotated[
@@ -45,16 +36,7 @@ def stats_command(
             "or recipient-domain.",
         ),
     ] = "day",
-    status: StatusOpt = None,
-    sender: FromOpt = None,
-    recipient: ToOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    range_: RangeOpt = None,
-    recipient_type: RecipientTypeOpt = None,
-    message_id: MessageIdOpt = None,
-    param: ParamOpt = None,
-    tz: TzOpt = None,
+    filters: Filters = NO_FILTERS,
     per_profile: Annotated[
         bool,
         typer.Option("--per-profile", help="One row per group and profile (adds 'profile')."),
@@ -118,21 +100,8 @@ def stats_command(
     grouping = parse_grouping(by)
     mode = parse_source_mode(source)
     # Periods follow the zone's daylight-saving rules, so name it when we can.
-    zone_name = tz or local_zone_name()
-    query = make_query(
-        status=status,
-        sender=sender,
-        recipient=recipient,
-        since=since,
-        until=until,
-        range_=range_,
-        recipient_type=recipient_type,
-        message_id=message_id,
-        param=param,
-        tz=zone_name,
-        limit=None,
-        now=now,
-    )
+    zone_name = filters.tz or local_zone_name()
+    query = filters.query(limit=None, now=now, tz=zone_name)
     fmt = resolve_format(fmt, None, sys.stdout)
     profiles = load_profiles(profile, runtime)
     with open_adapters(

@@ -37,6 +37,7 @@ from maillogs.providers.base import (
     Stream,
     TrackEvent,
     delivery_times,
+    one_status_each,
     parse_iso_time,
     text_or_none,
 )
@@ -96,9 +97,7 @@ class EdithAdapter(Adapter):
 
     name = "edith"
     managed_params = frozenset({"pageSize", "pageToken", "startCreatedAt", "endCreatedAt"})
-    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
-        native: frozenset({status}) for native, status in EDITH_STATUSES.items()
-    }
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = one_status_each(EDITH_STATUSES)
     capabilities = Capabilities(
         native={
             "status": "status",
@@ -125,12 +124,9 @@ class EdithAdapter(Adapter):
 
     @classmethod
     def endpoint(cls, profile: Any) -> Endpoint:
-        return Endpoint(
-            provider_title="EDITH",
-            profile=profile.name,
-            base_url=profile.base_url,
+        return cls.account_endpoint(
+            profile,
             headers={"Authorization": f"Bearer {profile.setting('token')}"},
-            secrets=profile.secrets,
             error_text=edith_error_text,
             auth_hint="the profile's token (EDITH bearer tokens expire; issue a new one)",
             reports_failure=lambda body: isinstance(body, dict) and body.get("success") is False,

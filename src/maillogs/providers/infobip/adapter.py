@@ -192,12 +192,9 @@ class InfobipAdapter(Adapter):
 
     @classmethod
     def endpoint(cls, profile: Any) -> Endpoint:
-        return Endpoint(
-            provider_title="Infobip",
-            profile=profile.name,
-            base_url=profile.base_url,
+        return cls.account_endpoint(
+            profile,
             headers={"Authorization": f"App {profile.setting('api_key')}"},
-            secrets=profile.secrets,
             error_text=infobip_error_text,
             auth_hint="the profile's api_key and base_url (your account's https://XXXXX.api.infobip.com)",
         )
@@ -225,8 +222,8 @@ class InfobipAdapter(Adapter):
         params = self._filter_params(query, plan)
         # Windows only buy parallel requests. Under the documented pace (60 or
         # 120 a minute, spaced evenly) parallel requests go no faster, and each
-        # window is one more paced request: a bare `list` over 8 windows took
-        # 3.7 s for 20 records (0.2 s in one). So one window for the whole range
+        # window is one more paced request, so more windows only make a paced
+        # walk slower (benchmarks/README.md). So one window for the whole range
         # (v4 pages through it, v1 splits it when full), and for a message id
         # (a handful of rows); 6-hour windows only when requests are not paced.
         whole_range = bool(query.message_id) or self.http.paced

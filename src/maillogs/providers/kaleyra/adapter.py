@@ -58,6 +58,7 @@ from maillogs.providers.base import (
     RecipientState,
     Stream,
     delivery_times,
+    one_status_each,
     text_or_none,
     utc_in_range,
 )
@@ -66,7 +67,7 @@ PAGE_SIZE = 100  # documented maximum (default 50)
 # Decimal places of a price share (see split_price): finer than any currency's cent.
 SHARE_DIGITS = 4
 # The documented shape; checked before `fromisoformat`, which would also
-# accept offsets and fractions (and is ~10x faster than `strptime`).
+# accept offsets and fractions (and is much faster than `strptime`).
 TIMESTAMP_SHAPE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
 # API statuses (documented list) plus the console's words, which some
@@ -166,9 +167,7 @@ class KaleyraAdapter(Adapter):
 
     name = "kaleyra"
     managed_params = frozenset({"page", "limit", "start_date", "end_date"})
-    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = {
-        native: frozenset({status}) for native, status in KALEYRA_STATUSES.items()
-    }
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = one_status_each(KALEYRA_STATUSES)
     capabilities = Capabilities(
         native={
             "since/until": "start_date/end_date (whole days in the account zone)",
@@ -201,12 +200,9 @@ class KaleyraAdapter(Adapter):
     @classmethod
     def endpoint(cls, profile: Any) -> Endpoint:
         api_key = profile.setting("api_key")
-        return Endpoint(
-            provider_title="Kaleyra",
-            profile=profile.name,
-            base_url=profile.base_url,
+        return cls.account_endpoint(
+            profile,
             headers={"api-key": api_key},
-            secrets=profile.secrets,
             error_text=kaleyra_error_text,
             auth_hint="the profile's sid and api_key (Kaleyra console > API keys)",
             # Successful answers carry "error": {}; a filled one is a failure
