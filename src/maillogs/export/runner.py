@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 from maillogs.defaults import DEFAULT_CONCURRENCY
 from maillogs.engine import (
     Repeats,
+    command_retry_budget,
     fetch_records,
     first_only,
     make_plans,
@@ -229,6 +230,8 @@ def run_export(
         # Each profile opens its own clients: one line for the command still
         # (a rate limit met by several profiles), as list, show and stats give.
         client_warn = first_only(warn)
+        # And one retry budget for the command, however many profiles share it.
+        command_budget = command_retry_budget()
         for profile in spec.profiles:
             query = queries[profile.name]
             with _blame(profile.name):
@@ -239,6 +242,7 @@ def run_export(
                         warn=client_warn,
                         now=spec.now,
                         transport_factory=transport_factory,
+                        command_budget=command_budget,
                     )
                 )
                 plans = make_plans(opened, query, warn)
