@@ -426,7 +426,12 @@ class NewestFirstPages:
             again = fetch(number)
             drift, known = max(0, again.total - known), again.total
             top = self.top(again)
-            reached = max(low, top - size) if top >= fill.reached else fill.reached
+            # A page wholly below or wholly above the hole (the total grew more
+            # than aimed for) reaches nothing new: a miss, never a step back up,
+            # or bursts of arrivals could keep a fill going forever.
+            reached = (
+                max(low, min(fill.reached, top - size)) if top >= fill.reached else fill.reached
+            )
             if reached == fill.reached:
                 misses += 1
                 continue
