@@ -444,7 +444,9 @@ class NewestFirstPages:
     def _use_fill(self, page: NumberedPage, floor: int) -> list[Any]:
         """The rows a worker read again for the hole above ``page``, if it did."""
         with self._lock:
-            future = self._fills.get(page.number - 1)
+            # Taken out: the reader comes here once per page, and a fill kept
+            # would hold its rows to the end of the walk.
+            future = self._fills.pop(page.number - 1, None)
         if future is None or not self.hole_above(page):
             return []
         fill = future.result()
