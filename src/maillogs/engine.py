@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from maillogs.core.errors import ConfigError, UsageError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.fetch.concurrency import run_ordered
-from maillogs.fetch.http import MAX_RESPONSE_BYTES, HttpClient, RetryPolicy
+from maillogs.fetch.http import MAX_RESPONSE_BYTES, CommandRetryBudget, HttpClient, RetryPolicy
 from maillogs.fetch.paging import RecentKeys
 from maillogs.providers.base import Adapter, Plan, adapter_class
 from maillogs.providers.registry import PROVIDERS, get_spec
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.
 RETRY_SECONDS_ENV = "MAILLOGS_RETRY_SECONDS"
+# Caps the time the whole command spends retrying, summed over its requests
+# (default 600 s): a server that keeps failing and recovering cannot stretch a
+# walk for hours.
+COMMAND_RETRY_SECONDS_ENV = "MAILLOGS_COMMAND_RETRY_SECONDS"
+DEFAULT_COMMAND_RETRY_SECONDS = 600.0
 # Caps the decoded size of one answer in MB (default 64), e.g. lower for a
 # small machine.
 RESPONSE_CAP_ENV = "MAILLOGS_MAX_RESPONSE_MB"
@@ -49,21 +55,38 @@ Warn = Callable[[str], None]
 
 
 def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
-    """The retry policy, with ``$MAILLOGS_RETRY_SECONDS`` applied when set.
+    """One command's retry policy: ``$MAILLOGS_RETRY_SECONDS`` per request and
+    ``$MAILLOGS_COMMAND_RETRY_SECONDS`` for the command, when set.
+
+    Raises:
+        ConfigError: when a variable is not a non-negative number.
+    """
+    per_request = _seconds_from(env, RETRY_SECONDS_ENV, RetryPolicy.total_seconds)
+    return RetryPolicy(total_seconds=per_request, command_budget=command_retry_budget(env))
+
+
+def command_retry_budget(env: Mapping[str, str] = os.environ) -> CommandRetryBudget:
+    """A fresh budget for one command: ``$MAILLOGS_COMMAND_RETRY_SECONDS``, else 600 s.
 
     Raises:
         ConfigError: when the variable is not a non-negative number.
     """
-    value = env.get(RETRY_SECONDS_ENV, "").strip()
+    return CommandRetryBudget(
+        _seconds_from(env, COMMAND_RETRY_SECONDS_ENV, DEFAULT_COMMAND_RETRY_SECONDS)
+    )
+
+
+def _seconds_from(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
     if not value:
-        return RetryPolicy()
+        return default
     try:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not seconds >= 0:
-        raise ConfigError(f"{RETRY_SECONDS_ENV}={value!r} is not a number of seconds")
-    return RetryPolicy(total_seconds=seconds)
+    if not 0 <= seconds < math.inf:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds")
+    return seconds
 
 
 def response_cap(env: Mapping[str, str] = os.environ) -> int:
@@ -95,6 +118,7 @@ def open_adapters(
     now: datetime | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
     demo_transport: Callable[[], httpx.BaseTransport] | None = None,
+    command_budget: CommandRetryBudget | None = None,
 ) -> Iterator[list[Adapter]]:
     """Build one adapter (and HTTP client) per profile; close them afterwards.
 
@@ -102,7 +126,9 @@ def open_adapters(
     sandbox's: the request loop does not know the emulator).
 
     ``warn`` receives the clients' warnings (a rate limit met), the first only:
-    one line per command however many profiles meet it.
+    one line per command however many profiles meet it. Every client shares
+    one retry budget: ``command_budget`` when a command opens its profiles in
+    several calls, else a fresh one.
     """
     shared_demo: httpx.BaseTransport | None = None
 
@@ -122,6 +148,8 @@ def open_adapters(
 
     adapters: list[Adapter] = []
     retry = retry_policy()
+    if command_budget is not None:
+        retry = replace(retry, command_budget=command_budget)
     cap = response_cap()
     warn_once = first_only(warn) if warn else None
     try:

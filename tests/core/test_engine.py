@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from maillogs.core.errors import ProviderDataError
+from maillogs.core.errors import ConfigError, ProviderDataError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
-from maillogs.engine import RecentKeys, fetch_records
+from maillogs.engine import RecentKeys, fetch_records, retry_policy
 from maillogs.providers.base import Page, PendingPage, Plan
 
 T0 = datetime(2024, 1, 10, tzinfo=UTC)
@@ -117,3 +117,19 @@ def test_recent_keys_know_what_was_passed_on_and_forget_beyond_capacity() -> Non
     # Memory stays at `capacity` keys: the oldest are forgotten.
     recent.remember([b"c", b"d"])
     assert b"a" not in recent and all(key in recent for key in (b"b", b"c", b"d"))
+
+
+def test_the_command_retry_budget_comes_from_the_environment() -> None:
+    policy = retry_policy({"MAILLOGS_COMMAND_RETRY_SECONDS": "42", "MAILLOGS_RETRY_SECONDS": "7"})
+    assert policy.total_seconds == 7
+    assert policy.command_budget is not None
+    assert policy.command_budget.left() == 42
+    default = retry_policy({})
+    assert default.command_budget is not None
+    assert default.command_budget.left() == 600
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_a_command_retry_budget_that_is_not_seconds_is_a_config_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="MAILLOGS_COMMAND_RETRY_SECONDS"):
+        retry_policy({"MAILLOGS_COMMAND_RETRY_SECONDS": value})

@@ -18,6 +18,7 @@ from maillogs.core.errors import (
     TemporaryFailureError,
 )
 from maillogs.fetch.http import (
+    CommandRetryBudget,
     Endpoint,
     HttpClient,
     ProviderRequestError,
@@ -309,3 +310,45 @@ def test_an_unusable_proxy_from_the_environment_is_a_config_error(
     assert "HTTPS_PROXY" in message
     assert "PROXY-PASS" not in message and SECRET not in message
     assert len(SHARED_PACES) == before
+
+
+def test_the_command_retry_budget_is_shared_by_every_request_of_a_command() -> None:
+    # Each request alone may retry for 100 s; together they may spend 10 s.
+    # A walk whose pages keep failing and recovering would otherwise retry
+    # page after page without end.
+    clock = FakeClock()
+    policy = RetryPolicy(
+        max_attempts=50, base_delay=1, max_delay=4, total_seconds=100,
+        command_budget=CommandRetryBudget(10),
+    )  # fmt: skip
+    with respx.mock:
+        route = respx.get(f"{BASE}/logs").mock(return_value=httpx.Response(503))
+        first, second = make_client(clock, retry=policy), make_client(clock, retry=policy)
+        for client in (first, second):
+            with pytest.raises(TemporaryFailureError, match="command's 10 s retry budget is spent"):
+                client.get_json("/logs")
+        assert sum(clock.sleeps) <= 10
+        tries = route.call_count
+        # The budget is spent: the next failure is the last, whichever client meets it.
+        with pytest.raises(TemporaryFailureError, match="after 1 attempt"):
+            first.get_json("/logs")
+    assert route.call_count == tries + 1
+
+
+def test_a_retried_attempt_in_progress_spends_the_command_budget() -> None:
+    # A retry that takes long (a slow answer) counts as much as a backoff wait.
+    clock = FakeClock()
+    budget = CommandRetryBudget(30)
+    answers = iter([httpx.Response(503), httpx.Response(200, json={"ok": 1})])
+
+    def slow_second_answer(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer.status_code == 200:
+            clock.now += 7  # the retried attempt took 7 s
+        return answer
+
+    with respx.mock:
+        respx.get(f"{BASE}/logs").mock(side_effect=slow_second_answer)
+        client = make_client(clock, retry=RetryPolicy(base_delay=1, command_budget=budget))
+        assert client.get_json("/logs") == {"ok": 1}
+    assert budget.left() == pytest.approx(30 - 1 - 7)

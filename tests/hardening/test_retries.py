@@ -325,3 +325,21 @@ def test_export_of_several_profiles_warns_of_429s_once(
     assert sorted(refused.values()) == [4, 4]  # both profiles met the 429s
     rate_limited = [line for line in outcome.stderr.splitlines() if "429" in line]
     assert len(rate_limited) == 1, outcome.stderr
+
+
+def test_the_command_retry_budget_ends_a_command_before_its_requests_budget(
+    tmp_path: Path,
+) -> None:
+    """Issue 13 item 1: the whole command has a retry budget, not only each request."""
+
+    def answer(number: int, path: str) -> tuple[int, dict[str, str], bytes]:
+        return 503, {}, b"{}"
+
+    started = time.monotonic()
+    with ScriptedServer(answer) as server:
+        config = infobip_profile(tmp_path, server.base_url)
+        env = clean_environ(config, MAILLOGS_RETRY_SECONDS="60", MAILLOGS_COMMAND_RETRY_SECONDS="1")
+        outcome = run_module(["list", "--profile", "i"], env)
+    assert outcome.code == 75, outcome.stderr
+    assert "the command's 1 s retry budget is spent" in outcome.stderr
+    assert time.monotonic() - started < 10  # not the request's 60 s

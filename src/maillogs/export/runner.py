@@ -35,6 +35,7 @@ from maillogs.core.query import Query
 from maillogs.core.timeparse import EARLIEST
 from maillogs.engine import (
     Repeats,
+    command_retry_budget,
     fetch_records,
     first_only,
     make_plans,
@@ -231,6 +232,8 @@ def run_export(
         # Each profile opens its own clients: one line for the command still
         # (a rate limit met by several profiles), as list, show and stats give.
         client_warn = first_only(warn)
+        # And one retry budget for the command, however many profiles share it.
+        command_budget = command_retry_budget()
         for profile in spec.profiles:
             query = queries[profile.name]
             with _blame(profile.name):
@@ -242,6 +245,7 @@ def run_export(
                         now=spec.now,
                         transport_factory=transport_factory,
                         demo_transport=demo_transport,
+                        command_budget=command_budget,
                     )
                 )
                 plans = make_plans(opened, query, warn)

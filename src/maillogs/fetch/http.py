@@ -13,9 +13,11 @@ module has had every secret replaced by ``****``.
 from __future__ import annotations
 
 import json
+import math
 import random
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -57,6 +59,31 @@ MALFORMED_TRIES = 3
 Params = Sequence[tuple[str, str]]
 
 
+class CommandRetryBudget:
+    """Seconds one whole command may spend retrying, shared by all its clients.
+
+    Each request has its own budget (``RetryPolicy.total_seconds``), but a
+    server that keeps failing and recovering could still make a long walk
+    retry page after page for hours. Every backoff wait and every retried
+    attempt (the whole of it, an attempt in progress included) spends this
+    budget, summed over the command's threads; once it is spent the next
+    failure ends the command (exit 75).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._spent = 0.0
+        self._lock = threading.Lock()
+
+    def left(self) -> float:
+        with self._lock:
+            return self.seconds - self._spent
+
+    def spend(self, seconds: float) -> None:
+        with self._lock:
+            self._spent += max(0.0, seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try before giving up with exit code 75."""
@@ -71,6 +98,8 @@ class RetryPolicy:
     # this long after the first one: Infobip counts requests per account and
     # minute and says nothing of when its window ends. Fits in total_seconds.
     rate_limit_window: float = 60.0
+    # Shared by every client of one command; None: only per-request budgets.
+    command_budget: CommandRetryBudget | None = None
 
 
 class ProviderRequestError(ProviderUnavailableError):
@@ -233,8 +262,8 @@ class HttpClient:
             attempt += 1
             try:
                 # The first attempt has its whole deadline however small the
-                # budget; a retry ends with the budget.
-                answer = self._attempt(path, params, budget_end if attempt > 1 else None)
+                # budget; a retry ends with the budget, its own and the command's.
+                answer = self._attempt(path, params, self._retry_ends_by(attempt, budget_end))
                 try:
                     body = decode_json(answer.content)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -259,16 +288,39 @@ class HttpClient:
                     patient = now - first_429 < self.retry.rate_limit_window
                     self._warn_rate_limited()
                 delay = self._backoff(attempt, failure.retry_after)
-                out_of_time = now + delay > budget_end
+                out_of_time = now + delay > budget_end or delay > self._command_left()
                 if (attempt >= self.retry.max_attempts and not patient) or out_of_time:
                     if failure.give_up_with is not None:
                         raise failure.give_up_with from None
                     raise TemporaryFailureError(
                         f"{self._who()} still failing after {attempt} attempt(s): "
-                        f"{failure.reason} [{self.describe(path, params)}]"
+                        f"{failure.reason}{self._command_spent_note(delay)} "
+                        f"[{self.describe(path, params)}]"
                     ) from None
                 self._log(f"retrying in {delay:.2f}s after: {failure.reason}")
+                self._spend(delay)
                 self._sleep(delay)
+
+    def _retry_ends_by(self, attempt: int, budget_end: float) -> float | None:
+        """When a retry must be done: its request's budget or the command's,
+        whichever ends first; None for a first attempt."""
+        if attempt == 1:
+            return None
+        return min(budget_end, self._clock() + self._command_left())
+
+    def _command_left(self) -> float:
+        budget = self.retry.command_budget
+        return math.inf if budget is None else budget.left()
+
+    def _command_spent_note(self, delay: float) -> str:
+        budget = self.retry.command_budget
+        if budget is None or delay <= budget.left():
+            return ""
+        return f" (the command's {budget.seconds:g} s retry budget is spent)"
+
+    def _spend(self, seconds: float) -> None:
+        if self.retry.command_budget is not None:
+            self.retry.command_budget.spend(seconds)
 
     def _who(self) -> str:
         return f"{self.endpoint.provider_title} (profile {self.endpoint.profile!r})"
@@ -295,14 +347,19 @@ class HttpClient:
     def _attempt(self, path: str, params: Params, ends_by: float | None) -> _Answer:
         """One request within its deadline, and done by ``ends_by`` (the retry
         budget) when given: a 2xx answer, or _Transient, or a refusal error."""
-        if self._limiter:
-            self._limiter.acquire()
-        seconds = self.request_deadline
-        if ends_by is not None:
-            # Measured after the wait for a slot in the pace: that wait spends
-            # the budget too.
-            seconds = min(seconds, ends_by - self._clock())
-        answer = self._send_within(path, params, seconds)
+        started = self._clock()
+        try:
+            if self._limiter:
+                self._limiter.acquire()
+            seconds = self.request_deadline
+            if ends_by is not None:
+                # Measured after the wait for a slot in the pace: that wait spends
+                # the budget too.
+                seconds = min(seconds, ends_by - self._clock())
+            answer = self._send_within(path, params, seconds)
+        finally:
+            if ends_by is not None:
+                self._spend(self._clock() - started)
         status = answer.status
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(answer.headers.get("Retry-After"))

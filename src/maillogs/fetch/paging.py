@@ -426,7 +426,12 @@ class NewestFirstPages:
             again = fetch(number)
             drift, known = max(0, again.total - known), again.total
             top = self.top(again)
-            reached = max(low, top - size) if top >= fill.reached else fill.reached
+            # A page wholly below or wholly above the hole (the total grew more
+            # than aimed for) reaches nothing new: a miss, never a step back up,
+            # or bursts of arrivals could keep a fill going forever.
+            reached = (
+                max(low, min(fill.reached, top - size)) if top >= fill.reached else fill.reached
+            )
             if reached == fill.reached:
                 misses += 1
                 continue
@@ -439,7 +444,9 @@ class NewestFirstPages:
     def _use_fill(self, page: NumberedPage, floor: int) -> list[Any]:
         """The rows a worker read again for the hole above ``page``, if it did."""
         with self._lock:
-            future = self._fills.get(page.number - 1)
+            # Taken out: the reader comes here once per page, and a fill kept
+            # would hold its rows to the end of the walk.
+            future = self._fills.pop(page.number - 1, None)
         if future is None or not self.hole_above(page):
             return []
         fill = future.result()
