@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import httpx
 
     from maillogs.profiles.model import Profile
+    from maillogs.providers.base import Adapter
 
 
 ProfileOpt = Annotated[
@@ -69,6 +70,22 @@ class Runtime:
         """A human note on stderr, only for a person at a terminal."""
         if not self.quiet and sys.stderr.isatty():
             sys.stderr.write(message + "\n")
+
+    def open_adapters(
+        self, profiles: Sequence[Profile], *, now: datetime, keep_raw: bool = False
+    ) -> AbstractContextManager[list[Adapter]]:
+        """The engine's adapters for ``profiles``, with this run's warnings,
+        request log and the in-process sandbox for demo profiles."""
+        from maillogs.engine import open_adapters
+
+        return open_adapters(
+            profiles,
+            demo_transport=demo_transport,
+            debug=self.debug_log if self.debug else None,
+            warn=self.warn,
+            keep_raw=keep_raw,
+            now=now,
+        )
 
     def debug_log(self, message: str) -> None:
         # Each client redacts its own profile's secrets; a provider may also echo

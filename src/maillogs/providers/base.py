@@ -526,6 +526,31 @@ def text_or_none(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+def required_text(row: Mapping[str, Any], key: str) -> str:
+    """A field a record cannot do without (its id), as text.
+
+    Raises:
+        ValueError: when it is missing or blank (``parse_rows`` reports the row).
+    """
+    value = text_or_none(row.get(key))
+    if value is None:
+        raise ValueError(f"{key} is missing")
+    return value
+
+
+def required_time(row: Mapping[str, Any], key: str) -> datetime:
+    """The time that dates a row (RFC 3339). Windows keep only rows dated
+    inside them, so an undated row would vanish without a word.
+
+    Raises:
+        ValueError: when it is missing (``parse_rows`` reports the row).
+    """
+    moment = parse_iso_time(row.get(key))
+    if moment is None:
+        raise ValueError(f"{key} is missing")
+    return moment
+
+
 def parse_iso_time(value: Any) -> datetime | None:
     """RFC 3339 / ISO 8601 with offset (``Z``, ``+00:00`` or ``+0000``) -> aware UTC."""
     text = text_or_none(value)

@@ -8,16 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from maillogs.cli.common import (
-    ConcurrencyOpt,
-    DebugOpt,
-    ProfileOpt,
-    Runtime,
-    demo_transport,
-    load_profiles,
-    output_file,
-    resolve_format,
-)
+from maillogs.cli import common
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -37,7 +28,7 @@ def export_command(
             show_default=False,
         ),
     ],
-    profile: ProfileOpt = None,
+    profile: common.ProfileOpt = None,
     filters: Filters = NO_FILTERS,
     fmt: Annotated[
         str | None,
@@ -77,8 +68,8 @@ def export_command(
         bool,
         typer.Option("--verbose", "-v", help="End with a one-line summary on stderr."),
     ] = False,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    debug: DebugOpt = False,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
 ) -> None:
     """Export every matching record to a file: atomic, incremental, cron-safe.
 
@@ -117,16 +108,16 @@ def export_command(
                 raise UsageError(f"{name} only applies with --since-last")
     if output_text.strip() == "-":
         raise UsageError("export writes a file; for stdout use `maillogs list --all`")
-    output = output_file(output_text)
-    runtime = Runtime(debug=debug, quiet=quiet)
-    fmt = resolve_format(fmt, output, sys.stdout)
+    output = common.output_file(output_text)
+    runtime = common.Runtime(debug=debug, quiet=quiet)
+    fmt = common.resolve_format(fmt, output, sys.stdout)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
             f"--format {fmt} is for terminals; export writes {', '.join(EXPORT_FORMATS)}"
         )
     now = datetime.now(UTC)
     query = filters.query(limit=None, now=now)
-    profiles = load_profiles(profile, runtime)
+    profiles = common.load_profiles(profile, runtime)
     spec = ExportSpec(
         output=output,
         fmt=fmt,
@@ -145,7 +136,7 @@ def export_command(
             warn=runtime.warn,
             progress=progress,
             debug=runtime.debug_log if debug else None,
-            demo_transport=demo_transport,
+            demo_transport=common.demo_transport,
         )
     finally:
         progress.close()

@@ -9,19 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli.common import (
-    ConcurrencyOpt,
-    DebugOpt,
-    FormatOpt,
-    ProfileOpt,
-    Runtime,
-    color_enabled,
-    demo_transport,
-    load_profiles,
-    output_file,
-    output_stream,
-    resolve_format,
-)
+from maillogs.cli import common
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -30,14 +18,14 @@ DEFAULT_LIMIT = 100
 
 @with_filters
 def list_command(
-    profile: ProfileOpt = None,
+    profile: common.ProfileOpt = None,
     filters: Filters = NO_FILTERS,
     limit: Annotated[
         int,
         typer.Option("--limit", "-n", min=1, help="Show at most N records, newest first."),
     ] = DEFAULT_LIMIT,
     all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
-    fmt: FormatOpt = None,
+    fmt: common.FormatOpt = None,
     columns: Annotated[
         str | None,
         typer.Option("--columns", "-c", help="Comma-separated columns to show."),
@@ -60,8 +48,8 @@ def list_command(
         bool,
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    debug: DebugOpt = False,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
 ) -> None:
     """List email log records matching the filters, newest first.
 
@@ -71,25 +59,18 @@ def list_command(
 
       maillogs list --status failed --format json | jq '.[].recipient'
     """
-    from maillogs.engine import fetch_records, make_plans, open_adapters
+    from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
 
-    runtime = Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
     query = filters.query(limit=None if all_ else limit + 1, now=now)
-    output = None if output_text is None else output_file(output_text)
-    fmt = resolve_format(fmt, output, sys.stdout)
-    profiles = load_profiles(profile, runtime)
+    output = None if output_text is None else common.output_file(output_text)
+    fmt = common.resolve_format(fmt, output, sys.stdout)
+    profiles = common.load_profiles(profile, runtime)
     selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
-    with open_adapters(
-        profiles,
-        demo_transport=demo_transport,
-        debug=runtime.debug_log if debug else None,
-        warn=runtime.warn,
-        keep_raw=raw,
-        now=now,
-    ) as adapters:
+    with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
         plans = make_plans(adapters, query, runtime.warn)
         if explain:
             from maillogs.cli.explain import print_explanation
@@ -100,13 +81,13 @@ def list_command(
         more = False
         with (
             closing(fetch_records(plans, query, concurrency=concurrency)) as records,
-            output_stream(output) as stream,
+            common.output_stream(output) as stream,
             open_renderer(
                 fmt,
                 stream,
                 columns=selected,
                 with_raw=raw,
-                color=output is None and color_enabled(sys.stdout),
+                color=output is None and common.color_enabled(sys.stdout),
             ) as renderer,
         ):
             for record in records:

@@ -8,18 +8,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli.common import (
-    ConcurrencyOpt,
-    DebugOpt,
-    FormatOpt,
-    ProfileOpt,
-    Runtime,
-    color_enabled,
-    demo_transport,
-    load_profiles,
-    resolve_format,
-    resolve_tz,
-)
+from maillogs.cli import common
 from maillogs.cli.options import TzOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
@@ -35,11 +24,11 @@ def show_command(
             help="Message id(s): " + ", ".join(spec.id_label for spec in PROVIDERS.values()) + ".",
         ),
     ],
-    profile: ProfileOpt = None,
-    fmt: FormatOpt = None,
+    profile: common.ProfileOpt = None,
+    fmt: common.FormatOpt = None,
     tz: TzOpt = None,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    debug: DebugOpt = False,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
 
@@ -63,37 +52,29 @@ def show_command(
     """
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
-    from maillogs.engine import open_adapters
     from maillogs.render.jsonfmt import dumps_finite
     from maillogs.reports.show import find_messages, hit_panel, hit_to_json
 
-    runtime = Runtime(debug=debug)
-    fmt = resolve_format(fmt, None, sys.stdout)
+    runtime = common.Runtime(debug=debug)
+    fmt = common.resolve_format(fmt, None, sys.stdout)
     if fmt not in SHOW_FORMATS:
         raise UsageError(f"--format: show writes {', '.join(SHOW_FORMATS)}, not {fmt}")
     ids = list(dict.fromkeys(i.strip() for i in message_ids if i.strip()))
     if not ids:
         raise UsageError("show needs at least one message id")
-    zone = resolve_tz(tz or local_zone_name())
-    profiles = load_profiles(profile, runtime)
+    zone = common.resolve_tz(tz or local_zone_name())
+    profiles = common.load_profiles(profile, runtime)
     missing: list[str] = []
     out = sys.stdout
     console = None
     if fmt == "table":
         from maillogs.render.table import make_console
 
-        console = make_console(out, color=color_enabled(out))
+        console = make_console(out, color=common.color_enabled(out))
     separator = "["
     now = datetime.now(UTC)
     try:
-        with open_adapters(
-            profiles,
-            demo_transport=demo_transport,
-            debug=runtime.debug_log if debug else None,
-            warn=runtime.warn,
-            keep_raw=True,
-            now=now,
-        ) as adapters:
+        with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
             found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
             for message_id, hits in found:
                 if not hits:

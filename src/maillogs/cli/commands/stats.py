@@ -8,25 +8,14 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli.common import (
-    ConcurrencyOpt,
-    DebugOpt,
-    FormatOpt,
-    ProfileOpt,
-    Runtime,
-    color_enabled,
-    demo_transport,
-    load_profiles,
-    resolve_format,
-    resolve_tz,
-)
+from maillogs.cli import common
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
 @with_filters
 def stats_command(
-    profile: ProfileOpt = None,
+    profile: common.ProfileOpt = None,
     by: Annotated[
         str,
         typer.Option(
@@ -49,7 +38,7 @@ def stats_command(
             "else logs; logs: always count log records; native: insist on the counters.",
         ),
     ] = "auto",
-    fmt: FormatOpt = None,
+    fmt: common.FormatOpt = None,
     chart: Annotated[
         bool | None,
         typer.Option(
@@ -58,8 +47,8 @@ def stats_command(
             show_default=False,
         ),
     ] = None,
-    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    debug: DebugOpt = False,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
 ) -> None:
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
 
@@ -90,32 +79,25 @@ def stats_command(
       maillogs stats --by recipient-domain --status bounced --format csv
     """
     from maillogs.core.timeparse import local_zone_name
-    from maillogs.engine import open_adapters
     from maillogs.render.stats import write_stats
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import parse_grouping
 
-    runtime = Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
     grouping = parse_grouping(by)
     mode = parse_source_mode(source)
     # Periods follow the zone's daylight-saving rules, so name it when we can.
     zone_name = filters.tz or local_zone_name()
     query = filters.query(limit=None, now=now, tz=zone_name)
-    fmt = resolve_format(fmt, None, sys.stdout)
-    profiles = load_profiles(profile, runtime)
-    with open_adapters(
-        profiles,
-        demo_transport=demo_transport,
-        debug=runtime.debug_log if debug else None,
-        warn=runtime.warn,
-        now=now,
-    ) as adapters:
+    fmt = common.resolve_format(fmt, None, sys.stdout)
+    profiles = common.load_profiles(profile, runtime)
+    with runtime.open_adapters(profiles, now=now) as adapters:
         result = compute_stats(
             adapters,
             query,
             grouping=grouping,
-            tz=resolve_tz(zone_name),
+            tz=common.resolve_tz(zone_name),
             now=now,
             mode=mode,
             per_profile=per_profile,
@@ -132,5 +114,5 @@ def stats_command(
         sys.stdout,
         per_profile=per_profile,
         chart=sys.stdout.isatty() if chart is None else chart,
-        color=color_enabled(sys.stdout),
+        color=common.color_enabled(sys.stdout),
     )

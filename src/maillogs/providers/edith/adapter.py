@@ -39,6 +39,8 @@ from maillogs.providers.base import (
     delivery_times,
     one_status_each,
     parse_iso_time,
+    required_text,
+    required_time,
     text_or_none,
 )
 
@@ -230,13 +232,8 @@ class EdithAdapter(Adapter):
                 ledger.restart()
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
-        ref_id = text_or_none(row.get("refId"))
-        if ref_id is None:
-            raise ValueError("refId is missing")
-        created = parse_iso_time(row.get("createdAt"))
-        if created is None:
-            # Windows keep only rows dated inside them: an undated row would vanish.
-            raise ValueError("createdAt is missing")
+        ref_id = required_text(row, "refId")
+        created = required_time(row, "createdAt")
         native = text_or_none(row.get("status"))
         recipient_type = text_or_none(row.get("recipientType"))
         recipient_type = recipient_type.lower() if recipient_type else None

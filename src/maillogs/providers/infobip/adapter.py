@@ -39,6 +39,8 @@ from maillogs.providers.base import (
     Stream,
     delivery_times,
     parse_iso_time,
+    required_text,
+    required_time,
     text_or_none,
 )
 
@@ -331,13 +333,8 @@ class InfobipAdapter(Adapter):
             pending.extend((older, newer))
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
-        message_id = text_or_none(row.get("messageId"))
-        if message_id is None:
-            raise ValueError("messageId is missing")
-        sent_at = parse_iso_time(row.get("sentAt"))
-        if sent_at is None:
-            # Windows keep only rows dated inside them: an undated row would vanish.
-            raise ValueError("sentAt is missing")
+        message_id = required_text(row, "messageId")
+        sent_at = required_time(row, "sentAt")
         status, error, price = (_object(row, key) for key in ("status", "error", "price"))
         canonical = refine_status(status, error)
         if isinstance(row.get("status"), dict):
