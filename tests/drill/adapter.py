@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
-from maillogs.fetch.http import Endpoint, Params
+from maillogs.fetch.http import Params
 from maillogs.providers.base import (
     Adapter,
     Capabilities,
@@ -36,17 +36,15 @@ class StubAdapter(Adapter):
         "bounced": frozenset({Status.BOUNCED}),
     }
 
+    auth_hint = "the profile's token"
+
+    @staticmethod
+    def error_text(body: Any) -> str | None:
+        return str(body.get("error")) if isinstance(body, dict) else None
+
     @classmethod
-    def endpoint(cls, profile: Any) -> Endpoint:
-        return Endpoint(
-            provider_title="Stubmail",
-            profile=profile.name,
-            base_url=profile.base_url,
-            headers={"Authorization": f"Token {profile.setting('token')}"},
-            secrets=profile.secrets,
-            error_text=lambda body: body.get("error") if isinstance(body, dict) else None,
-            auth_hint="the profile's token",
-        )
+    def auth_headers(cls, profile: Any) -> dict[str, str]:
+        return {"Authorization": f"Token {profile.setting('token')}"}
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
         plan = self.new_plan(query)

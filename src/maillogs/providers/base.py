@@ -191,6 +191,13 @@ class Adapter(ABC):
     # `show` looks a message id up in windows of `lookup_step` back to
     # `lookup_horizon`, for providers that search only recent days by default.
     lookup_horizon: ClassVar[timedelta | None] = None
+    # The provider's own error text from a parsed error body (read through the
+    # class, never an instance, so a plain function stays unbound).
+    error_text: ClassVar[Callable[[Any], str | None]]
+    # What to check when the provider refuses the credentials.
+    auth_hint: ClassVar[str]
+    # True for a 2xx body that still reports a failure; None when none can.
+    reports_failure: ClassVar[Callable[[Any], bool] | None] = None
     lookup_step: ClassVar[timedelta | None] = None
 
     def __init__(
@@ -218,32 +225,23 @@ class Adapter(ABC):
         return get_spec(cls.name)
 
     @classmethod
-    def account_endpoint(
-        cls,
-        profile: Profile,
-        *,
-        headers: Mapping[str, str],
-        error_text: Callable[[Any], str | None],
-        auth_hint: str,
-        reports_failure: Callable[[Any], bool] | None = None,
-    ) -> Endpoint:
-        """The ``Endpoint`` of ``profile``'s account: what differs per provider is
-        how it authenticates and how its errors read."""
+    @abstractmethod
+    def auth_headers(cls, profile: Profile) -> dict[str, str]:
+        """The headers that authenticate ``profile``'s requests."""
+
+    @classmethod
+    def endpoint(cls, profile: Profile) -> Endpoint:
+        """Base URL, auth headers and error parsing for ``profile``."""
         return Endpoint(
             provider_title=cls.spec().title,
             profile=profile.name,
             base_url=profile.base_url,
-            headers=headers,
+            headers=cls.auth_headers(profile),
             secrets=profile.secrets,
-            error_text=error_text,
-            auth_hint=auth_hint,
-            reports_failure=reports_failure,
+            error_text=cls.error_text,
+            auth_hint=cls.auth_hint,
+            reports_failure=cls.reports_failure,
         )
-
-    @classmethod
-    @abstractmethod
-    def endpoint(cls, profile: Profile) -> Endpoint:
-        """Base URL, auth headers and error parsing for ``profile``."""
 
     @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:

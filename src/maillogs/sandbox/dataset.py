@@ -23,11 +23,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from maillogs.providers.registry import PROVIDERS, SandboxSpec
+from maillogs.sandbox import ids
 
 # Outcomes after which the receiving side has answered (delivery or bounce time).
 _DONE: Final = frozenset(
@@ -357,6 +359,17 @@ class Dataset:
             for index in (group, group + 1)
             if index < self.size and (record := self.record(index)).group == group
         ]
+
+    def find_in_group(
+        self, low48: int | None, key: int, matches: Callable[[Record], bool]
+    ) -> list[int]:
+        """The rows of the group an id encodes (``low48``, scrambled with ``key``:
+        decoded, not scanned) that ``matches`` accepts; none for an id that
+        decodes to nothing."""
+        if low48 is None:
+            return []
+        group = ids.unscramble(low48, key)
+        return [index for index, record in self.group_records(group) if matches(record)]
 
     def record(self, index: int) -> Record:
         """Build record ``index`` (0 is the oldest, ``size - 1`` the newest)."""

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.core.errors import ProviderDataError, TemporaryFailureError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
-from maillogs.fetch.http import Endpoint, Params, ProviderRequestError
+from maillogs.fetch.http import Params, ProviderRequestError
 from maillogs.fetch.paging import RestartLedger, Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
@@ -43,6 +43,9 @@ from maillogs.providers.base import (
     required_time,
     text_or_none,
 )
+
+if TYPE_CHECKING:
+    from maillogs.profiles.model import Profile
 
 LOGS_PATH = "/v1/email/logs"
 PAGE_SIZE = 50  # documented maximum (default 20)
@@ -94,6 +97,10 @@ def is_expired_token(error: ProviderRequestError) -> bool:
     return "expired" in text.lower() and "token" in text.lower()
 
 
+def _reports_failure(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("success") is False
+
+
 class EdithAdapter(Adapter):
     """EDITH email logs (see module docstring)."""
 
@@ -124,15 +131,13 @@ class EdithAdapter(Adapter):
     lookup_horizon = LOOKUP_HORIZON
     lookup_step = MAX_WINDOW
 
+    error_text = edith_error_text
+    auth_hint = "the profile's token (EDITH bearer tokens expire; issue a new one)"
+    reports_failure = _reports_failure
+
     @classmethod
-    def endpoint(cls, profile: Any) -> Endpoint:
-        return cls.account_endpoint(
-            profile,
-            headers={"Authorization": f"Bearer {profile.setting('token')}"},
-            error_text=edith_error_text,
-            auth_hint="the profile's token (EDITH bearer tokens expire; issue a new one)",
-            reports_failure=lambda body: isinstance(body, dict) and body.get("success") is False,
-        )
+    def auth_headers(cls, profile: Profile) -> dict[str, str]:
+        return {"Authorization": f"Bearer {profile.setting('token')}"}
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
         plan = self.new_plan(query)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, to_us
-from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
-from maillogs.sandbox.selection import Predicate, ScanCache, select
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
     from maillogs.sandbox.app import EmulatorConfig
@@ -57,13 +57,9 @@ _RANGE_US = 7 * 86_400 * _SECOND
 _FOLDED: Final = ("email", "recipientDomain", "fromAddress")
 
 
-class ApiError(Exception):
-    """A refusal in EDITH's ``{"success": false, "error", "details"}`` shape (status 400)."""
-
-    def __init__(self, error: str, details: str) -> None:
-        super().__init__(details)
-        self.error = error
-        self.details = details
+class ApiError(Refusal):
+    """A refusal in EDITH's ``{"success": false, "error", "details"}`` shape (status 400):
+    ``subject`` is the error, ``reason`` the details."""
 
 
 class EdithApi:
@@ -74,7 +70,7 @@ class EdithApi:
         self.token_ttl_s = token_ttl_s
         self.clock = clock
         self._id_key = ids.key48(dataset.seed, "edith/ref")
-        self._cache: ScanCache[list[int]] = ScanCache()
+        self._select = Selector(dataset)
         self._started = clock()
 
     # -- ids and rows --------------------------------------------------------
@@ -88,15 +84,10 @@ class EdithApi:
 
     def find(self, ref_id: str) -> list[int]:
         """Indices of the rows with this refId (decoded, not scanned)."""
-        low = ids.ulid_low48(ref_id)
-        if low is None:
-            return []
-        group = ids.unscramble(low, self._id_key)
-        return [
-            index
-            for index, record in self.dataset.group_records(group)
-            if self.ref_id(record) == ref_id.upper()
-        ]
+        wanted = ref_id.upper()
+        return self.dataset.find_in_group(
+            ids.ulid_low48(ref_id), self._id_key, lambda record: self.ref_id(record) == wanted
+        )
 
     def row(self, record: Record) -> dict[str, Any]:
         """The record as a documented ``emailLogs`` entry."""
@@ -151,7 +142,7 @@ class EdithApi:
         try:
             return self._logs(request)
         except ApiError as exc:
-            return _error(400, exc.error, exc.details)
+            return _error(400, exc.subject, exc.reason)
 
     def error(self, request: Request, status: int) -> SandboxResponse:
         """EDITH-style body for an injected 429 or 500."""
@@ -171,15 +162,7 @@ class EdithApi:
         token = request.first("pageToken")
         if token is not None:
             offset = self._read_token(token, fingerprint, request.expire_token)
-        selection = select(
-            self.dataset,
-            lo,
-            hi,
-            predicates,
-            cache=self._cache,
-            cache_key=key,
-            candidates=candidates,
-        )
+        selection = self._select(lo, hi, predicates, key, candidates)
         rows = [self.row(self.dataset.record(i)) for i in selection.indices(offset, page_size)]
         end = offset + len(rows)
         next_token = self._make_token(end, fingerprint) if end < selection.count else None

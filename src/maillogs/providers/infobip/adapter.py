@@ -22,13 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maillogs.core.errors import ProviderDataError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
-from maillogs.fetch.http import Endpoint, Params
+from maillogs.fetch.http import Params
 from maillogs.fetch.paging import Window, windows_newest_first
 from maillogs.providers.base import (
     Adapter,
@@ -43,6 +43,9 @@ from maillogs.providers.base import (
     required_time,
     text_or_none,
 )
+
+if TYPE_CHECKING:
+    from maillogs.profiles.model import Profile
 
 RETENTION = timedelta(hours=48)
 MAX_LIMIT = 1000  # documented maximum for both versions
@@ -192,14 +195,12 @@ class InfobipAdapter(Adapter):
         ),
     )
 
+    error_text = infobip_error_text
+    auth_hint = "the profile's api_key and base_url (your account's https://XXXXX.api.infobip.com)"
+
     @classmethod
-    def endpoint(cls, profile: Any) -> Endpoint:
-        return cls.account_endpoint(
-            profile,
-            headers={"Authorization": f"App {profile.setting('api_key')}"},
-            error_text=infobip_error_text,
-            auth_hint="the profile's api_key and base_url (your account's https://XXXXX.api.infobip.com)",
-        )
+    def auth_headers(cls, profile: Profile) -> dict[str, str]:
+        return {"Authorization": f"App {profile.setting('api_key')}"}
 
     @property
     def version(self) -> str:

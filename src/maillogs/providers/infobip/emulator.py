@@ -24,8 +24,8 @@ from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
 from maillogs.providers.infobip.spec import RATE_LIMITS
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, naive_utc, to_us
-from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
-from maillogs.sandbox.selection import Predicate, ScanCache, select
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
     from maillogs.sandbox.app import EmulatorConfig
@@ -194,13 +194,8 @@ _V4_500: Final = {
 }
 
 
-class BadRequest(Exception):
-    """A parameter Infobip would refuse; ``prop`` names it."""
-
-    def __init__(self, prop: str, violation: str) -> None:
-        super().__init__(violation)
-        self.prop = prop
-        self.violation = violation
+class BadRequest(Refusal):
+    """A parameter Infobip would refuse: ``subject`` names it, ``reason`` is the violation."""
 
 
 class RequestRate:
@@ -243,7 +238,7 @@ class InfobipApi:
         self.rate = rate
         self._message_key = ids.key48(dataset.seed, "infobip/message")
         self._bulk_key = ids.key48(dataset.seed, "infobip/bulk")
-        self._cache: ScanCache[list[int]] = ScanCache()
+        self._select = Selector(dataset)
 
     # -- ids and rows ----------------------------------------------------------
 
@@ -267,15 +262,10 @@ class InfobipApi:
         return [index] if self.message_id(self.dataset.record(index)) == message_id else []
 
     def _by_bulk_id(self, bulk_id: str) -> list[int]:
-        low = ids.uuid_low48(bulk_id)
-        if low is None:
-            return []
-        group = ids.unscramble(low, self._bulk_key)
-        return [
-            index
-            for index, record in self.dataset.group_records(group)
-            if self.bulk_id(record) == bulk_id.lower()
-        ]
+        wanted = bulk_id.lower()
+        return self.dataset.find_in_group(
+            ids.uuid_low48(bulk_id), self._bulk_key, lambda record: self.bulk_id(record) == wanted
+        )
 
     def native(self, record: Record) -> tuple[dict[str, Any], dict[str, Any]]:
         """The record's ``status`` and ``error`` objects."""
@@ -372,7 +362,7 @@ class InfobipApi:
             return self._v1(request) if v1 else self._v4(request)
         except BadRequest as exc:
             if v1:
-                return _v1_error(400, "BAD_REQUEST", "Bad request", {exc.prop: [exc.violation]})
+                return _v1_error(400, "BAD_REQUEST", "Bad request", {exc.subject: [exc.reason]})
             return _v4_error(400, "E400", "Request cannot be processed.", [exc])
 
     def error(self, request: Request, status: int) -> SandboxResponse:
@@ -406,15 +396,7 @@ class InfobipApi:
             key.append(("generalStatus", status))
             predicates.append(self._has_status({status.upper()}))
         candidates = self._candidates(request.all("messageId"), request.all("bulkId"))
-        selection = select(
-            self.dataset,
-            lo,
-            hi,
-            predicates,
-            cache=self._cache,
-            cache_key=("v1", *key),
-            candidates=candidates,
-        )
+        selection = self._select(lo, hi, predicates, ("v1", *key), candidates)
         rows = [self.row_v1(self.dataset.record(i)) for i in selection.indices(0, limit)]
         return json_response(200, {"results": rows})
 
@@ -446,15 +428,7 @@ class InfobipApi:
             raise BadRequest("cursor", "cursor requires useCursor=true")
         fingerprint = _fingerprint(request)
         offset = 0 if cursor is None else _read_cursor(cursor, fingerprint)
-        selection = select(
-            self.dataset,
-            lo,
-            hi,
-            predicates,
-            cache=self._cache,
-            cache_key=("v4", *key),
-            candidates=candidates,
-        )
+        selection = self._select(lo, hi, predicates, ("v4", *key), candidates)
         rows = [self.row_v4(self.dataset.record(i)) for i in selection.indices(offset, limit)]
         payload: dict[str, Any] = {"results": rows}
         if use_cursor:
@@ -617,7 +591,7 @@ def _v4_error(
             "errorCode": code,
             "description": description,
             "action": "Check the syntax, violations and adjust the request.",
-            "violations": [{"property": p.prop, "violation": p.violation} for p in problems],
+            "violations": [{"property": p.subject, "violation": p.reason} for p in problems],
             "resources": [],
         },
     )

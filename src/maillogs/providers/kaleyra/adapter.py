@@ -32,14 +32,14 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from maillogs.core.errors import NotFoundError, ProviderDataError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
-from maillogs.fetch.http import Endpoint, Params
+from maillogs.fetch.http import Params
 from maillogs.fetch.paging import (
     NewestFirstPages,
     NumberedPage,
@@ -62,6 +62,9 @@ from maillogs.providers.base import (
     text_or_none,
     utc_in_range,
 )
+
+if TYPE_CHECKING:
+    from maillogs.profiles.model import Profile
 
 PAGE_SIZE = 100  # documented maximum (default 50)
 # Decimal places of a price share (see split_price): finer than any currency's cent.
@@ -162,6 +165,12 @@ def split_price(value: Any, parts: int) -> list[float | None]:
     return [float(Decimal(share + (i < left_over)).scaleb(-digits)) for i in range(parts)]
 
 
+def _reports_failure(body: Any) -> bool:
+    # Successful answers carry "error": {}; a filled one is a failure even
+    # when it comes with HTTP 200.
+    return isinstance(body, dict) and bool(body.get("error"))
+
+
 class KaleyraAdapter(Adapter):
     """Kaleyra email logs (see module docstring)."""
 
@@ -197,18 +206,13 @@ class KaleyraAdapter(Adapter):
         source="kaleyra-stats", counts="events", measured=frozenset(STATS_METRICS.values())
     )
 
+    error_text = kaleyra_error_text
+    auth_hint = "the profile's sid and api_key (Kaleyra console > API keys)"
+    reports_failure = _reports_failure
+
     @classmethod
-    def endpoint(cls, profile: Any) -> Endpoint:
-        api_key = profile.setting("api_key")
-        return cls.account_endpoint(
-            profile,
-            headers={"api-key": api_key},
-            error_text=kaleyra_error_text,
-            auth_hint="the profile's sid and api_key (Kaleyra console > API keys)",
-            # Successful answers carry "error": {}; a filled one is a failure
-            # even when it comes with HTTP 200.
-            reports_failure=lambda body: isinstance(body, dict) and bool(body.get("error")),
-        )
+    def auth_headers(cls, profile: Profile) -> dict[str, str]:
+        return {"api-key": profile.setting("api_key")}
 
     @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:

@@ -18,7 +18,7 @@ from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, from_us, to_us
 from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
-from maillogs.sandbox.selection import Predicate, ScanCache, select
+from maillogs.sandbox.selection import Predicate, ScanCache, Selector
 
 if TYPE_CHECKING:
     from maillogs.sandbox.app import EmulatorConfig
@@ -77,7 +77,7 @@ class KaleyraApi:
         self.dataset = dataset
         self.zone = ZoneInfo(timezone)
         self._id_key = ids.key48(dataset.seed, "kaleyra/message")
-        self._cache: ScanCache[list[int]] = ScanCache()
+        self._select = Selector(dataset)
         self._stats_cache: ScanCache[list[tuple[str, dict[str, int]]]] = ScanCache(8)
 
     # -- ids and rows ----------------------------------------------------------
@@ -185,15 +185,7 @@ class KaleyraApi:
         if message_id is not None:
             found = self.find(message_id)
             candidates = [] if found is None else [found.index]
-        selection = select(
-            self.dataset,
-            lo,
-            hi,
-            predicates,
-            cache=self._cache,
-            cache_key=(to_mail, tuple(terms)),
-            candidates=candidates,
-        )
+        selection = self._select(lo, hi, predicates, (to_mail, tuple(terms)), candidates)
         rows = [
             self.row(self.dataset.record(i)) for i in selection.indices((page - 1) * limit, limit)
         ]
