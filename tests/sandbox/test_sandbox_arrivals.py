@@ -89,3 +89,13 @@ def test_bad_arrivals_option_is_a_usage_error() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "--arrivals" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [("99999999999/1ms", "0 to 10,000"), ("10/0.5ms", "at least 1 ms")],
+)
+def test_arrivals_the_emulator_cannot_build_are_refused(spec: str, says: str) -> None:
+    # 99,999,999,999 records a millisecond overflowed in every request's handler.
+    with pytest.raises(ValueError, match=says):
+        parse_arrivals(spec)

@@ -534,7 +534,12 @@ class NewestFirstPages:
             self.frontier = max(floor, min(before, self.covered_from(repair)))
 
         def where() -> str:
-            return f"page {repair.number} read again"
+            # Re-reads chase rows that arrivals pushed between pages: when they
+            # stop gaining, mail is arriving faster than a page a request.
+            return (
+                f"page {repair.number} read again to find rows new mail pushed between "
+                "pages; mail may be arriving faster than a page a request: try again later"
+            )
 
         if self.frontier == before:
             self.stall.no_progress(where)

@@ -126,6 +126,11 @@ def parse_faults(
     return FaultPlan(rates=rates, latency_ms=latency_ms, seed=seed, jitter_ms=jitter_ms)
 
 
+# Records that may arrive at one step: the emulator builds each one, so a
+# larger burst only exhausts its memory.
+MAX_ARRIVING: Final = 10_000
+
+
 @dataclass(frozen=True)
 class Arrivals:
     """New mail arriving while the emulator runs: ``count`` records per provider
@@ -138,10 +143,10 @@ class Arrivals:
     every_ms: float | None = None
 
     def __post_init__(self) -> None:
-        if self.count < 0:
-            raise ValueError("the number of arriving records must not be negative")
-        if self.every_ms is not None and not self.every_ms > 0:
-            raise ValueError("the arrival interval must be a positive number of milliseconds")
+        if not 0 <= self.count <= MAX_ARRIVING:
+            raise ValueError(f"the number of arriving records must be 0 to {MAX_ARRIVING:,}")
+        if self.every_ms is not None and not self.every_ms >= 1:
+            raise ValueError("the arrival interval must be at least 1 ms")
 
     def due(self, elapsed_s: float, requests: int) -> int:
         """How many records have arrived ``elapsed_s`` seconds and ``requests`` requests in."""

@@ -91,6 +91,10 @@ KALEYRA_STATUSES: dict[str, Status] = {
     "SUPPRESSED": Status.BLOCKED,
     "FAILED": Status.FAILED,
 }
+# Outcomes a row keeps for good: a ``search`` for one of them cannot lose a row
+# that changes status during a walk (see KaleyraAdapter.native_status).
+# DELIVERED becomes OPEN; ACCEPTED, SENT and DEFERRED move on.
+SETTLED_STATUSES = frozenset({Status.OPENED, Status.BOUNCED, Status.BLOCKED, Status.FAILED})
 # The documented /email/stats metrics and the canonical status each counts.
 STATS_METRICS: dict[str, Status] = {
     "accepted": Status.QUEUED,
@@ -182,7 +186,7 @@ class KaleyraAdapter(Adapter):
             "since/until": "start_date/end_date (whole days in the account zone)",
             "to": "toMail (full address) or search (@domain)",
             "from": "search (substring; checked locally)",
-            "status": "search=<STATUS> when one Kaleyra status covers it",
+            "status": "search=<STATUS> when one Kaleyra status covers it and rows never leave it",
             "message-id": "messageId",
         },
         local=("exact instant range", "exact from/to match", "statuses Kaleyra search cannot OR"),
@@ -224,14 +228,20 @@ class KaleyraAdapter(Adapter):
 
         ``search`` matches substrings, so a term narrows safely only when it is
         part of every spelling of the status: BOUNCE finds BOUNCED, OPEN finds
-        OPENED, SENT finds SENT. For queued (ACCEPTED, QUEUED, VALIDATED),
-        deferred and blocked no term finds them all, so nothing is sent and
-        the status is checked locally only, as it always is.
+        OPENED. For queued (ACCEPTED, QUEUED, VALIDATED), deferred and blocked
+        no term finds them all, so nothing is sent and the status is checked
+        locally only, as it always is.
+
+        And only for a status no row ever leaves (:data:`SETTLED_STATUSES`): a
+        row that leaves the searched set during a walk (DELIVERED -> OPEN)
+        moves every older row one place up, and a row at a page edge slips
+        onto a page already read, lost. Rows entering a set only push rows
+        down, which the walk handles like new mail.
         """
         if Status.UNKNOWN in query.statuses:
             return None
         wanted = {status for status in KALEYRA_STATUSES.values() if status in query.statuses}
-        if len(wanted) != 1:
+        if len(wanted) != 1 or not wanted <= SETTLED_STATUSES:
             return None
         (status,) = wanted
         spellings = [native for native, mapped in KALEYRA_STATUSES.items() if mapped is status]
