@@ -25,6 +25,7 @@ ProfileOpt = Annotated[
     typer.Option(
         "--profile",
         "-p",
+        metavar="NAME",
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,
@@ -35,6 +36,7 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
     ),
 ]
@@ -42,6 +44,7 @@ ConcurrencyOpt = Annotated[
     int,
     typer.Option(
         "--concurrency",
+        metavar="N",
         min=1,
         max=32,
         help="Pages fetched at once where the provider's pagination allows.",

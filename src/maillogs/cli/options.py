@@ -27,22 +27,24 @@ StatusOpt = Annotated[
     typer.Option(
         "--status",
         "-s",
+        metavar="STATUS",
         help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
         show_default=False,
     ),
 ]
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", help="Sender address, or @domain."),
+    typer.Option("--from", metavar="ADDR", help="Sender address, or @domain."),
 ]
 ToOpt = Annotated[
     str | None,
-    typer.Option("--to", help="Recipient address, or @domain."),
+    typer.Option("--to", metavar="ADDR", help="Recipient address, or @domain."),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
+        metavar="TIME",
         help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
     ),
 ]
@@ -50,6 +52,7 @@ UntilOpt = Annotated[
     str | None,
     typer.Option(
         "--until",
+        metavar="TIME",
         help="Exclusive end; a bare date includes that whole day.",
     ),
 ]
@@ -57,21 +60,25 @@ RangeOpt = Annotated[
     str | None,
     typer.Option(
         "--range",
+        metavar="RANGE",
         help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
     ),
 ]
 RecipientTypeOpt = Annotated[
     str | None,
-    typer.Option("--recipient-type", help="to, cc or bcc (where the provider reports it)."),
+    typer.Option(
+        "--recipient-type", metavar="TYPE", help="to, cc or bcc (where the provider reports it)."
+    ),
 ]
 MessageIdOpt = Annotated[
     str | None,
-    typer.Option("--message-id", help="One message id."),
+    typer.Option("--message-id", metavar="ID", help="One message id."),
 ]
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--param",
+        metavar="NAME=VALUE",
         help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
         show_default=False,
     ),
@@ -80,6 +87,7 @@ TzOpt = Annotated[
     str | None,
     typer.Option(
         "--tz",
+        metavar="ZONE",
         help="Zone for dates without an offset (IANA name). Default: the local zone.",
     ),
 ]

@@ -35,6 +35,7 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="jsonl, json, csv or tsv. Default: from the --output extension, else jsonl.",
         ),
     ] = None,
@@ -50,6 +51,7 @@ def export_command(
         str | None,
         typer.Option(
             "--state",
+            metavar="NAME",
             help="Name of the checkpoint set and lock, one per export job (default: 'default').",
             show_default=False,
         ),
@@ -58,6 +60,7 @@ def export_command(
         str | None,
         typer.Option(
             "--lookback",
+            metavar="DURATION",
             help="Re-read this much before the checkpoint, for late status updates "
             "and late-arriving records (30m, 2h, 1d; default 2h).",
             show_default=False,

@@ -22,13 +22,15 @@ def list_command(
     filters: Filters = NO_FILTERS,
     limit: Annotated[
         int,
-        typer.Option("--limit", "-n", min=1, help="Show at most N records, newest first."),
+        typer.Option(
+            "--limit", "-n", min=1, metavar="N", help="Show at most N records, newest first."
+        ),
     ] = DEFAULT_LIMIT,
     all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
     fmt: common.FormatOpt = None,
     columns: Annotated[
         str | None,
-        typer.Option("--columns", "-c", help="Comma-separated columns to show."),
+        typer.Option("--columns", "-c", metavar="COLUMNS", help="Comma-separated columns to show."),
     ] = None,
     output_text: Annotated[
         str | None,

@@ -50,7 +50,12 @@ def _provider_keys() -> dict[str, inspect.Parameter]:
             kind: Any = (
                 StrEnum(f"Choice_{key}", {value: value for value in choices}) if choices else str
             )
-            option = typer.Option(f"--{key.replace('_', '-')}", help=text, show_default=False)
+            option = typer.Option(
+                f"--{key.replace('_', '-')}",
+                metavar=key.upper() if choices is None else "|".join(choices),
+                help=text,
+                show_default=False,
+            )
             options[key] = inspect.Parameter(
                 key,
                 inspect.Parameter.KEYWORD_ONLY,
@@ -168,17 +173,23 @@ def _parse_set(values: list[str]) -> dict[str, str]:
 def add(
     name: Annotated[str, typer.Argument(help="Profile name (letters, digits, '-', '_').")],
     provider: Annotated[
-        str | None, typer.Option(help=f"Provider: {', '.join(PROVIDERS)}.", show_default=False)
+        str | None,
+        typer.Option(
+            metavar="PROVIDER", help=f"Provider: {', '.join(PROVIDERS)}.", show_default=False
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
-            help="API base URL (default: the provider's, if it has one).", show_default=False
+            metavar="URL",
+            help="API base URL (default: the provider's, if it has one).",
+            show_default=False,
         ),
     ] = None,
     timezone: Annotated[
         str | None,
         typer.Option(
+            metavar="ZONE",
             help="IANA zone of the account's timestamps and days, e.g. Asia/Kolkata "
             f"(required for {_ZONE_PROVIDERS}; others default to UTC).",
             show_default=False,
@@ -188,18 +199,22 @@ def add(
         float | None,
         typer.Option(
             "--rate-limit",
+            metavar="N",
             help="Client-side budget in requests per minute; 0 disables it.",
             show_default=False,
         ),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option(help="Request timeout in seconds [default: 30].", show_default=False),
+        typer.Option(
+            metavar="SECONDS", help="Request timeout in seconds [default: 30].", show_default=False
+        ),
     ] = None,
     set_values: Annotated[
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="KEY=VALUE",
             help="Any other provider key, or allow_http=true, as KEY=VALUE (repeatable).",
             show_default=False,
         ),

@@ -21,6 +21,7 @@ def stats_command(
         typer.Option(
             "--by",
             "-b",
+            metavar="GROUP",
             help="Group by: day, hour, week (Monday-start, in --tz), status, sender "
             "or recipient-domain.",
         ),
@@ -34,6 +35,7 @@ def stats_command(
         str,
         typer.Option(
             "--source",
+            metavar="SOURCE",
             help="auto: a provider's own daily counters where they can answer, "
             "else logs; logs: always count log records; native: insist on the counters.",
         ),
