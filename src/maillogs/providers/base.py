@@ -96,7 +96,7 @@ class Plan:
     # runs no more pages at once than that many records could need.
     page_rows: int | None = None
 
-    def send(self, option: str, name: str, value: str, how: str = "") -> None:
+    def filter_natively(self, option: str, name: str, value: str, how: str = "") -> None:
         """Have the provider filter: ``option``'s value goes out as ``name``.
 
         The pair is recorded for --explain too, so the two never disagree.

@@ -169,23 +169,23 @@ class EdithAdapter(Adapter):
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         status = self.native_status(query)
         if status:
-            plan.send("status", "status", status, f"={status}")
+            plan.filter_natively("status", "status", status, f"={status}")
         elif query.statuses:
             plan.local.append("status")
         if query.sender:
             if query.sender.startswith("@"):
                 plan.local.append("from (@domain)")
             else:
-                plan.send("from", "fromAddress", query.sender)
+                plan.filter_natively("from", "fromAddress", query.sender)
         if query.recipient:
             if query.recipient.startswith("@"):
-                plan.send("to", "recipientDomain", query.recipient[1:])
+                plan.filter_natively("to", "recipientDomain", query.recipient[1:])
             else:
-                plan.send("to", "email", query.recipient)
+                plan.filter_natively("to", "email", query.recipient)
         if query.recipient_type:
-            plan.send("recipient-type", "recipientType", query.recipient_type)
+            plan.filter_natively("recipient-type", "recipientType", query.recipient_type)
         if query.message_id:
-            plan.send("message-id", "refId", query.message_id)
+            plan.filter_natively("message-id", "refId", query.message_id)
         plan.native.append("since/until -> startCreatedAt/endCreatedAt (7-day windows)")
         return [*plan.filter_params, *query.params]
 

@@ -252,7 +252,7 @@ class InfobipAdapter(Adapter):
         v4 = self.version == "4"
         status = self.native_status(query)
         if status:
-            plan.send("status", "generalStatus", status, f"={status}")
+            plan.filter_natively("status", "generalStatus", status, f"={status}")
         if query.statuses:
             plan.local.append("status")
         for value, name, option in (
@@ -262,9 +262,9 @@ class InfobipAdapter(Adapter):
             if value and value.startswith("@"):
                 plan.local.append(f"{option} (@domain)")
             elif value:
-                plan.send(option, name, value)
+                plan.filter_natively(option, name, value)
         if query.message_id:
-            plan.send("message-id", "messageId", query.message_id)
+            plan.filter_natively("message-id", "messageId", query.message_id)
         return [*plan.filter_params, *query.params]
 
     def _page_params(

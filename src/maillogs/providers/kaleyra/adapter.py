@@ -390,26 +390,28 @@ class KaleyraAdapter(Adapter):
     def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
         if query.since is not None:
             day = query.since.astimezone(self.tz).date()
-            plan.send("since", "start_date", day.isoformat(), " (day in the account zone)")
+            plan.filter_natively(
+                "since", "start_date", day.isoformat(), " (day in the account zone)"
+            )
         if query.until is not None:
             last_day = (query.until - timedelta(microseconds=1)).astimezone(self.tz).date()
-            plan.send("until", "end_date", last_day.isoformat(), " (day, inclusive)")
+            plan.filter_natively("until", "end_date", last_day.isoformat(), " (day, inclusive)")
         if query.since or query.until:
             plan.local.append("exact time range")
         if query.message_id:
-            plan.send("message-id", "messageId", query.message_id)
+            plan.filter_natively("message-id", "messageId", query.message_id)
         if query.recipient:
             if query.recipient.startswith("@"):
-                plan.send("to", "search", query.recipient, " (domain substring)")
+                plan.filter_natively("to", "search", query.recipient, " (domain substring)")
             else:
-                plan.send("to", "toMail", query.recipient)
+                plan.filter_natively("to", "toMail", query.recipient)
             plan.local.append("to (exact)")
         if query.sender:
-            plan.send("from", "search", query.sender, " (substring)")
+            plan.filter_natively("from", "search", query.sender, " (substring)")
             plan.local.append("from (exact)")
         status = self.native_status(query)
         if status:
-            plan.send("status", "search", status, f"={status}")
+            plan.filter_natively("status", "search", status, f"={status}")
         if query.statuses:
             plan.local.append("status")
         return [*plan.filter_params, *query.params]
