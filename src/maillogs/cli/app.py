@@ -21,7 +21,8 @@ import typer
 from typer._click import Command, Context, HelpFormatter
 
 from maillogs import __version__
-from maillogs.cli.exitcodes import ErrorMappingGroup, GuardedStdout, finish_stdout
+from maillogs.cli.exitcodes import ErrorMappingGroup
+from maillogs.cli.stdout import GuardedStdout, finish_stdout
 from maillogs.core.errors import OutputError
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
