@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-# The sandbox's fixed, public demo credentials (see maillogs/sandbox/credentials.py).
+# The sandbox's fixed, public demo credentials (each provider's `demo_settings`,
+# in maillogs/providers/<name>/spec.py).
 HEADERS = {
     "kaleyra": {"api-key": "demo-kaleyra-key"},
     "edith": {"Authorization": "Bearer demo-edith-token"},

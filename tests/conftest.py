@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from maillogs.config import Profile
+from maillogs.profiles.model import Profile
 from tests.support import make_profile
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from maillogs.config import Profile
+from maillogs.profiles.model import Profile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from maillogs import config
-from maillogs.config import Profile, resolve_profiles
-from maillogs.errors import ConfigError, OutputError, UsageError
-from maillogs.fileio import atomic_write_bytes, atomic_writer, private_dir
+from maillogs import profiles as config
+from maillogs.core.errors import ConfigError, OutputError, UsageError
+from maillogs.core.fileio import atomic_write_bytes, atomic_writer, private_dir
+from maillogs.profiles.model import Profile
+from maillogs.profiles.resolve import resolve_profiles
 from maillogs.providers.registry import PROVIDERS
 
 CANARY = "CANARY-SECRET-1234567890"
@@ -302,8 +303,9 @@ def test_demo_ignores_env_overrides_and_a_broken_file(
 
 def test_demo_profiles_cover_the_registry_and_mirror_the_sandbox() -> None:
     assert {p.provider for p in config.builtin_profiles()} == set(PROVIDERS)
+    # One source now: the spec's demo settings are what the sandbox's snippet offers.
     credentials = pytest.importorskip("maillogs.sandbox.credentials")
-    source = Path(credentials.__file__).read_text()
+    source = credentials.config_snippet("http://127.0.0.1:1")
     for profile in config.builtin_profiles():
         for key in profile.spec.required_keys:
             assert f'"{profile.settings[key]}"' in source, (profile.name, key)

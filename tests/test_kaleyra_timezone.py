@@ -18,9 +18,9 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from maillogs import config
-from maillogs.cli import profiles_cmd
-from maillogs.cli.main import app
+from maillogs import profiles as config
+from maillogs.cli.app import app
+from maillogs.cli.commands import profiles as profiles_cmd
 from maillogs.sandbox import config_snippet
 from tests.support import load_fixture
 

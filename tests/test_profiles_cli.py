@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from maillogs.cli import profiles_cmd
-from maillogs.cli.profiles_cmd import profiles_app
-from maillogs.errors import MaillogsError
+from maillogs.cli.commands import profiles as profiles_cmd
+from maillogs.cli.commands.profiles import profiles_app
+from maillogs.core.errors import MaillogsError
 
 CANARY = "CANARY-SECRET-1234567890"
 

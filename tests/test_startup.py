@@ -2,7 +2,7 @@
 
 They may import Typer and nothing heavy: no httpx, pydantic, Rich, provider
 adapters, engine or configuration. Each check runs the real console-script
-path (``maillogs.cli.main:run``) in a fresh interpreter and then inspects
+path (``maillogs.cli.app:run``) in a fresh interpreter and then inspects
 ``sys.modules``. The time itself is measured by ``benchmarks/run.py``.
 """
 
@@ -14,21 +14,21 @@ import sys
 
 import pytest
 
-from maillogs.cli.main import COMMANDS, load_command
+from maillogs.cli.app import COMMANDS, load_command
 
 HEAVY = (
     "httpx",
     "pydantic",
     "rich",
     "rich.table",
-    "maillogs.config",
+    "maillogs.profiles",
     "maillogs.engine",
-    "maillogs.http",
-    "maillogs.models",
+    "maillogs.fetch.http",
+    "maillogs.core.models",
     "maillogs.providers.base",
-    "maillogs.providers.kaleyra",
-    "maillogs.providers.edith",
-    "maillogs.providers.infobip",
+    "maillogs.providers.kaleyra.adapter",
+    "maillogs.providers.edith.adapter",
+    "maillogs.providers.infobip.adapter",
     "maillogs.render",
 )
 
@@ -38,7 +38,7 @@ PROBE = """
 import json, sys
 heavy = json.loads(sys.argv[1])
 sys.argv = ["maillogs", *sys.argv[2:]]
-from maillogs.cli.main import run
+from maillogs.cli.app import run
 try:
     run()
     code = 0

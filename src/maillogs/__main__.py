@@ -1,6 +1,6 @@
 """``python -m maillogs``: the same entry point as the ``maillogs`` command."""
 
-from maillogs.cli.main import run
+from maillogs.cli.app import run
 
 if __name__ == "__main__":
     run()

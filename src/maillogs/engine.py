@@ -18,20 +18,20 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from maillogs.concurrency import run_ordered
-from maillogs.defaults import DEFAULT_CONCURRENCY
-from maillogs.errors import ConfigError, UsageError
-from maillogs.http import MAX_RESPONSE_BYTES, CommandRetryBudget, HttpClient, RetryPolicy
-from maillogs.models import LogRecord
-from maillogs.paging import RecentKeys
-from maillogs.providers.base import Adapter, Plan
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.errors import ConfigError, UsageError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.fetch.concurrency import run_ordered
+from maillogs.fetch.http import MAX_RESPONSE_BYTES, CommandRetryBudget, HttpClient, RetryPolicy
+from maillogs.fetch.paging import RecentKeys
+from maillogs.providers.base import Adapter, Plan, adapter_class
 from maillogs.providers.registry import PROVIDERS, get_spec
-from maillogs.query import Query
 
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.config import Profile
+    from maillogs.profiles.model import Profile
 
 # Caps the total time spent retrying one request (default: RetryPolicy's 90 s),
 # e.g. so a cron job gives up sooner and lets its wrapper retry later.
@@ -108,18 +108,6 @@ def response_cap(env: Mapping[str, str] = os.environ) -> int:
     return int(megabytes * 2**20)
 
 
-def demo_transport() -> httpx.BaseTransport:
-    """The in-process emulator behind the built-in demo profiles (no network)."""
-    from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
-
-    # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
-    # encode their times: anchoring on the hour keeps every id stable between
-    # runs, so an id copied from `list` still works with `show` a minute later.
-    anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))
-
-
 @contextmanager
 def open_adapters(
     profiles: Sequence[Profile],
@@ -129,9 +117,13 @@ def open_adapters(
     keep_raw: bool = False,
     now: datetime | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+    demo_transport: Callable[[], httpx.BaseTransport] | None = None,
     command_budget: CommandRetryBudget | None = None,
 ) -> Iterator[list[Adapter]]:
     """Build one adapter (and HTTP client) per profile; close them afterwards.
+
+    ``demo_transport`` serves the built-in demo profiles (the caller passes the
+    sandbox's: the request loop does not know the emulator).
 
     ``warn`` receives the clients' warnings (a rate limit met), the first only:
     one line per command however many profiles meet it. Every client shares
@@ -145,6 +137,10 @@ def open_adapters(
         if transport_factory is not None:
             return transport_factory(profile)
         if profile.demo:
+            if demo_transport is None:
+                raise ConfigError(
+                    f"profile {profile.name!r} is a demo profile: no sandbox to serve it"
+                )
             # One emulator for all demo profiles of a run: they share its clock.
             shared_demo = shared_demo or demo_transport()
             return shared_demo
@@ -158,9 +154,9 @@ def open_adapters(
     warn_once = first_only(warn) if warn else None
     try:
         for profile in profiles:
-            adapter_class = get_spec(profile.provider).load_adapter()
+            adapter_type = adapter_class(get_spec(profile.provider))
             http = HttpClient(
-                adapter_class.endpoint(profile),
+                adapter_type.endpoint(profile),
                 transport=transport_for(profile),
                 timeout=profile.timeout,
                 request_deadline=profile.request_deadline,
@@ -170,7 +166,7 @@ def open_adapters(
                 debug=debug,
                 warn=warn_once,
             )
-            adapters.append(adapter_class(profile, http, now=now, keep_raw=keep_raw))
+            adapters.append(adapter_type(profile, http, now=now, keep_raw=keep_raw))
         yield adapters
     finally:
         for adapter in adapters:
@@ -205,7 +201,7 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
         able = [
             spec.title
             for spec in PROVIDERS.values()
-            if used not in spec.load_adapter().capabilities.unsupported
+            if used not in adapter_class(spec).capabilities.unsupported
         ]
         names = ", ".join(f"{a.profile.name} ({a.spec().title})" for a in refusing)
         raise UsageError(f"--{used} is not supported by {names}; it works with: {', '.join(able)}")

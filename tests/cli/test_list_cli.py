@@ -13,8 +13,8 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
-from maillogs.models import RECORD_FIELDS
+from maillogs.cli.app import app
+from maillogs.core.models import RECORD_FIELDS
 
 runner = CliRunner()
 KALEYRA_LOGS = "https://api.kaleyra.io/v1/SID9/email/logs"

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from maillogs.core.errors import ConfigError, ProviderDataError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import RecentKeys, fetch_records, retry_policy
-from maillogs.errors import ConfigError, ProviderDataError
-from maillogs.models import LogRecord
 from maillogs.providers.base import Page, PendingPage, Plan
-from maillogs.query import Query
-from maillogs.statuses import Status
 
 T0 = datetime(2024, 1, 10, tzinfo=UTC)
 WAIT = 5.0  # seconds; only reached when the behaviour under test is missing

@@ -10,14 +10,14 @@ import httpx
 import pytest
 import respx
 
-from maillogs.errors import (
+from maillogs.core.errors import (
     AuthError,
     NotFoundError,
     ProviderDataError,
     ProviderUnavailableError,
     TemporaryFailureError,
 )
-from maillogs.http import (
+from maillogs.fetch.http import (
     CommandRetryBudget,
     Endpoint,
     HttpClient,
@@ -299,8 +299,8 @@ def test_an_unusable_proxy_from_the_environment_is_a_config_error(
     # httpx reads HTTPS_PROXY when the client is built: a ValueError there was
     # exit 70 (internal error), and the paced client kept its share of the
     # account's pace for the rest of the process.
-    from maillogs.errors import ConfigError
-    from maillogs.ratelimit import SHARED_PACES
+    from maillogs.core.errors import ConfigError
+    from maillogs.fetch.ratelimit import SHARED_PACES
 
     monkeypatch.setenv("HTTPS_PROXY", proxy)
     before = len(SHARED_PACES)

@@ -12,9 +12,9 @@ from functools import partial
 
 import pytest
 
-from maillogs.concurrency import run_ordered
-from maillogs.errors import ProviderDataError
-from maillogs.paging import (
+from maillogs.core.errors import ProviderDataError
+from maillogs.fetch.concurrency import run_ordered
+from maillogs.fetch.paging import (
     CursorPaginator,
     NewestFirstPages,
     NumberedPage,

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from maillogs.errors import UsageError
-from maillogs.models import LogRecord
-from maillogs.query import Query, build_query
-from maillogs.statuses import Status, parse_status
-from maillogs.timeparse import local_zone_name, parse_duration, parse_instant, parse_range
+from maillogs.core.errors import UsageError
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query, build_query
+from maillogs.core.statuses import Status, parse_status
+from maillogs.core.timeparse import local_zone_name, parse_duration, parse_instant, parse_range
 
 NOW = datetime(2024, 3, 10, 15, 30, tzinfo=UTC)
 ROME = ZoneInfo("Europe/Rome")

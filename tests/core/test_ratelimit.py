@@ -13,10 +13,11 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
-from maillogs.http import Endpoint, HttpClient
-from maillogs.ratelimit import SHARED_PACES, SharedPaces, account_key
-from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig, SandboxResponse
+from maillogs.cli.app import app
+from maillogs.fetch.http import Endpoint, HttpClient
+from maillogs.fetch.ratelimit import SHARED_PACES, SharedPaces, account_key
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.sandbox import Emulator, EmulatorConfig, SandboxResponse
 from maillogs.sandbox.server import start_server
 from tests.core.test_http import BASE, SECRET, FakeClock
 

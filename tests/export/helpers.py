@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from maillogs.sandbox import EDITH_TOKEN, INFOBIP_API_KEY, KALEYRA_API_KEY, KALEYRA_SID
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 
 SANDBOX_PROFILES = "sandbox-kaleyra,sandbox-edith,sandbox-infobip"
 

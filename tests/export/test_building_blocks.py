@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from maillogs.errors import ConfigError, TemporaryFailureError, UsageError
+from maillogs.core.errors import ConfigError, TemporaryFailureError, UsageError
 from maillogs.export.checkpoint import Checkpoint, CheckpointStore, check_state_name, state_dir
 from maillogs.export.lock import hold_temp_file, remove_stale_temps, state_lock
 from maillogs.export.progress import Progress

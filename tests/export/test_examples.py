@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from maillogs.config import resolve_profiles
+from maillogs.profiles.resolve import resolve_profiles
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

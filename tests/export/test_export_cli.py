@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from maillogs.models import RECORD_FIELDS
+from maillogs.core.models import RECORD_FIELDS
 from maillogs.sandbox import Emulator
 from tests.export.helpers import SANDBOX_PROFILES, Workspace, keys, read_jsonl, sandbox_config
 

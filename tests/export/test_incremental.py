@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from maillogs.config import Profile, builtin_profiles, resolve_profiles
-from maillogs.errors import AuthError
+from maillogs.core.errors import AuthError
+from maillogs.core.query import Query
 from maillogs.export import ExportResult, ExportSpec, run_export
-from maillogs.query import Query
+from maillogs.profiles.demo import builtin_profiles
+from maillogs.profiles.model import Profile
+from maillogs.profiles.resolve import resolve_profiles
 from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport, FaultPlan
 from tests.export.helpers import keys, read_jsonl
 from tests.support import make_profile

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
-from maillogs import config
-from maillogs.cli.main import app
+from maillogs.cli.app import app
+from maillogs.profiles import secrets as config
 from maillogs.sandbox import Emulator, EmulatorConfig, FaultPlan, SandboxServer, config_snippet
 
 # Derandomized: the same examples on every run and machine, so a failure replays.

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maillogs.models import RECORD_FIELDS
+from maillogs.core.models import RECORD_FIELDS
+from maillogs.core.statuses import STATUS_ALIASES, Status
 from maillogs.render import FORMATS
-from maillogs.statuses import STATUS_ALIASES, Status
 from tests.hardening.conftest import Outcome, assert_one_line_error, invoke
 
 HARDENING = settings.get_profile("hardening")

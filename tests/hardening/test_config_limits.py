@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from maillogs.config import MAX_CONFIG_BYTES
+from maillogs.profiles.store import MAX_CONFIG_BYTES
 from tests.hardening.conftest import (
     Outcome,
     assert_one_line_error,

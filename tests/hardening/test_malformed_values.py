@@ -18,7 +18,7 @@ import httpx
 import pytest
 import respx
 
-from maillogs.jsonbody import decode_json
+from maillogs.fetch.jsonbody import decode_json
 from tests.hardening.conftest import Outcome, assert_one_line_error, invoke
 from tests.hardening.test_provider_data import NAMES, PROVIDERS, Provider, mutant_page
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from maillogs import engine
-from maillogs.http import RetryPolicy
+from maillogs.fetch.http import RetryPolicy
 from maillogs.sandbox import FaultPlan, parse_faults
 from tests.hardening.conftest import (
     Outcome,

@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from maillogs.sandbox import EDITH_TOKEN, INFOBIP_API_KEY, KALEYRA_API_KEY, KALEYRA_SID
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 from tests.integration.reference import Reference, Row
 
 # `python -m maillogs` when the package has a __main__, else the console script's entry point.
 if importlib.util.find_spec("maillogs.__main__") is not None:
     MAILLOGS = (sys.executable, "-m", "maillogs")
 else:  # pragma: no cover - only while __main__.py is missing
-    MAILLOGS = (sys.executable, "-c", "from maillogs.cli.main import run; run()")
+    MAILLOGS = (sys.executable, "-c", "from maillogs.cli.app import run; run()")
 
 SERVER_READY_SECONDS = 60.0  # generous: other jobs may load the machine
 SERVER_STOP_SECONDS = 5.0

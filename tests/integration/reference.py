@@ -29,7 +29,8 @@ from typing import Any
 
 import httpx
 
-from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.sandbox import Emulator, EmulatorConfig
 from maillogs.sandbox.dataset import Record, from_us
 
 # The profile names the integration config defines, and their provider.

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.query import Query
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 from maillogs.sandbox import (
-    EDITH_TOKEN,
-    INFOBIP_API_KEY,
-    KALEYRA_API_KEY,
-    KALEYRA_SID,
     Arrivals,
     Emulator,
     EmulatorConfig,

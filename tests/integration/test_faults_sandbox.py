@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from maillogs.sandbox import EDITH_TOKEN, FAULT_KINDS, INFOBIP_API_KEY, KALEYRA_API_KEY
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.sandbox import FAULT_KINDS
 from tests.integration.harness import (
     BAD_KEY,
     CliResult,

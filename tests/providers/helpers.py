@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from maillogs.config import Profile
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.models import LogRecord
-from maillogs.query import Query
+from maillogs.profiles.model import Profile
 
 
 def run_query(

@@ -18,12 +18,12 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
+from maillogs.cli.app import app
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import open_adapters
 from maillogs.providers.base import delivery_times
-from maillogs.query import Query
-from maillogs.stats.message import find_message
-from maillogs.statuses import Status
+from maillogs.reports.show import find_message
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 

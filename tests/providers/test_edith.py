@@ -10,10 +10,10 @@ import httpx
 import pytest
 import respx
 
-from maillogs.errors import ProviderDataError, TemporaryFailureError
-from maillogs.http import ProviderRequestError
-from maillogs.query import Query
-from maillogs.statuses import Status
+from maillogs.core.errors import ProviderDataError, TemporaryFailureError
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
+from maillogs.fetch.http import ProviderRequestError
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 

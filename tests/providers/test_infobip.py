@@ -9,12 +9,12 @@ import httpx
 import pytest
 import respx
 
+from maillogs.core.errors import AuthError, UsageError
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import open_adapters
-from maillogs.errors import AuthError, UsageError
-from maillogs.http import ProviderRequestError
-from maillogs.providers.infobip import refine_status
-from maillogs.query import Query
-from maillogs.statuses import Status
+from maillogs.fetch.http import ProviderRequestError
+from maillogs.providers.infobip.adapter import refine_status
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 
@@ -400,8 +400,10 @@ def _walk(profile: Any, query: Query, emulator: Any) -> tuple[int, int]:
     ],
 )
 def test_the_demo_profile_walks_like_a_production_profile(query: Query, tmp_path: Any) -> None:
-    from maillogs.config import builtin_profiles, resolve_profiles
-    from maillogs.sandbox import INFOBIP_API_KEY, Emulator, EmulatorConfig
+    from maillogs.profiles.demo import builtin_profiles
+    from maillogs.profiles.resolve import resolve_profiles
+    from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+    from maillogs.sandbox import Emulator, EmulatorConfig
 
     # A real account's profile: only what a user writes, the pace is the documented one.
     config = tmp_path / "config.toml"

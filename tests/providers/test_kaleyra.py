@@ -10,12 +10,12 @@ import httpx
 import pytest
 import respx
 
+from maillogs.core.errors import AuthError, ProviderDataError, UsageError
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.errors import AuthError, ProviderDataError, UsageError
 from maillogs.export.runner import fraction_fetched
-from maillogs.http import ProviderRequestError
-from maillogs.query import Query
-from maillogs.statuses import Status
+from maillogs.fetch.http import ProviderRequestError
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 

@@ -23,14 +23,14 @@ import pytest
 import respx
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
+from maillogs.cli.app import app
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import open_adapters
-from maillogs.query import Query
+from maillogs.providers.kaleyra.emulator import recipient_outcomes
 from maillogs.render.table import make_console
+from maillogs.reports.show import Hit, find_message, hit_panel, hit_to_json
 from maillogs.sandbox import Emulator, EmulatorConfig
-from maillogs.sandbox.kaleyra import recipient_outcomes
-from maillogs.stats.message import Hit, find_message, hit_panel, hit_to_json
-from maillogs.statuses import Status
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.core.models import RECORD_FIELDS, LogRecord
 from maillogs.render import open_renderer
 
 

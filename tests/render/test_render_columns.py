@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from maillogs.errors import UsageError
-from maillogs.models import RECORD_FIELDS
+from maillogs.core.errors import UsageError
+from maillogs.core.models import RECORD_FIELDS
 from maillogs.render import (
     DEFAULT_TABLE_COLUMNS,
     FORMATS,

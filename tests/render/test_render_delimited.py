@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.core.models import RECORD_FIELDS, LogRecord
 
 RecordFactory = Callable[..., LogRecord]
 Render = Callable[..., str]

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from maillogs.errors import OutputError
-from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.core.errors import OutputError
+from maillogs.core.models import RECORD_FIELDS, LogRecord
 from maillogs.render import FORMATS, open_renderer
 
 RecordFactory = Callable[..., LogRecord]

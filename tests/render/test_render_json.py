@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.core.models import RECORD_FIELDS, LogRecord
 from maillogs.render.jsonfmt import dumps_finite
 
 RecordFactory = Callable[..., LogRecord]

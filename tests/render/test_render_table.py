@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from rich.cells import cell_len
 
-from maillogs.models import LogRecord
+from maillogs.core.models import LogRecord
 from maillogs.render import DEFAULT_TABLE_COLUMNS, default_columns, open_renderer
 
 RecordFactory = Callable[..., LogRecord]

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from maillogs.sandbox import EDITH_TOKEN, INFOBIP_API_KEY, KALEYRA_API_KEY
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
 
 NOW = datetime(2024, 5, 10, 12, 0, 0, tzinfo=UTC)
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from maillogs.cli.sandbox_cmd import sandbox_app
+from maillogs.cli.commands.sandbox import sandbox_app
 from maillogs.sandbox import Arrivals, FaultPlan, parse_arrivals
 from tests.sandbox.helpers import EDITH, KALEYRA, KALEYRA_LOGS, NOW, FakeClock
 

@@ -12,7 +12,7 @@ import tomllib
 import httpx
 from typer.testing import CliRunner
 
-from maillogs.cli.sandbox_cmd import sandbox_app
+from maillogs.cli.commands.sandbox import sandbox_app
 from tests.sandbox.helpers import KALEYRA, KALEYRA_LOGS
 
 runner = CliRunner()
@@ -45,7 +45,7 @@ def test_busy_port_exits_69() -> None:
 
 
 def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
-    code = "import sys; from maillogs.cli.sandbox_cmd import sandbox_app; sandbox_app(sys.argv[1:])"
+    code = "import sys; from maillogs.cli.commands.sandbox import sandbox_app as a; a(sys.argv[1:])"
     process = subprocess.Popen(
         [sys.executable, "-c", code, "serve", "--port", "0", "--records", "50", "--verbose"],
         stderr=subprocess.PIPE,
@@ -85,7 +85,7 @@ def test_serve_prints_profiles_answers_and_stops_cleanly_on_ctrl_c() -> None:
 
 
 def test_serve_can_enforce_infobip_rate_limit_and_then_keeps_the_client_pace() -> None:
-    code = "import sys; from maillogs.cli.sandbox_cmd import sandbox_app; sandbox_app(sys.argv[1:])"
+    code = "import sys; from maillogs.cli.commands.sandbox import sandbox_app as a; a(sys.argv[1:])"
     args = ["serve", "--port", "0", "--records", "50", "--infobip-rate-limit"]
     process = subprocess.Popen(
         [sys.executable, "-c", code, *args],

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from maillogs.providers.registry import PROVIDERS
 from maillogs.sandbox import Emulator, EmulatorConfig
-from maillogs.sandbox.dataset import PROVIDERS, Dataset, to_us
+from maillogs.sandbox.dataset import Dataset, to_us
 from tests.sandbox.helpers import NOW
 
 

@@ -13,16 +13,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from maillogs.cli.main import app
-from maillogs.sandbox import (
-    EDITH_TOKEN,
-    INFOBIP_API_KEY,
-    KALEYRA_API_KEY,
-    KALEYRA_SID,
-    Emulator,
-    EmulatorConfig,
-    start_server,
-)
+from maillogs.cli.app import app
+from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
+from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
+from maillogs.sandbox import Emulator, EmulatorConfig, start_server
 
 PROFILES = "sb-kaleyra,sb-edith,sb-infobip"
 

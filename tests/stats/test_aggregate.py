@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from maillogs.models import LogRecord
-from maillogs.providers.edith import EdithAdapter
-from maillogs.providers.infobip import InfobipAdapter
-from maillogs.providers.kaleyra import KaleyraAdapter
-from maillogs.stats.aggregate import (
+from maillogs.core.models import LogRecord
+from maillogs.core.statuses import Status
+from maillogs.providers.edith.adapter import EdithAdapter
+from maillogs.providers.infobip.adapter import InfobipAdapter
+from maillogs.providers.kaleyra.adapter import KaleyraAdapter
+from maillogs.reports.stats.aggregate import (
     LOGS,
     Aggregator,
     Source,
@@ -23,8 +24,7 @@ from maillogs.stats.aggregate import (
     rates,
     row_to_json,
 )
-from maillogs.stats.periods import Grouping, periods
-from maillogs.statuses import Status
+from maillogs.reports.stats.periods import Grouping, periods
 
 T0 = datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
 

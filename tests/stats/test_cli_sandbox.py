@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from maillogs.providers.infobip import InfobipAdapter
-from maillogs.statuses import Status
+from maillogs.core.statuses import Status
+from maillogs.providers.infobip.adapter import InfobipAdapter
 from tests.stats.conftest import PROFILES, Sandbox, invoke, iso
 
 pytestmark = pytest.mark.usefixtures("config_file")

@@ -11,13 +11,13 @@ import httpx
 import pytest
 import respx
 
+from maillogs.core.errors import ProviderDataError, UsageError
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 from maillogs.engine import open_adapters
-from maillogs.errors import ProviderDataError, UsageError
-from maillogs.query import Query
-from maillogs.stats.compute import SourceMode, compute_stats, native_refusal
-from maillogs.stats.periods import Grouping
-from maillogs.stats.render import write_stats
-from maillogs.statuses import Status
+from maillogs.render.stats import write_stats
+from maillogs.reports.stats.compute import SourceMode, compute_stats, native_refusal
+from maillogs.reports.stats.periods import Grouping
 from tests.support import load_fixture, make_profile
 
 NOW = datetime(2022, 1, 20, 12, 0, tzinfo=UTC)

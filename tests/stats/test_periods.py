@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from maillogs.errors import UsageError
-from maillogs.stats.periods import (
+from maillogs.core.errors import UsageError
+from maillogs.reports.stats.periods import (
     Grouping,
     default_since,
     is_day_boundary,

@@ -10,11 +10,11 @@ import httpx
 import pytest
 import respx
 
+from maillogs.core.errors import ProviderDataError
+from maillogs.core.statuses import Status
 from maillogs.engine import open_adapters
-from maillogs.errors import ProviderDataError
 from maillogs.render.table import make_console
-from maillogs.stats.message import Hit, find_message, find_messages, hit_panel, hit_to_json
-from maillogs.statuses import Status
+from maillogs.reports.show import Hit, find_message, find_messages, hit_panel, hit_to_json
 from tests.support import load_fixture, make_profile
 
 NOW = datetime(2024, 1, 30, 12, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -14,89 +14,21 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 if TYPE_CHECKING:
-    from maillogs.config import Profile
-    from maillogs.query import Query
+    import httpx
 
-FILTERS_PANEL = "Filters"
-OUTPUT_PANEL = "Output"
+    from maillogs.profiles.model import Profile
+    from maillogs.providers.base import Adapter
+
 
 ProfileOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--profile",
         "-p",
+        metavar="NAME",
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,
-    ),
-]
-StatusOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        "-s",
-        help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
-        rich_help_panel=FILTERS_PANEL,
-        show_default=False,
-    ),
-]
-FromOpt = Annotated[
-    str | None,
-    typer.Option("--from", help="Sender address, or @domain.", rich_help_panel=FILTERS_PANEL),
-]
-ToOpt = Annotated[
-    str | None,
-    typer.Option("--to", help="Recipient address, or @domain.", rich_help_panel=FILTERS_PANEL),
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since",
-        help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
-        rich_help_panel=FILTERS_PANEL,
-    ),
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--until",
-        help="Exclusive end; a bare date includes that whole day.",
-        rich_help_panel=FILTERS_PANEL,
-    ),
-]
-RangeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--range",
-        help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
-        rich_help_panel=FILTERS_PANEL,
-    ),
-]
-RecipientTypeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--recipient-type", help="to, cc or bcc (EDITH only).", rich_help_panel=FILTERS_PANEL
-    ),
-]
-MessageIdOpt = Annotated[
-    str | None,
-    typer.Option("--message-id", help="One message id.", rich_help_panel=FILTERS_PANEL),
-]
-ParamOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param",
-        help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
-        rich_help_panel=FILTERS_PANEL,
-        show_default=False,
-    ),
-]
-TzOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tz",
-        help="Zone for dates without an offset (IANA name). Default: the local zone.",
-        rich_help_panel=FILTERS_PANEL,
     ),
 ]
 FormatOpt = Annotated[
@@ -104,14 +36,15 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
-        rich_help_panel=OUTPUT_PANEL,
     ),
 ]
 ConcurrencyOpt = Annotated[
     int,
     typer.Option(
         "--concurrency",
+        metavar="N",
         min=1,
         max=32,
         help="Pages fetched at once where the provider's pagination allows.",
@@ -141,6 +74,22 @@ class Runtime:
         if not self.quiet and sys.stderr.isatty():
             sys.stderr.write(message + "\n")
 
+    def open_adapters(
+        self, profiles: Sequence[Profile], *, now: datetime, keep_raw: bool = False
+    ) -> AbstractContextManager[list[Adapter]]:
+        """The engine's adapters for ``profiles``, with this run's warnings,
+        request log and the in-process sandbox for demo profiles."""
+        from maillogs.engine import open_adapters
+
+        return open_adapters(
+            profiles,
+            demo_transport=demo_transport,
+            debug=self.debug_log if self.debug else None,
+            warn=self.warn,
+            keep_raw=keep_raw,
+            now=now,
+        )
+
     def debug_log(self, message: str) -> None:
         # Each client redacts its own profile's secrets; a provider may also echo
         # another profile's, so every secret this run knows is removed here.
@@ -148,7 +97,7 @@ class Runtime:
 
 
 def _redact(text: str) -> str:
-    from maillogs.config import redact_secrets
+    from maillogs.profiles.secrets import redact_secrets
 
     return redact_secrets(text)
 
@@ -164,8 +113,8 @@ def resolve_tz(name: str | None) -> tzinfo:
     """The zone naive user input is read in: ``--tz`` or the local zone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from maillogs.errors import UsageError
-    from maillogs.timeparse import local_zone_name
+    from maillogs.core.errors import UsageError
+    from maillogs.core.timeparse import local_zone_name
 
     if name is None:
         # A named zone, not today's fixed offset: dates in another season and
@@ -193,7 +142,7 @@ _EXTENSION_FORMATS = {
 def output_file(value: str) -> Path:
     """``--output`` as a path. Taken as text: an empty value would otherwise
     become ``.``, the current directory, rather than a usage error."""
-    from maillogs.errors import UsageError
+    from maillogs.core.errors import UsageError
 
     if not value.strip():
         raise UsageError("--output: empty file name")
@@ -202,7 +151,7 @@ def output_file(value: str) -> Path:
 
 def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
     """``--format``, else the ``--output`` extension, else table/jsonl by terminal."""
-    from maillogs.errors import UsageError
+    from maillogs.core.errors import UsageError
     from maillogs.render import FORMATS
 
     if fmt is not None:
@@ -217,43 +166,9 @@ def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
 
 def load_profiles(selected: list[str] | None, runtime: Runtime) -> list[Profile]:
     """The profiles a command runs against (see ``config.resolve_profiles``)."""
-    from maillogs.config import resolve_profiles
+    from maillogs.profiles.resolve import resolve_profiles
 
     return resolve_profiles(selected, warn=runtime.warn)
-
-
-def make_query(
-    *,
-    status: list[str] | None,
-    sender: str | None,
-    recipient: str | None,
-    since: str | None,
-    until: str | None,
-    range_: str | None,
-    recipient_type: str | None,
-    message_id: str | None,
-    param: list[str] | None,
-    tz: str | None,
-    limit: int | None,
-    now: datetime,
-) -> Query:
-    """Build the provider-neutral query from the common filter options."""
-    from maillogs.query import build_query
-
-    return build_query(
-        statuses=status,
-        sender=sender,
-        recipient=recipient,
-        since=since,
-        until=until,
-        range_=range_,
-        recipient_type=recipient_type,
-        message_id=message_id,
-        params=param,
-        limit=limit,
-        tz=resolve_tz(tz),
-        now=now,
-    )
 
 
 @contextmanager
@@ -262,7 +177,14 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
     if output is None:
         yield sys.stdout
         return
-    from maillogs.fileio import atomic_writer
+    from maillogs.core.fileio import atomic_writer
 
     with atomic_writer(output, mode=0o600, text=True) as handle:
         yield handle
+
+
+def demo_transport() -> httpx.BaseTransport:
+    """The in-process sandbox behind the built-in demo profiles (imported only when used)."""
+    from maillogs.sandbox.transport import demo_transport as sandbox_transport
+
+    return sandbox_transport()

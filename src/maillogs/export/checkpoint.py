@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from maillogs.errors import ConfigError, UsageError
-from maillogs.fileio import PRIVATE_FILE_MODE, atomic_write_bytes, open_unshared
+from maillogs.core.errors import ConfigError, UsageError
+from maillogs.core.fileio import PRIVATE_FILE_MODE, atomic_write_bytes, open_unshared
 
 STATE_DIR_ENV: Final = "MAILLOGS_STATE_DIR"
 """Environment variable naming the state directory (overrides the platform default)."""

@@ -18,8 +18,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from maillogs.errors import OutputError, TemporaryFailureError
-from maillogs.fileio import open_unshared, private_dir
+from maillogs.core.errors import OutputError, TemporaryFailureError
+from maillogs.core.fileio import open_unshared, private_dir
 
 
 @contextlib.contextmanager
@@ -102,7 +102,7 @@ def remove_stale_temps(output: Path, older_than: float) -> list[Path]:
     """Remove temporary files that killed runs left next to ``output``.
 
     Only ``.<name>.<random>.tmp`` files of this output name qualify (the names
-    ``maillogs.fileio.atomic_writer`` uses), only those last modified before
+    ``maillogs.core.fileio.atomic_writer`` uses), only those last modified before
     ``older_than``, and only those no live writer holds a lock on.
 
     Args:

@@ -9,7 +9,7 @@ The order of the steps is the whole point:
    the first-run start, up to this run's "now";
 4. fetch through the engine (rate limits, retries and pagination live there)
    and write every record, de-duplicated, to a temporary file;
-5. rename the file into place (``maillogs.fileio.atomic_writer``);
+5. rename the file into place (``maillogs.core.fileio.atomic_writer``);
 6. only then advance the checkpoints.
 
 A failure or kill before step 5 leaves the previous file and the checkpoints
@@ -27,7 +27,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from maillogs.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.errors import MaillogsError, UsageError
+from maillogs.core.fileio import PRIVATE_FILE_MODE, atomic_writer
+from maillogs.core.models import LogRecord
+from maillogs.core.query import Query
+from maillogs.core.timeparse import EARLIEST
 from maillogs.engine import (
     Repeats,
     command_retry_budget,
@@ -37,7 +42,6 @@ from maillogs.engine import (
     merge_newest_first,
     open_adapters,
 )
-from maillogs.errors import MaillogsError, UsageError
 from maillogs.export.checkpoint import (
     DEFAULT_STATE,
     Checkpoint,
@@ -46,16 +50,12 @@ from maillogs.export.checkpoint import (
     state_dir,
 )
 from maillogs.export.lock import hold_temp_file, remove_stale_temps, state_lock
-from maillogs.fileio import PRIVATE_FILE_MODE, atomic_writer
-from maillogs.models import LogRecord
-from maillogs.query import Query
 from maillogs.render import default_columns, open_renderer
-from maillogs.timeparse import EARLIEST
 
 if TYPE_CHECKING:
     import httpx
 
-    from maillogs.config import Profile
+    from maillogs.profiles.model import Profile
     from maillogs.providers.base import Adapter
 
 DEFAULT_LOOKBACK = timedelta(hours=2)
@@ -188,6 +188,7 @@ def run_export(
     progress: ProgressSink | None = None,
     debug: Callable[[str], None] | None = None,
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+    demo_transport: Callable[[], httpx.BaseTransport] | None = None,
 ) -> ExportResult:
     """Run one export: the file is committed whole, or not at all.
 
@@ -197,7 +198,8 @@ def run_export(
         progress: Receives running counts.
         debug: Receives request traces (secrets redacted).
         transport_factory: The HTTP transport per profile (tests); default real
-            network, or the in-process sandbox for demo profiles.
+            network.
+        demo_transport: Serves the built-in demo profiles (the in-process sandbox).
 
     Returns:
         What was written.
@@ -242,6 +244,7 @@ def run_export(
                         warn=client_warn,
                         now=spec.now,
                         transport_factory=transport_factory,
+                        demo_transport=demo_transport,
                         command_budget=command_budget,
                     )
                 )

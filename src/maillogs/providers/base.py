@@ -5,7 +5,7 @@ requests and turns the answers into ``LogRecord``s. It exposes its work as
 *page streams* — independent sequential walks the engine may run
 concurrently — and describes what it can filter natively for ``--explain`` and
 ``maillogs providers``. Adapters never decide exit codes or print: they raise
-``maillogs.errors`` exceptions and report warnings through a callback.
+``maillogs.core.errors`` exceptions and report warnings through a callback.
 """
 
 from __future__ import annotations
@@ -17,19 +17,22 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from maillogs.errors import ProviderDataError, UsageError
-from maillogs.http import Endpoint, HttpClient, Params
-from maillogs.models import LogRecord, StatusScope
-from maillogs.paging import CursorPaginator, PageInfo, StallGuard, Window, windows_newest_first
+from maillogs.core.errors import ProviderDataError, UsageError
+from maillogs.core.models import LogRecord, StatusScope
+from maillogs.core.query import Query
+from maillogs.core.statuses import Status, StatusAlias
+from maillogs.fetch.http import Endpoint, HttpClient, Params
+from maillogs.fetch.paging import (
+    CursorPaginator,
+    PageInfo,
+    StallGuard,
+    Window,
+    windows_newest_first,
+)
 from maillogs.providers.registry import ProviderSpec, get_spec
-from maillogs.query import Query
-from maillogs.statuses import Status, StatusAlias
 
 if TYPE_CHECKING:
-    from maillogs.config import Profile
-
-# The common filters, by the option that sets them.
-FILTERS = ("status", "from", "to", "since/until", "recipient-type", "message-id")
+    from maillogs.profiles.model import Profile
 
 Page = list[LogRecord]
 
@@ -93,7 +96,7 @@ class Plan:
     # runs no more pages at once than that many records could need.
     page_rows: int | None = None
 
-    def send(self, option: str, name: str, value: str, how: str = "") -> None:
+    def filter_natively(self, option: str, name: str, value: str, how: str = "") -> None:
         """Have the provider filter: ``option``'s value goes out as ``name``.
 
         The pair is recorded for --explain too, so the two never disagree.
@@ -188,6 +191,13 @@ class Adapter(ABC):
     # `show` looks a message id up in windows of `lookup_step` back to
     # `lookup_horizon`, for providers that search only recent days by default.
     lookup_horizon: ClassVar[timedelta | None] = None
+    # The provider's own error text from a parsed error body (read through the
+    # class, never an instance, so a plain function stays unbound).
+    error_text: ClassVar[Callable[[Any], str | None]]
+    # What to check when the provider refuses the credentials.
+    auth_hint: ClassVar[str]
+    # True for a 2xx body that still reports a failure; None when none can.
+    reports_failure: ClassVar[Callable[[Any], bool] | None] = None
     lookup_step: ClassVar[timedelta | None] = None
 
     def __init__(
@@ -216,8 +226,22 @@ class Adapter(ABC):
 
     @classmethod
     @abstractmethod
+    def auth_headers(cls, profile: Profile) -> dict[str, str]:
+        """The headers that authenticate ``profile``'s requests."""
+
+    @classmethod
     def endpoint(cls, profile: Profile) -> Endpoint:
         """Base URL, auth headers and error parsing for ``profile``."""
+        return Endpoint(
+            provider_title=cls.spec().title,
+            profile=profile.name,
+            base_url=profile.base_url,
+            headers=cls.auth_headers(profile),
+            secrets=profile.secrets,
+            error_text=cls.error_text,
+            auth_hint=cls.auth_hint,
+            reports_failure=cls.reports_failure,
+        )
 
     @classmethod
     def status_mapping(cls) -> list[tuple[str, Status]]:
@@ -481,6 +505,17 @@ def _kept(page: PendingPage, keep: Callable[[LogRecord], bool]) -> PendingPage:
     return PendingPage(len(page), lambda: [record for record in page() if keep(record)])
 
 
+def one_status_each(statuses: Mapping[str, Status]) -> dict[str, frozenset[Status]]:
+    """``status_coverage`` of a provider whose every native status means one canonical one."""
+    return {native: frozenset({status}) for native, status in statuses.items()}
+
+
+def adapter_class(spec: ProviderSpec) -> type[Adapter]:
+    """The provider's adapter class, imported on first use."""
+    adapter: type[Adapter] = spec.load_adapter()
+    return adapter
+
+
 def text_or_none(value: Any) -> str | None:
     """Provider strings with ``""`` meaning absent (Kaleyra) folded to None."""
     if value is None:
@@ -489,16 +524,29 @@ def text_or_none(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def window_for(
-    query: Query, *, now: datetime, retention: timedelta | None = None
-) -> tuple[datetime | None, datetime]:
-    """The concrete ``[since, until)`` to ask for, clipped to a retention limit."""
-    until = min(query.until, now) if query.until else now
-    since = query.since
-    if retention is not None:
-        floor = now - retention
-        since = floor if since is None or since < floor else since
-    return since, until
+def required_text(row: Mapping[str, Any], key: str) -> str:
+    """A field a record cannot do without (its id), as text.
+
+    Raises:
+        ValueError: when it is missing or blank (``parse_rows`` reports the row).
+    """
+    value = text_or_none(row.get(key))
+    if value is None:
+        raise ValueError(f"{key} is missing")
+    return value
+
+
+def required_time(row: Mapping[str, Any], key: str) -> datetime:
+    """The time that dates a row (RFC 3339). Windows keep only rows dated
+    inside them, so an undated row would vanish without a word.
+
+    Raises:
+        ValueError: when it is missing (``parse_rows`` reports the row).
+    """
+    moment = parse_iso_time(row.get(key))
+    if moment is None:
+        raise ValueError(f"{key} is missing")
+    return moment
 
 
 def parse_iso_time(value: Any) -> datetime | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from maillogs.errors import UsageError
+from maillogs.core.errors import UsageError
 from maillogs.render.base import Renderer
 from maillogs.render.columns import DEFAULT_TABLE_COLUMNS, default_columns, parse_columns
 from maillogs.render.delimited import DelimitedRenderer

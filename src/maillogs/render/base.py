@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Self, TextIO
 
-from maillogs.errors import MaillogsError, OutputError
-from maillogs.models import LogRecord
+from maillogs.core.errors import MaillogsError, OutputError
+from maillogs.core.models import LogRecord
 
 
 class Renderer(ABC):

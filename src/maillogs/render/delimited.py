@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, get_args
 
-from maillogs.models import LogRecord
+from maillogs.core.models import LogRecord
 from maillogs.render.base import Renderer
 from maillogs.render.sanitize import FORMULA_PREFIXES, strip_controls
 

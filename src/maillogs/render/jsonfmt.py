@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from maillogs.models import RECORD_FIELDS, LogRecord
+from maillogs.core.models import RECORD_FIELDS, LogRecord
 from maillogs.render.base import Renderer
 
 # Characters JSON may carry raw but that act on terminals (C1 controls such as the

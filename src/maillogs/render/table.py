@@ -20,10 +20,10 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-from maillogs.models import LogRecord, status_label
+from maillogs.core.models import LogRecord, status_label
+from maillogs.core.statuses import Status
 from maillogs.render.base import Renderer
 from maillogs.render.sanitize import sanitize_cell
-from maillogs.statuses import Status
 
 CHUNK_ROWS = 100
 # Columns that are cut before any other when the terminal is too narrow.

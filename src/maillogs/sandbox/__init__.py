@@ -1,4 +1,4 @@
-"""A faithful local emulator of the Kaleyra, EDITH and Infobip email-log APIs.
+"""A faithful local emulator of the registered providers' email-log APIs.
 
 Use it in process through :class:`EmulatorTransport` (no network) or over
 loopback with :func:`start_server` / ``maillogs sandbox serve``.
@@ -7,14 +7,7 @@ loopback with :func:`start_server` / ``maillogs sandbox serve``.
 from __future__ import annotations
 
 from maillogs.sandbox.app import Emulator, EmulatorConfig
-from maillogs.sandbox.credentials import (
-    DEFAULT_PORT,
-    EDITH_TOKEN,
-    INFOBIP_API_KEY,
-    KALEYRA_API_KEY,
-    KALEYRA_SID,
-    config_snippet,
-)
+from maillogs.sandbox.credentials import DEFAULT_PORT, config_snippet
 from maillogs.sandbox.faults import (
     FAULT_KINDS,
     Arrivals,
@@ -28,11 +21,7 @@ from maillogs.sandbox.transport import EmulatorTransport
 
 __all__ = [
     "DEFAULT_PORT",
-    "EDITH_TOKEN",
     "FAULT_KINDS",
-    "INFOBIP_API_KEY",
-    "KALEYRA_API_KEY",
-    "KALEYRA_SID",
     "Arrivals",
     "Emulator",
     "EmulatorConfig",

@@ -11,14 +11,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from maillogs.providers.registry import PROVIDERS, SandboxSpec
 from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
-from maillogs.sandbox.dataset import PROVIDERS, Dataset
-from maillogs.sandbox.edith import EdithApi
+from maillogs.sandbox.dataset import Dataset
 from maillogs.sandbox.faults import Arrivals, FaultPlan
-from maillogs.sandbox.infobip import RATE_LIMITS, InfobipApi, RequestRate
-from maillogs.sandbox.kaleyra import KaleyraApi
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
 _GATEWAY_PAGES = {
@@ -67,7 +66,7 @@ class EmulatorConfig:
 
 
 class Emulator:
-    """The three providers' log APIs over one synthetic dataset each."""
+    """Every registered provider's log API over one synthetic dataset each."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
@@ -83,6 +82,9 @@ class Emulator:
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         self.now = now.astimezone(UTC)
+        emulated: dict[str, SandboxSpec] = {
+            name: spec.sandbox for name, spec in PROVIDERS.items() if spec.sandbox is not None
+        }
         self.datasets = {
             name: Dataset(
                 self.config.seed,
@@ -91,19 +93,26 @@ class Emulator:
                 self.now,
                 self.config.spans.get(name),
             )
-            for name in PROVIDERS
+            for name in emulated
         }
-        self.kaleyra = KaleyraApi(self.datasets["kaleyra"], self.config.kaleyra_timezone)
-        self.edith = EdithApi(self.datasets["edith"], self.config.token_ttl_s, self.config.clock)
-        rate = (
-            RequestRate(self.config.clock, RATE_LIMITS) if self.config.infobip_rate_limit else None
-        )
-        self.infobip = InfobipApi(self.datasets["infobip"], rate)
+        self.apis: dict[str, ProviderApi] = {
+            name: sandbox.load_emulator()(self.datasets[name], self.config)
+            for name, sandbox in emulated.items()
+        }
+        # Longest prefix first, so that a provider under another's prefix wins.
+        self._routes = sorted(emulated.items(), key=lambda item: -len(item[1].route))
         self._count_lock = threading.Lock()
         self._count = 0
         self._reads = 0
         self._arrived = 0
         self._started = self.config.clock()
+
+    def __getattr__(self, name: str) -> Any:
+        """One provider's API view by name (``emulator.<provider>``), for tests."""
+        apis: dict[str, ProviderApi] = self.__dict__.get("apis", {})
+        if name in apis:
+            return apis[name]
+        raise AttributeError(name)
 
     @property
     def request_count(self) -> int:
@@ -195,10 +204,7 @@ class Emulator:
         return response
 
     def _route(self, path: str) -> ProviderApi | None:
-        if path == "/v1/email" or path.startswith("/v1/email/"):
-            return self.edith
-        if path.startswith("/v1/"):
-            return self.kaleyra
-        if path.startswith("/email/"):
-            return self.infobip
+        for name, sandbox in self._routes:
+            if sandbox.routes(path):
+                return self.apis[name]
         return None

@@ -1,63 +1,66 @@
-"""The fixed demo credentials and base paths of the sandbox, kept in one place.
+"""The sandbox's defaults and the ready-to-paste profiles pointing at it.
 
-They are public on purpose: the sandbox only listens on loopback (or runs in
-process) and serves synthetic data, so there is nothing to protect.
+The demo credentials themselves are each provider's ``demo_settings`` (its
+spec): public on purpose, since the sandbox only listens on loopback (or runs
+in process) and serves synthetic data, so there is nothing to protect.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-KALEYRA_SID: Final = "DEMO-SID"
-KALEYRA_API_KEY: Final = "demo-kaleyra-key"
-EDITH_TOKEN: Final = "demo-edith-token"  # noqa: S105 - public demo token, see above
-INFOBIP_API_KEY: Final = "demo-infobip-key"
-# The Kaleyra demo account's time zone (its naive timestamps and days are in it).
-KALEYRA_TIMEZONE: Final = "UTC"
+from maillogs.providers.registry import PROVIDERS, ProviderSpec
 
-# Path prefixes under the base URL; one base URL serves all three providers
-# because their paths never collide.
-KALEYRA_LOGS_PATH: Final = f"/v1/{KALEYRA_SID}/email/logs"
-KALEYRA_STATS_PATH: Final = f"/v1/{KALEYRA_SID}/email/stats"
-EDITH_LOGS_PATH: Final = "/v1/email/logs"
-INFOBIP_V1_LOGS_PATH: Final = "/email/1/logs"
-INFOBIP_V4_LOGS_PATH: Final = "/email/4/logs"
+# The demo accounts' time zone (their naive timestamps and days are in it).
+KALEYRA_TIMEZONE: Final = "UTC"
 
 DEFAULT_PORT: Final = 8025
 
 
 def config_snippet(
-    base_url: str, kaleyra_timezone: str = KALEYRA_TIMEZONE, *, infobip_rate_limit: bool = False
+    base_url: str, account_timezone: str = KALEYRA_TIMEZONE, *, rate_limits: bool = False
 ) -> str:
     """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``
-    whose Kaleyra account is on ``kaleyra_timezone``.
+    whose accounts are on ``account_timezone``.
 
-    With ``infobip_rate_limit`` the sandbox enforces Infobip's pace, so the
-    Infobip profile keeps maillogs' own (production) pacing instead of turning it off.
+    With ``rate_limits`` the sandbox enforces the documented request budgets,
+    so those profiles keep maillogs' own (production) pacing instead of turning it off.
     """
-    infobip_pace = (
-        "# The sandbox enforces Infobip's 120 requests a minute: maillogs paces itself\n"
-        "# at that rate, as against production.\n"
-        if infobip_rate_limit
-        else "# The sandbox enforces no rate limit: skip the client-side 120/min pacing.\n"
-        "rate_limit_per_minute = 0\n"
+    return "\n".join(
+        _profile_snippet(spec, base_url, account_timezone, rate_limits=rate_limits)
+        for spec in PROVIDERS.values()
+        if spec.sandbox is not None
     )
-    return (
-        "[profiles.sandbox-kaleyra]\n"
-        'provider = "kaleyra"\n'
-        f'base_url = "{base_url}"\n'
-        f'sid = "{KALEYRA_SID}"\n'
-        f'api_key = "{KALEYRA_API_KEY}"\n'
-        f'timezone = "{kaleyra_timezone}"\n'
-        "\n"
-        "[profiles.sandbox-edith]\n"
-        'provider = "edith"\n'
-        f'base_url = "{base_url}"\n'
-        f'token = "{EDITH_TOKEN}"\n'
-        "\n"
-        "[profiles.sandbox-infobip]\n"
-        'provider = "infobip"\n'
-        f'base_url = "{base_url}"\n'
-        f'api_key = "{INFOBIP_API_KEY}"\n'
-        "api_version = 4\n" + infobip_pace
-    )
+
+
+def _profile_snippet(
+    spec: ProviderSpec, base_url: str, account_timezone: str, *, rate_limits: bool
+) -> str:
+    lines = [
+        f"[profiles.sandbox-{spec.name}]",
+        f'provider = "{spec.name}"',
+        f'base_url = "{base_url}"',
+        *(f"{key} = {_toml_value(spec, key, value)}" for key, value in spec.demo_settings.items()),
+    ]
+    if spec.needs_account_zone:
+        lines.append(f'timezone = "{account_timezone}"')
+    if spec.rate_limits_by is not None:
+        key, limits = spec.rate_limits_by
+        limit = limits.get(spec.demo_settings.get(key, spec.optional_keys.get(key, "")))
+        if rate_limits:
+            lines.append(
+                f"# The sandbox enforces {spec.title}'s {limit} requests a minute: "
+                "maillogs paces itself\n# at that rate, as against production."
+            )
+        else:
+            lines.append(
+                f"# The sandbox enforces no rate limit: skip the client-side {limit}/min pacing.\n"
+                "rate_limit_per_minute = 0"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(spec: ProviderSpec, key: str, value: str) -> str:
+    """A choice among version numbers as a bare number (``api_version = 4``), as
+    people write it; anything else as a string."""
+    return value if key in spec.key_choices and value.isdigit() else f'"{value}"'

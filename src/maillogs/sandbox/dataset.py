@@ -23,55 +23,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-PROVIDERS: Final = ("kaleyra", "edith", "infobip")
-
-# Kaleyra and EDITH keep logs for long; Infobip keeps 48 hours, so its data
-# stops an hour short of the retention edge and every record stays reachable.
-DEFAULT_SPANS: Final = {
-    "kaleyra": timedelta(days=10),
-    "edith": timedelta(days=10),
-    "infobip": timedelta(hours=47),
-}
-
-# Outcome weights per provider, in percent. Each provider has its own
-# vocabulary (see the provider views); about 70% end up delivered.
-OUTCOME_WEIGHTS: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "kaleyra": (
-        ("accepted", 6),
-        ("delivered", 48),
-        ("opened", 22),
-        ("bounced", 9),
-        ("deferred", 4),
-        ("failed", 4),
-        ("blocked", 4),
-        ("suppressed", 3),
-    ),
-    "edith": (
-        ("queued", 3),
-        ("sent", 5),
-        ("delivered", 40),
-        ("opened", 20),
-        ("clicked", 10),
-        ("bounced", 11),
-        ("failed", 7),
-        ("spam", 2),
-        ("unsubscribed", 2),
-    ),
-    "infobip": (
-        ("accepted", 2),
-        ("pending", 6),
-        ("delivered", 70),
-        ("bounced", 10),
-        ("dropped", 3),
-        ("rejected_policy", 4),
-        ("rejected_system", 2),
-        ("expired", 3),
-    ),
-}
+from maillogs.providers.registry import PROVIDERS, SandboxSpec
+from maillogs.sandbox import ids
 
 # Outcomes after which the receiving side has answered (delivery or bounce time).
 _DONE: Final = frozenset(
@@ -212,7 +170,7 @@ class TrackEvent:
 class Record:
     """One synthetic message to one or more recipients; times are UTC epoch microseconds.
 
-    ``outcome`` uses the provider's own vocabulary from :data:`OUTCOME_WEIGHTS`;
+    ``outcome`` uses the provider's own vocabulary from its ``SandboxSpec.outcomes``;
     ``draw`` is a spare stable 32-bit value the provider views use for their
     own optional fields. ``group`` is the index of the first record of the send
     request and ``part`` the 1-based position in it.
@@ -274,15 +232,22 @@ class _Times:
         return self._dataset.time_us(index)
 
 
+def _sandbox_spec(provider: str) -> SandboxSpec:
+    spec = PROVIDERS.get(provider)
+    if spec is None or spec.sandbox is None:
+        raise ValueError(f"unknown provider {provider!r}")
+    return spec.sandbox
+
+
 class Dataset:
     """The records of one provider, computed on demand.
 
     Args:
         seed: any integer; the same seed always gives the same records.
-        provider: one of :data:`PROVIDERS`.
+        provider: a registered provider with a ``sandbox`` spec.
         size: number of records (5 to millions; memory use does not depend on it).
         now: end of the time span (aware datetime).
-        span: length of the time span; defaults to :data:`DEFAULT_SPANS`.
+        span: length of the time span; defaults to the provider's ``SandboxSpec.span``.
     """
 
     def __init__(
@@ -293,17 +258,17 @@ class Dataset:
         now: datetime,
         span: timedelta | None = None,
     ) -> None:
-        if provider not in PROVIDERS:
-            raise ValueError(f"unknown provider {provider!r}")
+        shape = _sandbox_spec(provider)
         if size < 1:
             raise ValueError("a dataset needs at least one record")
         self.seed = seed
         self.provider = provider
+        self._multi_address = shape.multi_address_rows
         # Records laid out over the span; arrivals come after them (see `arrive`).
         self.initial_size = size
         self.size = size
         self.now_us = to_us(now)
-        self.span_us = to_us(now) - to_us(now - (span or DEFAULT_SPANS[provider]))
+        self.span_us = to_us(now) - to_us(now - (span or shape.span))
         self.start_us = self.now_us - self.span_us
         self._step = self.span_us / size
         self._time_key = hashlib.blake2b(f"t/{seed}/{provider}".encode()).digest()[:32]
@@ -311,7 +276,7 @@ class Dataset:
         self._event_key = hashlib.blake2b(f"e/{seed}/{provider}".encode()).digest()[:32]
         cumulative = 0
         self._outcomes: list[tuple[int, str]] = []
-        for name, weight in OUTCOME_WEIGHTS[provider]:
+        for name, weight in shape.outcomes:
             cumulative += weight * 65536 // 100
             self._outcomes.append((cumulative, name))
         self._times = _Times(self)
@@ -395,6 +360,17 @@ class Dataset:
             if index < self.size and (record := self.record(index)).group == group
         ]
 
+    def find_in_group(
+        self, low48: int | None, key: int, matches: Callable[[Record], bool]
+    ) -> list[int]:
+        """The rows of the group an id encodes (``low48``, scrambled with ``key``:
+        decoded, not scanned) that ``matches`` accepts; none for an id that
+        decodes to nothing."""
+        if low48 is None:
+            return []
+        group = ids.unscramble(low48, key)
+        return [index for index, record in self.group_records(group) if matches(record)]
+
     def record(self, index: int) -> Record:
         """Build record ``index`` (0 is the oldest, ``size - 1`` the newest)."""
         if not 0 <= index < self.size:
@@ -408,7 +384,7 @@ class Dataset:
         sender = SENDERS[msg[1] % len(SENDERS)]
         recipients = [self._address(own[2], own[3])]
         extra = own[5] % 100
-        if self.provider == "kaleyra" and extra < 12:
+        if self._multi_address and extra < 12:
             recipients.append(self._address(own[6], own[7]))
             if extra < 4:
                 recipients.append(self._address(own[8], own[9]))

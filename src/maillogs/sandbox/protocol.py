@@ -74,6 +74,16 @@ class ProviderApi(Protocol):
         ...
 
 
+class Refusal(Exception):
+    """A request the provider refuses: ``subject`` (an error title, or the
+    parameter at fault) and ``reason``, for the provider's own error body."""
+
+    def __init__(self, subject: str, reason: str) -> None:
+        super().__init__(reason)
+        self.subject = subject
+        self.reason = reason
+
+
 def parse_int(value: str) -> int | None:
     """A strict decimal integer (optional sign, digits only), or ``None``."""
     text = value.strip()

@@ -110,3 +110,30 @@ def _filter(dataset: Dataset, indices: Iterable[int], predicates: list[Predicate
         if all(check(record) for check in predicates):
             out.append(index)
     return out
+
+
+class Selector:
+    """One provider view's :func:`select`, with its own scan cache."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self._cache: ScanCache[list[int]] = ScanCache()
+
+    def __call__(
+        self,
+        lo: int,
+        hi: int,
+        predicates: list[Predicate],
+        cache_key: Hashable,
+        candidates: Iterable[int] | None = None,
+    ) -> Selection:
+        """See :func:`select`."""
+        return select(
+            self.dataset,
+            lo,
+            hi,
+            predicates,
+            cache=self._cache,
+            cache_key=cache_key,
+            candidates=candidates,
+        )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
-from maillogs.sandbox.app import Emulator
+from maillogs.sandbox.app import Emulator, EmulatorConfig
 
 
 class EmulatorTransport(httpx.BaseTransport):
@@ -44,3 +45,13 @@ class EmulatorTransport(httpx.BaseTransport):
         return httpx.Response(
             response.status, headers=response.headers, content=response.body, request=request
         )
+
+
+def demo_transport() -> httpx.BaseTransport:
+    """The in-process emulator behind the built-in demo profiles (no network)."""
+    # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
+    # encode their times: anchoring on the hour keeps every id stable between
+    # runs, so an id copied from `list` still works with `show` a minute later.
+    anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
+    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))

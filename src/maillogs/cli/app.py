@@ -1,0 +1,149 @@
+"""The ``maillogs`` entry point: registers the commands, maps errors once.
+
+Start-up is part of the product (people run ``maillogs`` dozens of times a
+day), so ``maillogs --help`` and ``--version`` import Typer and nothing else of
+weight:
+- commands are registered by import path (``COMMANDS``) and their modules are
+  imported only when that command runs or shows its own help;
+- help is Click's plain formatter (``rich_markup_mode=None``): Typer's Rich
+  formatter imports Rich's tables, Markdown and Pygments, ~150 ms on its own.
+``tests/test_startup.py`` holds both to it; ``benchmarks/`` measures it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from functools import cache
+from typing import Annotated, TextIO, cast
+
+import typer
+from typer._click import Command, Context, HelpFormatter
+
+from maillogs import __version__
+from maillogs.cli.exitcodes import ErrorMappingGroup
+from maillogs.cli.stdout import GuardedStdout, finish_stdout
+from maillogs.core.errors import OutputError
+
+# name -> ("module:attribute", the line `maillogs --help` shows). The attribute
+# is a command function or a Typer app; the line must equal the first line of
+# its help (tests/test_startup.py checks), so the listing needs no import.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "list": (
+        "maillogs.cli.commands.list:list_command",
+        "List email log records matching the filters, newest first.",
+    ),
+    "export": (
+        "maillogs.cli.commands.export:export_command",
+        "Export every matching record to a file: atomic, incremental, cron-safe.",
+    ),
+    "stats": (
+        "maillogs.cli.commands.stats:stats_command",
+        "Delivery at a glance: counts per period with delivery, bounce and open rates.",
+    ),
+    "show": (
+        "maillogs.cli.commands.show:show_command",
+        "What happened to an email: each recipient's status, errors, timestamps, events.",
+    ),
+    "statuses": (
+        "maillogs.cli.commands.info:statuses_command",
+        "The canonical status vocabulary and how each provider's values map onto it.",
+    ),
+    "providers": (
+        "maillogs.cli.commands.info:providers_command",
+        "Per provider: which filters run natively, locally or not at all; limits.",
+    ),
+    "schema": (
+        "maillogs.cli.commands.info:schema_command",
+        "The JSON Schema of one output record (json/jsonl formats).",
+    ),
+    "profiles": (
+        "maillogs.cli.commands.profiles:profiles_app",
+        "Manage provider profiles (config.toml).",
+    ),
+    "sandbox": (
+        "maillogs.cli.commands.sandbox:sandbox_app",
+        "A local emulator of the providers' email-log APIs, for demos and tests.",
+    ),
+}
+
+
+@cache
+def load_command(name: str) -> Command:
+    """Import command ``name`` and build it exactly as ``app.command``/``add_typer`` would."""
+    module_name, _, attribute = COMMANDS[name][0].partition(":")
+    target = getattr(importlib.import_module(module_name), attribute)
+    holder = typer.Typer(rich_markup_mode=None)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_group(holder).commands[name]
+
+
+class LazyGroup(ErrorMappingGroup):
+    """The top-level group: ``COMMANDS`` load on first use."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in COMMANDS:
+            return load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = [(name, line) for name, (_, line) in COMMANDS.items()]
+        rows += [
+            (name, command.get_short_help_str(formatter.width))
+            for name, command in self.commands.items()
+            if not command.hidden
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+app = typer.Typer(
+    name="maillogs",
+    cls=LazyGroup,
+    rich_markup_mode=None,
+    help="Query the email logs of several providers with one set of filters.\n\n"
+    "Try it without an account: maillogs list --profile demo --status bounced --since 7d",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"maillogs {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Query the email logs of several providers with one set of filters."""
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.stdout = cast(TextIO, GuardedStdout(sys.stdout))
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            code = done.code or 0
+        else:  # a message instead of a number, as sys.exit("...") would print it
+            sys.stderr.write(f"{done.code}\n")
+            code = 1
+    except OutputError as error:  # outside any command, e.g. --version
+        sys.stderr.write(f"maillogs: {error}\n")
+        code = error.exit_code
+    sys.exit(finish_stdout(code))

@@ -1,0 +1,106 @@
+"""``maillogs list``: matching log records from one or more profiles."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from maillogs.cli import common
+from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+
+DEFAULT_LIMIT = 100
+
+
+@with_filters
+def list_command(
+    profile: common.ProfileOpt = None,
+    filters: Filters = NO_FILTERS,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", "-n", min=1, metavar="N", help="Show at most N records, newest first."
+        ),
+    ] = DEFAULT_LIMIT,
+    all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
+    fmt: common.FormatOpt = None,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", "-c", metavar="COLUMNS", help="Comma-separated columns to show."),
+    ] = None,
+    output_text: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (atomically) instead of stdout; its extension sets the "
+            "default --format.",
+        ),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Include the provider's raw record."),
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
+    ] = False,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
+) -> None:
+    """List email log records matching the filters, newest first.
+
+    Examples:
+
+      maillogs list --profile demo --status bounced --since 7d
+
+      maillogs list --status failed --format json | jq '.[].recipient'
+    """
+    from maillogs.engine import fetch_records, make_plans
+    from maillogs.render import default_columns, open_renderer, parse_columns
+
+    runtime = common.Runtime(debug=debug)
+    now = datetime.now(UTC)
+    # One extra record tells whether the limit cut anything off.
+    query = filters.query(limit=None if all_ else limit + 1, now=now)
+    output = None if output_text is None else common.output_file(output_text)
+    fmt = common.resolve_format(fmt, output, sys.stdout)
+    profiles = common.load_profiles(profile, runtime)
+    selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
+    with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
+        plans = make_plans(adapters, query, runtime.warn)
+        if explain:
+            from maillogs.cli.explain import print_explanation
+
+            print_explanation(plans, adapters, None if all_ else limit)
+            return
+        shown = 0
+        more = False
+        with (
+            closing(fetch_records(plans, query, concurrency=concurrency)) as records,
+            common.output_stream(output) as stream,
+            open_renderer(
+                fmt,
+                stream,
+                columns=selected,
+                with_raw=raw,
+                color=output is None and common.color_enabled(sys.stdout),
+            ) as renderer,
+        ):
+            for record in records:
+                if not all_ and shown == limit:
+                    more = True
+                    break
+                renderer.write(record)
+                shown += 1
+    if more:
+        runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
+    elif shown == 0:
+        runtime.info("No records match.")
+    elif output is not None:
+        runtime.info(f"Wrote {shown} records to {output}.")

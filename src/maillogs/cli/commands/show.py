@@ -1,0 +1,102 @@
+"""``maillogs show``: everything the selected profiles know about message ids."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from maillogs.cli import common
+from maillogs.cli.options import TzOpt
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.providers.registry import PROVIDERS
+
+SHOW_FORMATS = ("table", "json", "jsonl")
+
+
+def show_command(
+    message_ids: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="MESSAGE_ID",
+            help="Message id(s): " + ", ".join(spec.id_label for spec in PROVIDERS.values()) + ".",
+        ),
+    ],
+    profile: common.ProfileOpt = None,
+    fmt: common.FormatOpt = None,
+    tz: TzOpt = None,
+    concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    debug: common.DebugOpt = False,
+) -> None:
+    """What happened to an email: each recipient's status, errors, timestamps, events.
+
+    Every selected profile is asked about every id and every hit is shown with
+    what its provider tells beyond the log rows: per-recipient statuses, open
+    and click events, status, error and price objects (`maillogs providers`
+    tells each provider's lookup limits).
+
+    --format json writes an array, jsonl one object per line; each object has
+    message_id, profile, provider, records (normalized records with raw),
+    recipients [{recipient, status, provider_status, delivered_at, error_code,
+    error_message, updated_at, status_scope}], events [{type, time, recipient,
+    url, user_agent, ip}] and details (provider-specific objects, as sent).
+
+    An id no profile knows is reported on stderr and the exit code is 69, after
+    the ids that were found are printed.
+
+    Example:
+
+      maillogs show MESSAGE_ID --profile demo-edith   (an id from `maillogs list`)
+    """
+    from maillogs.core.errors import NotFoundError, UsageError
+    from maillogs.core.timeparse import local_zone_name
+    from maillogs.render.jsonfmt import dumps_finite
+    from maillogs.reports.show import find_messages, hit_panel, hit_to_json
+
+    runtime = common.Runtime(debug=debug)
+    fmt = common.resolve_format(fmt, None, sys.stdout)
+    if fmt not in SHOW_FORMATS:
+        raise UsageError(f"--format: show writes {', '.join(SHOW_FORMATS)}, not {fmt}")
+    ids = list(dict.fromkeys(i.strip() for i in message_ids if i.strip()))
+    if not ids:
+        raise UsageError("show needs at least one message id")
+    zone = common.resolve_tz(tz or local_zone_name())
+    profiles = common.load_profiles(profile, runtime)
+    missing: list[str] = []
+    out = sys.stdout
+    console = None
+    if fmt == "table":
+        from maillogs.render.table import make_console
+
+        console = make_console(out, color=common.color_enabled(out))
+    separator = "["
+    now = datetime.now(UTC)
+    try:
+        with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
+            found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+            for message_id, hits in found:
+                if not hits:
+                    missing.append(message_id)
+                for hit in hits:
+                    if console is not None:
+                        console.print(hit_panel(hit, zone))
+                        continue
+                    line = dumps_finite(hit_to_json(hit))
+                    if fmt == "jsonl":
+                        out.write(line + "\n")
+                    else:
+                        out.write(separator + line)
+                        separator = ",\n"
+    finally:
+        # Even when a provider fails midway, what was found stays a valid array.
+        if fmt == "json":
+            out.write("[]\n" if separator == "[" else "]\n")
+        out.flush()
+    if missing:
+        asked = ", ".join(p.name for p in profiles)
+        raise NotFoundError(
+            f"message id{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)} "
+            f"(asked profile{'s' if len(profiles) > 1 else ''} {asked})"
+        )

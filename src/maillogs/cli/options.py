@@ -1,0 +1,167 @@
+"""The filter options ``list``, ``stats`` and ``export`` share: declared once,
+read into one :class:`Filters`, turned into one query (kept light: Typer only).
+
+A command takes ``filters: Filters`` where the options belong and is wrapped
+with :func:`with_filters`; a new common filter is one option here, one field
+of ``Filters`` and one line of :meth:`Filters.query`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from maillogs.cli.common import resolve_tz
+
+if TYPE_CHECKING:
+    from maillogs.core.query import Query
+
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        "-s",
+        metavar="STATUS",
+        help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
+        show_default=False,
+    ),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", metavar="ADDR", help="Sender address, or @domain."),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option("--to", metavar="ADDR", help="Recipient address, or @domain."),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="TIME",
+        help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="TIME",
+        help="Exclusive end; a bare date includes that whole day.",
+    ),
+]
+RangeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--range",
+        metavar="RANGE",
+        help="24h, 7d, today, yesterday, or START..END (e.g. 2024-01-01..2024-01-31).",
+    ),
+]
+RecipientTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--recipient-type", metavar="TYPE", help="to, cc or bcc (where the provider reports it)."
+    ),
+]
+MessageIdOpt = Annotated[
+    str | None,
+    typer.Option("--message-id", metavar="ID", help="One message id."),
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        help="Provider-only filter passed through as name=value (e.g. campaignId=x).",
+        show_default=False,
+    ),
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        help="Zone for dates without an offset (IANA name). Default: the local zone.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The common filter options as given on the command line."""
+
+    status: StatusOpt = None
+    sender: FromOpt = None
+    recipient: ToOpt = None
+    since: SinceOpt = None
+    until: UntilOpt = None
+    range_: RangeOpt = None
+    recipient_type: RecipientTypeOpt = None
+    message_id: MessageIdOpt = None
+    param: ParamOpt = None
+    tz: TzOpt = None
+
+    def query(self, *, limit: int | None, now: datetime, tz: str | None = None) -> Query:
+        """The provider-neutral query; ``tz`` overrides ``--tz`` (a resolved zone name)."""
+        from maillogs.core.query import build_query
+
+        return build_query(
+            statuses=self.status,
+            sender=self.sender,
+            recipient=self.recipient,
+            since=self.since,
+            until=self.until,
+            range_=self.range_,
+            recipient_type=self.recipient_type,
+            message_id=self.message_id,
+            params=self.param,
+            limit=limit,
+            tz=resolve_tz(tz or self.tz),
+            now=now,
+        )
+
+
+# The placeholder default of a command's ``filters`` (``with_filters`` fills it in).
+NO_FILTERS = Filters()
+
+
+def _filter_parameters() -> list[inspect.Parameter]:
+    hints = inspect.get_annotations(Filters, eval_str=True)
+    return [
+        inspect.Parameter(
+            field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hints[field.name]
+        )
+        for field in fields(Filters)
+    ]
+
+
+FILTER_PARAMETERS = _filter_parameters()
+
+
+def with_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """Put the filter options where ``command`` takes ``filters: Filters``; Typer
+    then sees each option, and ``command`` gets them as one :class:`Filters`."""
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "filters":
+            parameters.extend(FILTER_PARAMETERS)
+        else:
+            # Typer passes every value by keyword; keyword-only keeps the order legal.
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        given = {parameter.name: values.pop(parameter.name) for parameter in FILTER_PARAMETERS}
+        command(filters=Filters(**given), **values)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return run

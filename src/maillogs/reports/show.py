@@ -1,0 +1,228 @@
+"""``maillogs show``: everything the selected profiles know about message ids.
+
+Each profile is asked through its adapter: the log records with that id
+(searched in the adapter's ``lookup_windows``, newest first, stopping at the
+first window with a hit), then ``Adapter.describe_message`` for what the API
+tells beyond the log rows (Kaleyra's per-recipient statuses, EDITH's open and
+click events, Infobip's status/error/price objects).
+
+JSON object per hit (``--format json`` / ``jsonl``)::
+
+    message_id  the id asked for
+    profile     the maillogs profile that knows it
+    provider    kaleyra | edith | infobip
+    records     the normalized log records (as ``maillogs list --raw``), with ``raw``
+    recipients  [{recipient, status, provider_status, delivered_at, error_code, error_message,
+                updated_at, status_scope}]: Kaleyra's from ``/email/stats/{message_id}``
+                (each address's own status); otherwise one per record, with the
+                record's ``status_scope``
+    events      [{type: open|click, time, recipient, url, user_agent, ip}], oldest first
+    details     provider-specific facts: Infobip {status, error, price} objects as
+                sent; Kaleyra {from_mail, request_datetime} when only its message
+                stats (not its logs) know the id; {} otherwise
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from maillogs.core.defaults import DEFAULT_CONCURRENCY
+from maillogs.core.models import LogRecord, status_label
+from maillogs.core.query import Query
+from maillogs.engine import fetch_records, make_plans
+from maillogs.providers.base import Adapter, MessageDetail
+from maillogs.render.sanitize import sanitize_cell
+from maillogs.reports.stats.aggregate import rfc3339
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One profile's answer about one message id."""
+
+    profile: str
+    provider: str
+    provider_title: str
+    detail: MessageDetail
+
+
+def find_message(
+    adapter: Adapter, message_id: str, *, warn: Warn, concurrency: int = DEFAULT_CONCURRENCY
+) -> MessageDetail | None:
+    """What ``adapter``'s profile knows about ``message_id``, or None when nothing."""
+    records: list[LogRecord] = []
+    # The dates only step the search back in time; the id alone decides what
+    # matches, so a row the provider dates just outside a step still counts.
+    matching = Query(message_id=message_id)
+    for since, until in adapter.lookup_windows():
+        plans = make_plans([adapter], Query(message_id=message_id, since=since, until=until), warn)
+        records = list(fetch_records(plans, matching, concurrency=concurrency))
+        if records:
+            break
+    detail = adapter.describe_message(message_id, records)
+    return detail if detail.found else None
+
+
+def find_messages(
+    adapters: Sequence[Adapter],
+    message_ids: Sequence[str],
+    *,
+    warn: Warn,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> Iterator[tuple[str, list[Hit]]]:
+    """For each id in order, the hits of every profile (ids rarely collide, so all are asked)."""
+    for message_id in message_ids:
+        hits = []
+        for adapter in adapters:
+            detail = find_message(adapter, message_id, warn=warn, concurrency=concurrency)
+            if detail is not None:
+                spec = adapter.spec()
+                hits.append(Hit(adapter.profile.name, spec.name, spec.title, detail))
+        yield message_id, hits
+
+
+def _time(value: datetime | None) -> str | None:
+    return rfc3339(value, UTC) if value is not None else None
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """The documented JSON object of a hit (see module docstring)."""
+    detail = hit.detail
+    return {
+        "message_id": detail.message_id,
+        "profile": hit.profile,
+        "provider": hit.provider,
+        "records": [record.to_json_dict(with_raw=True) for record in detail.records],
+        "recipients": [
+            {
+                "recipient": state.recipient,
+                "status": state.status.value,
+                "provider_status": state.provider_status,
+                "delivered_at": _time(state.delivered_at),
+                "error_code": state.error_code,
+                "error_message": state.error_message,
+                "updated_at": _time(state.updated_at),
+                "status_scope": state.status_scope,
+            }
+            for state in detail.recipients
+        ],
+        "events": [
+            {
+                "type": event.kind,
+                "time": _time(event.at),
+                "recipient": event.recipient,
+                "url": event.url,
+                "user_agent": event.user_agent,
+                "ip": event.ip,
+            }
+            for event in detail.events
+        ],
+        "details": detail.details,
+    }
+
+
+def message_price(records: Sequence[LogRecord]) -> float | None:
+    """What the message cost: the sum of its records' prices (a Kaleyra row's
+    price is shared by its addresses), added exactly; None when none has one."""
+    prices = [record.price for record in records if record.price is not None]
+    if not prices:
+        return None
+    if not all(math.isfinite(price) for price in prices):
+        return sum(prices)
+    return float(sum(Decimal(repr(price)) for price in prices))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items() if v not in (None, ""))
+    return sanitize_cell(str(value))
+
+
+def _local(value: datetime | None, tz: tzinfo) -> str:
+    if value is None:
+        return ""
+    text = value.astimezone(tz).isoformat(sep=" ", timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# Facts shared by every recipient of a message; the rest is per recipient.
+_MESSAGE_FIELDS = (
+    ("sender", "from"),
+    ("subject", "subject"),
+    ("campaign_id", "campaign"),
+    ("submitted_at", "submitted"),
+    ("price", "price"),
+)
+
+
+def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
+    """A Rich panel: the message's facts, each recipient's state, its events."""
+    from rich import box
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    detail = hit.detail
+    parts: list[RenderableType] = []
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    first = detail.records[0] if detail.records else None
+    if first is not None:
+        for name, label in _MESSAGE_FIELDS:
+            if label in detail.details:
+                continue  # the provider's own, richer object is shown below
+            value = message_price(detail.records) if name == "price" else getattr(first, name)
+            shown = _local(value, tz) if isinstance(value, datetime) else _text(value)
+            if shown:
+                facts.add_row(label, Text(shown))
+    for key, value in detail.details.items():
+        if value not in (None, "", {}):
+            facts.add_row(sanitize_cell(key), Text(_text(value)))
+    parts.append(facts)
+    recipients = Table(box=box.SIMPLE_HEAD, title="recipients", title_justify="left")
+    for column in ("recipient", "status", "provider status", "delivered", "updated", "error"):
+        recipients.add_column(column)
+    for state in detail.recipients:
+        error = " ".join(filter(None, (state.error_code, state.error_message)))
+        cells = (
+            _text(state.recipient),
+            status_label(state.status, state.status_scope),
+            _text(state.provider_status),
+            _local(state.delivered_at, tz),
+            _local(state.updated_at, tz),
+            _text(error),
+        )
+        recipients.add_row(*(Text(cell) for cell in cells))
+    parts.append(recipients)
+    if detail.events:
+        events = Table(box=box.SIMPLE_HEAD, title="opens and clicks", title_justify="left")
+        for column in ("time", "event", "recipient", "url", "user agent", "ip"):
+            events.add_column(column)
+        for event in detail.events:
+            row = (
+                _local(event.at, tz),
+                event.kind,
+                _text(event.recipient),
+                _text(event.url),
+                _text(event.user_agent),
+                _text(event.ip),
+            )
+            events.add_row(*(Text(cell) for cell in row))
+        parts.append(events)
+    title = Text(f"{sanitize_cell(detail.message_id)}  {hit.profile} ({hit.provider_title})")
+    return Panel(Group(*parts), title=title, title_align="left", expand=False)
