@@ -1,0 +1,47 @@
+"""The ``tap-maillogs`` command: the SDK's standard tap CLI over one stream."""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import Stream, Tap
+
+from maillogs.core.errors import MaillogsError
+from maillogs.profiles import redact_secrets
+from maillogs.tap.settings import TapSettings, read_settings, settings_schema
+from maillogs.tap.stream import EmailLogsStream
+
+
+class TapMaillogs(Tap):
+    """Email logs of Kaleyra, EDITH and Infobip accounts, one vocabulary."""
+
+    name = "tap-maillogs"
+    # The distribution whose version `--about` and `--version` report.
+    package_name = "maillogs"
+    config_jsonschema = settings_schema()
+
+    @cached_property
+    def settings(self) -> TapSettings:
+        """The settings resolved into profiles and a query (on first use: a
+        ``--discover`` needs no account)."""
+        return read_settings(self.config, warn=self._warn)
+
+    def discover_streams(self) -> list[Stream]:
+        """The one stream."""
+        return [EmailLogsStream(self)]
+
+    def _warn(self, message: str) -> None:
+        self.logger.warning(redact_secrets(" ".join(message.split())))
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        """Run the tap; a maillogs error (bad profile, refused credentials, a
+        provider down after retries) ends it with one log line and maillogs'
+        documented exit code, not a traceback."""
+        try:
+            super().invoke(*args, **kwargs)
+        except MaillogsError as exc:
+            cls.logger.error(redact_secrets(" ".join(str(exc).split())))
+            sys.exit(exc.exit_code)
