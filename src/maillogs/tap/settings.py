@@ -189,4 +189,3 @@ def _profiles(entries: Sequence[Any], *, warn: Warn, env: Mapping[str, str]) -> 
 def _aware(moment: datetime) -> datetime:
     # A start_date without an offset is read as UTC, as Singer taps do.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-

@@ -84,6 +84,18 @@ class EmailLogsStream(Stream):
                     # The JSON `maillogs list --format jsonl` writes, key for key.
                     yield record.to_json_dict()
 
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        # The SDK keeps the highest bookmark by comparing text. Records say
+        # 05:51:05Z and 05:51:05.613Z as RFC 3339 allows, and as text the first
+        # sorts after the second: handed over as a datetime, every value is
+        # written alike (microseconds, +00:00) and text order is time order.
+        submitted = latest_record.get("submitted_at")
+        if isinstance(submitted, str):
+            latest_record = {**latest_record, "submitted_at": datetime.fromisoformat(submitted)}
+        super()._increment_stream_state(latest_record, context=context)
+
     def _since(self, context: Context) -> datetime | None:
         settings = self._maillogs_tap.settings
         bookmark = self.get_context_state(context).get("replication_key_value")

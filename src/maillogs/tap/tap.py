@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,12 @@ class TapMaillogs(Tap):
     # The distribution whose version `--about` and `--version` report.
     package_name = "maillogs"
     config_jsonschema = settings_schema()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # httpx logs every request URL at INFO, which the SDK's logging shows:
+        # maillogs' own request log (redacted, at DEBUG) replaces it.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        super().__init__(*args, **kwargs)
 
     @cached_property
     def settings(self) -> TapSettings:
