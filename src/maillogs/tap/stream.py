@@ -18,7 +18,7 @@ costs at most the profile being read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,9 +32,10 @@ from maillogs.providers.record_schema import record_json_schema
 
 if TYPE_CHECKING:
     import httpx
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from maillogs.tap.tap import TapMaillogs
+    from maillogs.tap.settings import TapSettings
 
 
 class EmailLogsStream(Stream):
@@ -45,9 +46,10 @@ class EmailLogsStream(Stream):
     replication_key = "submitted_at"
     state_partitioning_keys = ("profile",)
 
-    def __init__(self, tap: TapMaillogs) -> None:
+    def __init__(self, tap: Tap, settings: Callable[[], TapSettings]) -> None:
+        """``settings`` is called on first use: a ``--discover`` needs no account."""
         super().__init__(tap, schema=singer_schema())
-        self._maillogs_tap = tap
+        self._settings = settings
 
     @property
     def is_sorted(self) -> bool:
@@ -57,7 +59,7 @@ class EmailLogsStream(Stream):
     @property
     def partitions(self) -> list[dict[str, Any]]:
         """One partition per profile, in the order the settings give them."""
-        return [{"profile": profile.name} for profile in self._maillogs_tap.settings.profiles]
+        return [{"profile": profile.name} for profile in self._settings().profiles]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Every record of one profile submitted since its bookmark less the
@@ -67,7 +69,7 @@ class EmailLogsStream(Stream):
         # The profiles finished so far are final now: say so before this one
         # starts, so that an interruption here loses no finished profile.
         self._write_state_message()
-        settings = self._maillogs_tap.settings
+        settings = self._settings()
         profile = settings.profile(str(context["profile"]))
         query = replace(settings.query, since=self._since(context))
         with open_adapters(
@@ -97,7 +99,7 @@ class EmailLogsStream(Stream):
         super()._increment_stream_state(latest_record, context=context)
 
     def _since(self, context: Context) -> datetime | None:
-        settings = self._maillogs_tap.settings
+        settings = self._settings()
         bookmark = self.get_context_state(context).get("replication_key_value")
         if not bookmark:
             return settings.start_date

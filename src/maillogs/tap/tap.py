@@ -16,7 +16,7 @@ from maillogs.tap.stream import EmailLogsStream
 
 
 class TapMaillogs(Tap):
-    """Email logs of Kaleyra, EDITH and Infobip accounts, one vocabulary."""
+    """Email logs of every provider maillogs reads, in one vocabulary."""
 
     name = "tap-maillogs"
     # The distribution whose version `--about` and `--version` report.
@@ -37,7 +37,7 @@ class TapMaillogs(Tap):
 
     def discover_streams(self) -> list[Stream]:
         """The one stream."""
-        return [EmailLogsStream(self)]
+        return [EmailLogsStream(self, lambda: self.settings)]
 
     def _warn(self, message: str) -> None:
         self.logger.warning(redact_secrets(" ".join(message.split())))
