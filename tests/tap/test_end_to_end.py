@@ -142,23 +142,26 @@ def test_first_run_writes_what_list_all_shows_then_only_new_records(
     assert len(written_again) < len(written) / 2
 
 
-def test_bad_credentials_end_with_one_line_and_the_auth_exit_code(
+def test_a_failing_profile_ends_the_run_with_one_line_and_keeps_the_finished_ones_state(
     sandbox: Sandbox, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    profiles = sandbox.inline_profiles()
+    profiles = sandbox.inline_profiles()[:2]
     wrong = "not-the-edith-token-0123456789"
     profiles[1]["token"] = wrong
     config = tmp_path / "tap.json"
-    config.write_text(json.dumps({"profiles": profiles[1:2]}))
+    config.write_text(json.dumps({"profiles": profiles}))
     result = run_tap("--config", str(config), env=clean_env, cwd=tmp_path)
-    assert result.returncode == 77
+    assert result.returncode == 77  # maillogs' exit code for refused credentials
     assert "Traceback" not in result.stderr
     assert wrong not in result.stderr + result.stdout
     # The SDK says which stream failed; the cause is one line, naming the profile.
     causes = [line for line in result.stderr.splitlines() if "ERROR" in line and "token" in line]
     assert len(causes) == 1
     assert "sb-edith" in causes[0]
-    parse_messages(result.stdout)
+    # What a scheduler keeps from this run: the finished profile's bookmark,
+    # none for the one that failed (its next run starts where it did).
+    states = [m["value"] for m in parse_messages(result.stdout) if m["type"] == "STATE"]
+    assert set(bookmarks(states[-1])) == {"sb-kaleyra"}
 
 
 def test_settings_from_the_environment_and_a_config_error(
