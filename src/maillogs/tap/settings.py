@@ -154,8 +154,7 @@ def read_settings(
             now=datetime.now(UTC),
         )
     except UsageError as exc:
-        # The messages name the `maillogs list` options; here they are settings.
-        raise ConfigError(f"{ORIGIN}: {str(exc).removeprefix('--')}") from None
+        raise settings_error(exc) from None
     start = config.get("start_date")
     return TapSettings(
         profiles=tuple(profiles),
@@ -163,6 +162,12 @@ def read_settings(
         start_date=None if not start else _aware(datetime.fromisoformat(start)),
         lookback=lookback,
     )
+
+
+def settings_error(exc: UsageError) -> ConfigError:
+    """A usage error about a filter as the tap says it: the messages name the
+    ``maillogs list`` option (``--recipient-type``); here it is a setting."""
+    return ConfigError(f"{ORIGIN}: {str(exc).removeprefix('--')}")
 
 
 def _profiles(entries: Sequence[Any], *, warn: Warn, env: Mapping[str, str]) -> list[Profile]:

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
 
+from maillogs.core.errors import UsageError
 from maillogs.engine import fetch_records, make_plans, open_adapters
 from maillogs.profiles import redact_secrets
 from maillogs.providers.record_schema import record_json_schema
+from maillogs.tap.settings import settings_error
 
 if TYPE_CHECKING:
     import httpx
@@ -80,7 +82,10 @@ class EmailLogsStream(Stream):
             warn=self._warn,
             now=datetime.now(UTC),
         ) as adapters:
-            plans = make_plans(adapters, query, self._warn)
+            try:
+                plans = make_plans(adapters, query, self._warn)
+            except UsageError as exc:  # a filter this profile's provider cannot apply
+                raise settings_error(exc) from None
             with closing(fetch_records(plans, query)) as records:
                 for record in records:
                     # The JSON `maillogs list --format jsonl` writes, key for key.

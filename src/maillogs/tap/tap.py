@@ -39,6 +39,15 @@ class TapMaillogs(Tap):
         """The one stream."""
         return [EmailLogsStream(self, lambda: self.settings)]
 
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # After the SDK's schema check (the runs that validate; `--discover`
+        # does not), maillogs' own: a bad profile or filter fails before any
+        # stream starts.
+        errors = super()._validate_config(raise_errors=raise_errors)
+        if not errors and raise_errors:
+            _ = self.settings
+        return errors
+
     def _warn(self, message: str) -> None:
         self.logger.warning(redact_secrets(" ".join(message.split())))
 
