@@ -30,7 +30,10 @@ MAILLOGS = str(Path(sys.executable).with_name("maillogs"))
 # target-jsonl pins singer-python 5.8 and jsonschema 2.6; singer-sdk needs
 # jsonschema >= 4.16: the two cannot share one environment, so the target
 # runs from its own tool environment, as Meltano installs each plugin apart.
-TARGET_JSONL = ("tool", "run", "--quiet", "--from", "target-jsonl==0.1.4", "target-jsonl")
+TARGET_JSONL = (
+    *("tool", "run", "--quiet", "--python", sys.executable),
+    *("--from", "target-jsonl==0.1.4", "target-jsonl"),
+)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from maillogs.profiles import (
     Warn,
     inline_profile,
     profile_keys,
+    redact_secrets,
     resolve_profiles,
 )
 from maillogs.providers.registry import PROVIDERS
@@ -162,6 +163,12 @@ def read_settings(
         start_date=None if not start else _aware(datetime.fromisoformat(start)),
         lookback=lookback,
     )
+
+
+def log_line(text: str) -> str:
+    """``text`` as one log line: white space folded, every secret this process
+    has read replaced by ``****`` (a provider may echo one back)."""
+    return redact_secrets(" ".join(text.split()))
 
 
 def settings_error(exc: UsageError) -> ConfigError:

@@ -30,7 +30,7 @@ from maillogs.core.errors import UsageError
 from maillogs.engine import fetch_records, make_plans, open_adapters
 from maillogs.profiles import redact_secrets
 from maillogs.providers.record_schema import record_json_schema
-from maillogs.tap.settings import settings_error
+from maillogs.tap.settings import log_line, settings_error
 
 if TYPE_CHECKING:
     import httpx
@@ -112,7 +112,7 @@ class EmailLogsStream(Stream):
         return max(since, settings.start_date) if settings.start_date else since
 
     def _warn(self, message: str) -> None:
-        self.logger.warning(redact_secrets(" ".join(message.split())))
+        self.logger.warning(log_line(message))
 
     def _debug(self, message: str) -> None:
         # The client redacts its own profile's secrets; this catches another

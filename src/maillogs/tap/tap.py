@@ -10,8 +10,7 @@ from typing import Any
 from singer_sdk import Stream, Tap
 
 from maillogs.core.errors import MaillogsError
-from maillogs.profiles import redact_secrets
-from maillogs.tap.settings import TapSettings, read_settings, settings_schema
+from maillogs.tap.settings import TapSettings, log_line, read_settings, settings_schema
 from maillogs.tap.stream import EmailLogsStream
 
 
@@ -49,7 +48,7 @@ class TapMaillogs(Tap):
         return errors
 
     def _warn(self, message: str) -> None:
-        self.logger.warning(redact_secrets(" ".join(message.split())))
+        self.logger.warning(log_line(message))
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
@@ -59,5 +58,5 @@ class TapMaillogs(Tap):
         try:
             super().invoke(*args, **kwargs)
         except MaillogsError as exc:
-            cls.logger.error(redact_secrets(" ".join(str(exc).split())))
+            cls.logger.error(log_line(str(exc)))
             sys.exit(exc.exit_code)
