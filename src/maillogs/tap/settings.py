@@ -34,6 +34,13 @@ DEFAULT_LOOKBACK = "1d"
 # Common profile keys that are not text, and the JSON type each takes.
 _NUMBER_KEYS = ("rate_limit_per_minute", "timeout", "request_deadline")
 _BOOLEAN_KEYS = ("allow_http",)
+# The `maillogs list` options that the filter settings stand for.
+_SETTING_OF_OPTION = {
+    "--status": "status",
+    "--from": "sender",
+    "--to": "recipient",
+    "--recipient-type": "recipient_type",
+}
 
 
 def _inline_profile_type() -> th.ObjectType:
@@ -174,7 +181,12 @@ def log_line(text: str) -> str:
 def settings_error(exc: UsageError) -> ConfigError:
     """A usage error about a filter as the tap says it: the messages name the
     ``maillogs list`` option (``--recipient-type``); here it is a setting."""
-    return ConfigError(f"{ORIGIN}: {str(exc).removeprefix('--')}")
+    message = str(exc)
+    for option, setting in _SETTING_OF_OPTION.items():
+        if message.startswith(option):
+            message = setting + message.removeprefix(option)
+            break
+    return ConfigError(f"{ORIGIN}: {message}")
 
 
 def _profiles(entries: Sequence[Any], *, warn: Warn, env: Mapping[str, str]) -> list[Profile]:
@@ -185,10 +197,11 @@ def _profiles(entries: Sequence[Any], *, warn: Warn, env: Mapping[str, str]) -> 
         if isinstance(entry, str):
             try:
                 profiles.extend(resolve_profiles([entry], env=env, warn=warn))
-            except UsageError as exc:
+            except (UsageError, ConfigError) as exc:
                 raise ConfigError(f"{ORIGIN}: profiles: {exc}") from None
             continue
-        table = {key: value for key, value in entry.items() if key != "name"}
+        # A key set to null (Meltano writes unset keys so) is a key not set.
+        table = {k: v for k, v in entry.items() if k != "name" and v is not None}
         profiles.append(inline_profile(entry["name"], table, origin=ORIGIN, env=env, warn=warn))
     names = [profile.name for profile in profiles]
     repeated = sorted({name for name in names if names.count(name) > 1})
