@@ -77,7 +77,7 @@ class EmailLogsStream(Stream):
         with open_adapters(
             [profile],
             demo_transport=_demo_transport,
-            # Request lines only when asked for (Meltano's --log-level=debug).
+            # Request lines only when asked for (TAP_MAILLOGS_LOGLEVEL=DEBUG).
             debug=self._debug if self.logger.isEnabledFor(logging.DEBUG) else None,
             warn=self._warn,
             now=datetime.now(UTC),
