@@ -110,6 +110,7 @@ def test_first_run_writes_what_list_all_shows_then_only_new_records(
         ["--config", str(config)], env=env, workdir=tmp_path, name="first"
     )
     check_messages(first)
+    assert f"GET {sandbox.base_url}/" in first.stderr  # the request log was on
     listed = maillogs_list_all(sandbox, tmp_path, since=start)
     assert len(listed) > 100
     assert as_bag(written) == as_bag(listed)
