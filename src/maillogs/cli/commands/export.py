@@ -66,6 +66,14 @@ def export_command(
             show_default=False,
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="With --since-last, allow replacing a file an earlier run of the same "
+            "--state wrote (its records are then lost).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     verbose: Annotated[
         bool,
@@ -106,7 +114,11 @@ def export_command(
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be combined")
     if not since_last:
-        for name, value in (("--state", state), ("--lookback", lookback)):
+        for name, value in (
+            ("--state", state),
+            ("--lookback", lookback),
+            ("--overwrite", overwrite or None),
+        ):
             if value is not None:
                 raise UsageError(f"{name} only applies with --since-last")
     if output_text.strip() == "-":
@@ -131,6 +143,7 @@ def export_command(
         state=DEFAULT_STATE if state is None else state,
         lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
         concurrency=concurrency,
+        overwrite=overwrite,
     )
     progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
     try:
