@@ -50,6 +50,15 @@ ConcurrencyOpt = Annotated[
         help="Pages fetched at once where the provider's pagination allows.",
     ),
 ]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Repeat advice this config has already shown once (provider retention, "
+        "how stats counted).",
+    ),
+]
 DebugOpt = Annotated[
     bool,
     typer.Option("--debug", help="Log requests (secrets redacted) and show tracebacks."),
@@ -62,17 +71,29 @@ class Runtime:
 
     debug: bool = False
     quiet: bool = False
+    verbose: bool = False
 
     def warn(self, message: str) -> None:
-        """A one-line warning on stderr; ``--quiet`` keeps only errors."""
-        if self.quiet:
+        """A one-line warning on stderr; ``--quiet`` keeps only errors, and a
+        :class:`~maillogs.core.notices.Notice` shows once per config."""
+        if self.quiet or not self._fresh(message):
             return
         sys.stderr.write(f"maillogs: warning: {_redact(' '.join(message.split()))}\n")
 
     def info(self, message: str) -> None:
         """A human note on stderr, only for a person at a terminal."""
-        if not self.quiet and sys.stderr.isatty():
+        if not self.quiet and sys.stderr.isatty() and self._fresh(message):
             sys.stderr.write(message + "\n")
+
+    def _fresh(self, message: str) -> bool:
+        """False for a notice this config has shown before (unless -v or --debug)."""
+        from maillogs.core.notices import Notice
+
+        if not isinstance(message, Notice) or self.verbose or self.debug:
+            return True
+        from maillogs.cli.notices import default_memory
+
+        return default_memory().first_time(message.key)
 
     def open_adapters(
         self, profiles: Sequence[Profile], *, now: datetime, keep_raw: bool = False

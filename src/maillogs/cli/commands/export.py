@@ -77,7 +77,11 @@ def export_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="End with a one-line summary on stderr."),
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="End with a one-line summary on stderr; repeat advice already shown once.",
+        ),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
@@ -124,7 +128,7 @@ def export_command(
     if output_text.strip() == "-":
         raise UsageError("export writes a file; for stdout use `maillogs list --all`")
     output = common.output_file(output_text)
-    runtime = common.Runtime(debug=debug, quiet=quiet)
+    runtime = common.Runtime(debug=debug, quiet=quiet, verbose=verbose)
     fmt = common.resolve_format(fmt, output, sys.stdout)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(

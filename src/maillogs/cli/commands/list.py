@@ -51,6 +51,7 @@ def list_command(
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """List email log records matching the filters, newest first.
@@ -64,7 +65,7 @@ def list_command(
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
     query = filters.query(limit=None if all_ else limit + 1, now=now)

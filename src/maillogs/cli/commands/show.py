@@ -28,6 +28,7 @@ def show_command(
     fmt: common.FormatOpt = None,
     tz: TzOpt = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
@@ -55,7 +56,7 @@ def show_command(
     from maillogs.render.jsonfmt import dumps_finite
     from maillogs.reports.show import find_messages, hit_panel, hit_to_json
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     fmt = common.resolve_format(fmt, None, sys.stdout)
     if fmt not in SHOW_FORMATS:
         raise UsageError(f"--format: show writes {', '.join(SHOW_FORMATS)}, not {fmt}")

@@ -50,6 +50,7 @@ def stats_command(
         ),
     ] = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
@@ -85,7 +86,7 @@ def stats_command(
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import parse_grouping
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
     grouping = parse_grouping(by)
     mode = parse_source_mode(source)

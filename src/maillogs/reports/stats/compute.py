@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.core.errors import UsageError
+from maillogs.core.notices import Notice
 from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans
 from maillogs.providers.base import Adapter
@@ -148,14 +149,22 @@ def _choose_native(
                 "add --per-profile"
             )
         notes.append(
-            "every profile is counted from logs: merged rows cannot mix provider "
-            "statistics with log counts (use --per-profile to keep them apart)"
+            Notice(
+                "every profile is counted from logs: merged rows cannot mix provider "
+                "statistics with log counts (use --per-profile to keep them apart)",
+                key="stats:merged-from-logs",
+            )
         )
         return set()
     for adapter in adapters:
         why = refusals[adapter.profile.name]
         if why and adapter.native_stats is not None:
-            notes.append(f"profile {adapter.profile.name!r} is counted from logs: {why}")
+            notes.append(
+                Notice(
+                    f"profile {adapter.profile.name!r} is counted from logs: {why}",
+                    key=f"stats:from-logs:{adapter.profile.name}:{why}",
+                )
+            )
     return native
 
 
