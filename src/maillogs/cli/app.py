@@ -78,7 +78,9 @@ def load_command(name: str) -> Command:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    return typer.main.get_group(holder).commands[name]
+    from maillogs.cli.helpstyle import polish
+
+    return polish(typer.main.get_group(holder).commands[name])
 
 
 class LazyGroup(ErrorMappingGroup):

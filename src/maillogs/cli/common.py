@@ -25,7 +25,7 @@ ProfileOpt = Annotated[
     typer.Option(
         "--profile",
         "-p",
-        metavar="NAME",
+        metavar="PROFILE",
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,

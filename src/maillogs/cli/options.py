@@ -34,17 +34,17 @@ StatusOpt = Annotated[
 ]
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", metavar="ADDR", help="Sender address, or @domain."),
+    typer.Option("--from", metavar="ADDRESS", help="Sender address, or @domain."),
 ]
 ToOpt = Annotated[
     str | None,
-    typer.Option("--to", metavar="ADDR", help="Recipient address, or @domain."),
+    typer.Option("--to", metavar="ADDRESS", help="Recipient address, or @domain."),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
-        metavar="TIME",
+        metavar="WHEN",
         help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
     ),
 ]
@@ -52,7 +52,7 @@ UntilOpt = Annotated[
     str | None,
     typer.Option(
         "--until",
-        metavar="TIME",
+        metavar="WHEN",
         help="Exclusive end; a bare date includes that whole day.",
     ),
 ]

@@ -106,9 +106,10 @@ def export_command(
 
     Examples:
 
-      maillogs export --profile prod -o logs.jsonl --since 7d
-
-      maillogs export --profile prod --since-last -o "logs-$(date +%F).jsonl"
+    \b
+      maillogs export -p prod-edith -o logs.jsonl --since 7d
+      maillogs export -p prod-kaleyra --since-last \\
+          -o "mail-$(date +%F).csv"
     """
     from maillogs.core.errors import UsageError
     from maillogs.export import DEFAULT_LOOKBACK, EXPORT_FORMATS, ExportSpec, run_export

@@ -30,7 +30,12 @@ def list_command(
     fmt: common.FormatOpt = None,
     columns: Annotated[
         str | None,
-        typer.Option("--columns", "-c", metavar="COLUMNS", help="Comma-separated columns to show."),
+        typer.Option(
+            "--columns",
+            "-c",
+            metavar="FIELD,...",
+            help="Columns to show, by field name (`maillogs schema` lists them).",
+        ),
     ] = None,
     output_text: Annotated[
         str | None,
@@ -58,9 +63,9 @@ def list_command(
 
     Examples:
 
-      maillogs list --profile demo --status bounced --since 7d
-
-      maillogs list --status failed --format json | jq '.[].recipient'
+    \b
+      maillogs list -p demo --status bounced --since 7d
+      maillogs list -s failed -f json | jq '.[].recipient'
     """
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns

@@ -171,7 +171,9 @@ def _parse_set(values: list[str]) -> dict[str, str]:
 
 @profiles_app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Profile name (letters, digits, '-', '_').")],
+    name: Annotated[
+        str, typer.Argument(metavar="PROFILE", help="Profile name (letters, digits, '-', '_').")
+    ],
     provider: Annotated[
         str | None,
         typer.Option(
@@ -395,7 +397,7 @@ def _source_label(info: config.SettingInfo) -> str:
 
 @profiles_app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="Profile name.")],
+    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name.")],
     fmt: FormatOption = None,
 ) -> None:
     """Show a profile's effective settings (secrets masked), their sources and env overrides."""
@@ -440,7 +442,7 @@ def show(
 
 @profiles_app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(help="Profile name.")],
+    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a profile from the config file."""
@@ -461,7 +463,9 @@ def remove(
 
 
 @profiles_app.command("set-default")
-def set_default(name: Annotated[str, typer.Argument(help="Profile name, or 'demo'.")]) -> None:
+def set_default(
+    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name, or 'demo'.")],
+) -> None:
     """Make a profile the one used when no --profile is given."""
     path = config.set_default(name)
     _note(f"default profile is now {name!r} (in {path})")

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from maillogs.cli import common
-from maillogs.cli.options import TzOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
 
@@ -25,8 +24,21 @@ def show_command(
         ),
     ],
     profile: common.ProfileOpt = None,
-    fmt: common.FormatOpt = None,
-    tz: TzOpt = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="table|json|jsonl",
+            help="Default: table on a terminal, else jsonl.",
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", metavar="ZONE", help="Show times in this IANA zone. Default: the local zone."
+        ),
+    ] = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
@@ -47,9 +59,10 @@ def show_command(
     An id no profile knows is reported on stderr and the exit code is 69, after
     the ids that were found are printed.
 
-    Example:
+    Example, with an id from `maillogs list`:
 
-      maillogs show MESSAGE_ID --profile demo-edith   (an id from `maillogs list`)
+    \b
+      maillogs show MESSAGE_ID --profile demo-edith
     """
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name

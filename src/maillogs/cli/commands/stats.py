@@ -22,8 +22,7 @@ def stats_command(
             "--by",
             "-b",
             metavar="GROUP",
-            help="Group by: day, hour, week (Monday-start, in --tz), status, sender "
-            "or recipient-domain.",
+            help="day, hour, week (Monday-start, in --tz), status, sender or recipient-domain.",
         ),
     ] = "day",
     filters: Filters = NO_FILTERS,
@@ -35,7 +34,7 @@ def stats_command(
         str,
         typer.Option(
             "--source",
-            metavar="SOURCE",
+            metavar="auto|logs|native",
             help="auto: a provider's own daily counters where they can answer, "
             "else logs; logs: always count log records; native: insist on the counters.",
         ),
@@ -77,9 +76,9 @@ def stats_command(
 
     Examples:
 
+    \b
       maillogs stats --profile demo --range 7d
-
-      maillogs stats --by recipient-domain --status bounced --format csv
+      maillogs stats --by recipient-domain -s bounced -f csv
     """
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.stats import write_stats
