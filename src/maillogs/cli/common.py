@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from maillogs.cli import complete
+
 if TYPE_CHECKING:
     import httpx
 
@@ -26,6 +28,7 @@ ProfileOpt = Annotated[
         "--profile",
         "-p",
         metavar="PROFILE",
+        autocompletion=complete.complete_profiles,
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,
@@ -37,6 +40,7 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         metavar="FORMAT",
+        autocompletion=complete.complete_formats,
         help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
     ),
 ]
@@ -146,8 +150,13 @@ def resolve_tz(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        from zoneinfo import available_timezones
+
+        from maillogs.core.suggest import did_you_mean
+
+        hint = did_you_mean(name, available_timezones())
         raise UsageError(
-            f"--tz: unknown time zone {name!r} (use an IANA name like Europe/Rome)"
+            f"--tz: unknown time zone {name!r}; {hint}use an IANA name like Europe/Rome"
         ) from None
 
 
@@ -173,12 +182,16 @@ def output_file(value: str) -> Path:
 def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
     """``--format``, else the ``--output`` extension, else table/jsonl by terminal."""
     from maillogs.core.errors import UsageError
+    from maillogs.core.suggest import did_you_mean
     from maillogs.render import FORMATS
 
     if fmt is not None:
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
-            raise UsageError(f"--format: unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")
+            raise UsageError(
+                f"--format: unknown format {fmt!r}; {did_you_mean(fmt, FORMATS)}"
+                f"choose from: {', '.join(FORMATS)}"
+            )
         return fmt
     if output is not None:
         return _EXTENSION_FORMATS.get(output.suffix.lower(), "jsonl")

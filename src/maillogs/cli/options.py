@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from maillogs.cli import complete
 from maillogs.cli.common import resolve_tz
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ StatusOpt = Annotated[
         "--status",
         "-s",
         metavar="STATUS",
+        autocompletion=complete.complete_statuses,
         help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
         show_default=False,
     ),
@@ -67,7 +69,10 @@ RangeOpt = Annotated[
 RecipientTypeOpt = Annotated[
     str | None,
     typer.Option(
-        "--recipient-type", metavar="TYPE", help="to, cc or bcc (where the provider reports it)."
+        "--recipient-type",
+        metavar="TYPE",
+        help="to, cc or bcc (where the provider reports it).",
+        autocompletion=complete.complete_recipient_types,
     ),
 ]
 MessageIdOpt = Annotated[
@@ -88,6 +93,7 @@ TzOpt = Annotated[
     typer.Option(
         "--tz",
         metavar="ZONE",
+        autocompletion=complete.complete_zones,
         help="Zone for dates without an offset (IANA name). Default: the local zone.",
     ),
 ]

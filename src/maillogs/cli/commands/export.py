@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, complete
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -36,6 +36,7 @@ def export_command(
             "--format",
             "-f",
             metavar="FORMAT",
+            autocompletion=complete.complete_export_formats,
             help="jsonl, json, csv or tsv. Default: from the --output extension, else jsonl.",
         ),
     ] = None,

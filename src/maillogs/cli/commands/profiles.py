@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from maillogs import profiles as config
+from maillogs.cli import complete
 from maillogs.core.errors import UsageError
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
@@ -397,7 +398,12 @@ def _source_label(info: config.SettingInfo) -> str:
 
 @profiles_app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE", help="Profile name.", autocompletion=complete.complete_profile
+        ),
+    ],
     fmt: FormatOption = None,
 ) -> None:
     """Show a profile's effective settings (secrets masked), their sources and env overrides."""
@@ -442,7 +448,12 @@ def show(
 
 @profiles_app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE", help="Profile name.", autocompletion=complete.complete_profile
+        ),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a profile from the config file."""
@@ -464,7 +475,14 @@ def remove(
 
 @profiles_app.command("set-default")
 def set_default(
-    name: Annotated[str, typer.Argument(metavar="PROFILE", help="Profile name, or 'demo'.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE",
+            help="Profile name, or 'demo'.",
+            autocompletion=complete.complete_profile,
+        ),
+    ],
 ) -> None:
     """Make a profile the one used when no --profile is given."""
     path = config.set_default(name)

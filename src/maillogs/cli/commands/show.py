@@ -8,11 +8,9 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, complete
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
-
-SHOW_FORMATS = ("table", "json", "jsonl")
 
 
 def show_command(
@@ -30,13 +28,17 @@ def show_command(
             "--format",
             "-f",
             metavar="table|json|jsonl",
+            autocompletion=complete.complete_show_formats,
             help="Default: table on a terminal, else jsonl.",
         ),
     ] = None,
     tz: Annotated[
         str | None,
         typer.Option(
-            "--tz", metavar="ZONE", help="Show times in this IANA zone. Default: the local zone."
+            "--tz",
+            metavar="ZONE",
+            help="Show times in this IANA zone. Default: the local zone.",
+            autocompletion=complete.complete_zones,
         ),
     ] = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
@@ -67,7 +69,7 @@ def show_command(
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.jsonfmt import dumps_finite
-    from maillogs.reports.show import find_messages, hit_panel, hit_to_json
+    from maillogs.reports.show import SHOW_FORMATS, find_messages, hit_panel, hit_to_json
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
     fmt = common.resolve_format(fmt, None, sys.stdout)

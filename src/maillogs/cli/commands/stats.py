@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, complete
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -22,6 +22,7 @@ def stats_command(
             "--by",
             "-b",
             metavar="GROUP",
+            autocompletion=complete.complete_groupings,
             help="day, hour, week (Monday-start, in --tz), status, sender or recipient-domain.",
         ),
     ] = "day",
@@ -35,6 +36,7 @@ def stats_command(
         typer.Option(
             "--source",
             metavar="auto|logs|native",
+            autocompletion=complete.complete_sources,
             help="auto: a provider's own daily counters where they can answer, "
             "else logs; logs: always count log records; native: insist on the counters.",
         ),

@@ -30,6 +30,7 @@ from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.core.errors import UsageError
 from maillogs.core.notices import Notice
 from maillogs.core.query import Query
+from maillogs.core.suggest import did_you_mean
 from maillogs.engine import fetch_records, make_plans
 from maillogs.providers.base import Adapter
 from maillogs.reports.stats.aggregate import (
@@ -69,8 +70,11 @@ def parse_source_mode(text: str) -> SourceMode:
     try:
         return SourceMode(text.strip().lower())
     except ValueError:
-        choices = ", ".join(m.value for m in SourceMode)
-        raise UsageError(f"--source: unknown source {text!r}; choose from: {choices}") from None
+        values = [m.value for m in SourceMode]
+        raise UsageError(
+            f"--source: unknown source {text!r}; {did_you_mean(text, values)}"
+            f"choose from: {', '.join(values)}"
+        ) from None
 
 
 @dataclass(frozen=True)
