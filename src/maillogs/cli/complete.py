@@ -116,6 +116,15 @@ def complete_zones(incomplete: str) -> Completions:
     return _matching(incomplete, [(zone, "") for zone in zones], many=False)
 
 
+def complete_sort_fields(incomplete: str) -> Completions:
+    """``list --sort``: record fields, each also as ``-field`` (descending)."""
+    from maillogs.core.models import RECORD_FIELDS
+
+    fields = [(name, "") for name in RECORD_FIELDS]
+    fields += [(f"-{name}", "descending") for name in RECORD_FIELDS]
+    return _matching(incomplete, fields, many=True)
+
+
 def complete_recipient_types(incomplete: str) -> Completions:
     """``--recipient-type``."""
     from maillogs.core.query import RECIPIENT_TYPES

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, complete
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -27,6 +27,16 @@ def list_command(
         ),
     ] = DEFAULT_LIMIT,
     all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="FIELD,...",
+            help="Order by these fields, -FIELD descending (e.g. recipient,-submitted_at); "
+            "with --limit, the newest N are sorted. Holds at most 100,000 records.",
+            autocompletion=complete.complete_sort_fields,
+        ),
+    ] = None,
     fmt: common.FormatOpt = None,
     columns: Annotated[
         str | None,
@@ -67,6 +77,7 @@ def list_command(
       maillogs list -p demo --status bounced --since 7d
       maillogs list -s failed -f json | jq '.[].recipient'
     """
+    from maillogs.core.sorting import parse_sort, sort_records
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
 
@@ -74,6 +85,7 @@ def list_command(
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
     query = filters.query(limit=None if all_ else limit + 1, now=now)
+    order = parse_sort(sort)
     output = None if output_text is None else common.output_file(output_text)
     fmt = common.resolve_format(fmt, output, sys.stdout)
     profiles = common.load_profiles(profile, runtime)
@@ -88,7 +100,9 @@ def list_command(
         shown = 0
         more = False
         with (
-            closing(fetch_records(plans, query, concurrency=concurrency)) as records,
+            closing(fetch_records(plans, query, concurrency=concurrency)) as fetched,
+            # Before the output opens: past the --sort bound, nothing is written.
+            closing(sort_records(fetched, order, first=None if all_ else limit)) as records,
             common.output_stream(output) as stream,
             open_renderer(
                 fmt,
