@@ -305,6 +305,19 @@ def add(
         f"saved profile {name!r} ({spec.name}) to {path}"
         + (" as the default" if becomes_default else "")
     )
+    if (
+        interactive
+        and _stdout_is_terminal()
+        and typer.confirm("Check it now with one request?", default=True, err=True)
+    ):
+        from maillogs.cli.check import run_check
+
+        # The profile is saved either way; a failed check says what to fix.
+        if run_check([name], out=sys.stderr):
+            _note(
+                f"fix it with `maillogs profiles add {name} --force ...`, then run "
+                f"`maillogs profiles check {name}`"
+            )
     if secrets_on_command_line:
         per_profile = [
             config.setting_env_vars(name, spec.name, k)[0] for k in secrets_on_command_line
@@ -444,6 +457,34 @@ def show(
         typer.echo("environment overrides, highest precedence first:")
         for var in description.env_vars:
             typer.echo(f"  {var}")
+
+
+@profiles_app.command("check")
+def check(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PROFILE",
+            help="Profiles to check ('demo': the built-in ones). Default: every profile "
+            "in the config file.",
+            autocompletion=complete.complete_profiles,
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log the requests (secrets redacted).")
+    ] = False,
+) -> None:
+    """Check that each profile reaches its provider: one small request each.
+
+    Prints a ✓ or ✗ line per profile with the reason it failed, and exits with
+    the highest exit code among the failures (0 when all answered): 77 for
+    refused credentials, 78 for a profile that cannot be read, 69 or 75 for a
+    provider that cannot be reached.
+    """
+    from maillogs.cli.check import run_check
+
+    raise typer.Exit(run_check(names, debug=debug))
 
 
 @profiles_app.command("remove")
