@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import select
+import time
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,21 @@ def run(*args: str) -> tuple[int, str, str]:
     """``maillogs ARGS`` in process: exit code, stdout, stderr."""
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def read_until(fd: int, marker: bytes | None, timeout: float = 20) -> bytes:
+    """Read the terminal until ``marker`` shows (None: until the other side closes)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and (marker is None or marker not in seen):
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen

@@ -3,11 +3,15 @@ and never when the range stays inside the retention."""
 
 from __future__ import annotations
 
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.ux.conftest import run
+from tests.ux.conftest import read_until, run
 
 RETENTION = "Infobip keeps email logs for 48 hours"
 LIST = ("list", "-p", "demo-infobip", "--limit", "1", "--format", "jsonl")
@@ -49,3 +53,32 @@ def test_an_unwritable_state_dir_still_shows_the_notice(
         code, _, err = run(*LIST, "--since", "7d")
         assert code == 0
         assert RETENTION in err
+
+
+def test_stats_notes_on_a_terminal_show_once(tmp_path: Path, isolated_env: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")},
+        "MAILLOGS_CONFIG": str(isolated_env),
+        "MAILLOGS_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "120",
+    }
+
+    def stats_on_a_terminal(*extra: str) -> str:
+        leader, follower = pty.openpty()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "maillogs", "stats", "-p", "demo-kaleyra,demo-edith", *extra],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env=env,
+        )
+        os.close(follower)
+        seen = read_until(leader, None)
+        os.close(leader)
+        assert process.wait(timeout=30) == 0
+        return seen.decode("utf-8", "replace")
+
+    note = "every profile is counted from logs"
+    assert note in stats_on_a_terminal()
+    assert note not in stats_on_a_terminal()
+    assert note in stats_on_a_terminal("--verbose")

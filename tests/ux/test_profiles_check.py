@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from tests.ux.conftest import run
+from tests.ux.conftest import read_until, run
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 INFOBIP = "https://acct.api.infobip.com"
@@ -108,30 +106,12 @@ def test_profiles_add_on_a_terminal_offers_the_check(tmp_path: Path, isolated_en
         env=env,
     )
     os.close(follower)
-    seen = _read_until(leader, b"Check it now with one request?")
+    seen = read_until(leader, b"Check it now with one request?")
     os.write(leader, b"y\n")
-    seen += _read_until(leader, None)
+    seen += read_until(leader, None)
     os.close(leader)
     assert process.wait(timeout=30) == 0  # the profile is saved either way
     text = seen.decode("utf-8", "replace")
     assert "saved profile 'local'" in text
     assert "✗ local" in text and "edith" in text
     assert "maillogs profiles check local" in text
-
-
-def _read_until(fd: int, marker: bytes | None, timeout: float = 20) -> bytes:
-    """Read the terminal until ``marker`` shows (None: until the other side closes)."""
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and (marker is None or marker not in seen):
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        seen += chunk
-    return seen
