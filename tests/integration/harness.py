@@ -130,6 +130,8 @@ def cli_env(config: Path, extra: dict[str, str] | None = None) -> dict[str, str]
     """The caller's environment without any MAILLOGS_* setting, plus ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
     env.update({"MAILLOGS_CONFIG": str(config), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
+    # Notices and checkpoints stay beside the config, not in the user's state dir.
+    env["MAILLOGS_STATE_DIR"] = str(config.parent / "state")
     env.update(extra or {})
     return env
 

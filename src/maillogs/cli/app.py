@@ -23,6 +23,7 @@ from typer._click import Command, Context, HelpFormatter
 from maillogs import __version__
 from maillogs.cli.exitcodes import ErrorMappingGroup
 from maillogs.cli.stdout import GuardedStdout, finish_stdout
+from maillogs.cli.suggest import SuggestingGroup
 from maillogs.core.errors import OutputError
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
@@ -78,10 +79,12 @@ def load_command(name: str) -> Command:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    return typer.main.get_group(holder).commands[name]
+    from maillogs.cli.helpstyle import polish
+
+    return polish(typer.main.get_group(holder).commands[name])
 
 
-class LazyGroup(ErrorMappingGroup):
+class LazyGroup(SuggestingGroup, ErrorMappingGroup):
     """The top-level group: ``COMMANDS`` load on first use."""
 
     def list_commands(self, ctx: Context) -> list[str]:

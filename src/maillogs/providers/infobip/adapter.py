@@ -217,7 +217,8 @@ class InfobipAdapter(Adapter):
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
         if (query.since is not None and query.since < floor) or until <= floor:
-            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor)
+            # Met by every default `stats` and any `--since 7d`: said once per config.
+            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor, once=True)
         since = max(query.since or floor, floor)
         if until <= since:
             plan.notes.append("the whole window lies outside Infobip's 48-hour retention")
