@@ -339,4 +339,4 @@ def _error(status: int, error: str, details: str) -> SandboxResponse:
 
 def build(dataset: Dataset, config: EmulatorConfig) -> EdithApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    return EdithApi(dataset, config.token_ttl_s, config.clock)
+    return EdithApi(dataset, config.knob("token_ttl_s", float), config.clock)

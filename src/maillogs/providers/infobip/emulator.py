@@ -599,5 +599,7 @@ def _v4_error(
 
 def build(dataset: Dataset, config: EmulatorConfig) -> InfobipApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    rate = RequestRate(config.clock, RATE_LIMITS) if config.infobip_rate_limit else None
+    rate = (
+        RequestRate(config.clock, RATE_LIMITS) if config.knob("infobip_rate_limit", bool) else None
+    )
     return InfobipApi(dataset, rate)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
 from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
@@ -362,4 +362,9 @@ def _error(status: int, code: str, message: str) -> SandboxResponse:
 
 def build(dataset: Dataset, config: EmulatorConfig) -> KaleyraApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    return KaleyraApi(dataset, config.kaleyra_timezone)
+    zone = config.knob("kaleyra_timezone", str)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {zone!r} (use an IANA name)") from None
+    return KaleyraApi(dataset, zone)
