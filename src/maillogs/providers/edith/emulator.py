@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, to_us
-from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.protocol import (
+    Refusal,
+    Request,
+    SandboxResponse,
+    json_response,
+    page_size,
+)
 from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
@@ -299,15 +305,13 @@ def _date_param(request: Request, name: str) -> int | None:
 
 
 def _page_size(request: Request) -> int:
-    text = request.first("pageSize")
-    if text is None:
-        return DEFAULT_PAGE_SIZE
-    size = parse_int(text)
-    if size is None or size < 1:
-        raise ApiError("Bad Request", "pageSize must be a positive integer")
-    if size > MAX_PAGE_SIZE:
-        raise ApiError("Bad Request", f"pageSize must not exceed {MAX_PAGE_SIZE}")
-    return size
+    return page_size(
+        request,
+        "pageSize",
+        default=DEFAULT_PAGE_SIZE,
+        maximum=MAX_PAGE_SIZE,
+        refuse=lambda problem: ApiError("Bad Request", f"pageSize {problem}"),
+    )
 
 
 def _fingerprint(request: Request) -> str:
