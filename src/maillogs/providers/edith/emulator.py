@@ -19,13 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, to_us
-from maillogs.sandbox.protocol import (
-    Refusal,
-    Request,
-    SandboxResponse,
-    json_response,
-    page_size,
-)
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, page_size
 from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:

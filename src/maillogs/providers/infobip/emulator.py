@@ -24,13 +24,7 @@ from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
 from maillogs.providers.infobip.spec import RATE_LIMITS
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, naive_utc, to_us
-from maillogs.sandbox.protocol import (
-    Refusal,
-    Request,
-    SandboxResponse,
-    json_response,
-    page_size,
-)
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, page_size
 from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
