@@ -154,7 +154,13 @@ class EdithApi:
     # -- the endpoint ------------------------------------------------------------
 
     def _logs(self, request: Request) -> SandboxResponse:
-        page_size = _page_size(request)
+        size = page_size(
+            request,
+            "pageSize",
+            default=DEFAULT_PAGE_SIZE,
+            maximum=MAX_PAGE_SIZE,
+            refuse=lambda problem: ApiError("Bad Request", f"pageSize {problem}"),
+        )
         lo, hi = self._created_window(request)
         predicates, key, candidates = self._filters(request)
         fingerprint = _fingerprint(request)
@@ -163,7 +169,7 @@ class EdithApi:
         if token is not None:
             offset = self._read_token(token, fingerprint, request.expire_token)
         selection = self._select(lo, hi, predicates, key, candidates)
-        rows = [self.row(self.dataset.record(i)) for i in selection.indices(offset, page_size)]
+        rows = [self.row(self.dataset.record(i)) for i in selection.indices(offset, size)]
         end = offset + len(rows)
         next_token = self._make_token(end, fingerprint) if end < selection.count else None
         return json_response(
@@ -296,16 +302,6 @@ def _date_param(request: Request, name: str) -> int | None:
         raise ApiError("Invalid date format", f"{name} is not a valid date: {value!r}") from None
     micros = int((fraction or "0")[:6].ljust(6, "0"))
     return to_us(moment - offset) + micros
-
-
-def _page_size(request: Request) -> int:
-    return page_size(
-        request,
-        "pageSize",
-        default=DEFAULT_PAGE_SIZE,
-        maximum=MAX_PAGE_SIZE,
-        refuse=lambda problem: ApiError("Bad Request", f"pageSize {problem}"),
-    )
 
 
 def _fingerprint(request: Request) -> str:
