@@ -129,8 +129,6 @@ class EdithAdapter(base.Adapter):
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         params = self._filter_params(query, plan)
         # Nothing is created in the future; a window reaching past now could
         # also take in mail that arrives during the walk.

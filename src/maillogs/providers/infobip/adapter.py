@@ -200,8 +200,6 @@ class InfobipAdapter(base.Adapter):
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
         if (query.since is not None and query.since < floor) or until <= floor:

@@ -245,8 +245,6 @@ class KaleyraAdapter(base.Adapter):
 
     def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         params = self._filter_params(query, plan)
         plan.requests.append((self.logs_path, self._page_params(params, 1)))
         plan.streams = self._page_streams(params, warn)
