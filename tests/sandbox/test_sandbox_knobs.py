@@ -36,3 +36,13 @@ def test_an_undeclared_knob_is_refused() -> None:
 def test_a_knob_of_the_wrong_type_is_refused() -> None:
     with pytest.raises(TypeError, match="token_ttl_s takes a float"):
         EmulatorConfig(token_ttl_s="soon")
+
+
+def test_the_demo_runs_each_emulator_as_its_spec_says() -> None:
+    from maillogs.sandbox.transport import demo_transport
+
+    knobs = demo_transport().emulator.config.knobs  # type: ignore[attr-defined]
+    for knob in KNOBS:
+        assert knobs[knob.name] == (knob.default if knob.demo is None else knob.demo)
+    # Infobip's documented request budget is enforced in the demo, as in production.
+    assert knobs["infobip_rate_limit"] is True

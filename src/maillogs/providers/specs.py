@@ -25,6 +25,8 @@ class SandboxKnob:
         snippet_argument: The ``config_snippet`` keyword the value also goes
             to, when the printed profiles must agree with it (e.g. the
             account's time zone); None when they need not.
+        demo: The value the built-in demo profiles' in-process sandbox runs
+            with; None: the default.
     """
 
     name: str
@@ -34,6 +36,7 @@ class SandboxKnob:
     metavar: str | None = None
     minimum: float | None = None
     snippet_argument: str | None = None
+    demo: str | float | bool | None = None
 
     def convert(self, value: object) -> str | float | bool:
         """``value`` as the knob's type (an int where a float is declared is widened)."""

@@ -53,6 +53,8 @@ SPEC: Final = ProviderSpec(
                 "production does: the excess gets its 429 without Retry-After.",
                 # The printed profiles then keep maillogs' own production pacing.
                 snippet_argument="rate_limits",
+                # The demo enforces it as production does; its profiles pace under it.
+                demo=True,
             ),
         ),
     ),
