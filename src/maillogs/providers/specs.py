@@ -17,8 +17,8 @@ class SandboxKnob:
         name: The keyword it has in ``EmulatorConfig`` and the name the
             emulator reads it by (``config.knob(name, type)``).
         option: The ``maillogs sandbox serve`` option, e.g. ``--token-ttl``.
-        default: Its value when not given; its type (``str``, ``float`` or
-            ``bool``: a flag) is the option's type.
+        default: Its value when not given; its type (``str``, ``int``,
+            ``float`` or ``bool``: a flag) is the option's type.
         help: The option's help line.
         metavar: What ``--help`` shows for the value (none for a flag).
         minimum: The smallest value a number may take, if any.
@@ -31,17 +31,20 @@ class SandboxKnob:
 
     name: str
     option: str
-    default: str | float | bool
+    default: str | int | float | bool
     help: str
     metavar: str | None = None
     minimum: float | None = None
     snippet_argument: str | None = None
-    demo: str | float | bool | None = None
+    demo: str | int | float | bool | None = None
 
-    def convert(self, value: object) -> str | float | bool:
+    def convert(self, value: object) -> str | int | float | bool:
         """``value`` as the knob's type (an int where a float is declared is widened)."""
         if isinstance(self.default, bool):
             if isinstance(value, bool):
+                return value
+        elif isinstance(self.default, int):
+            if isinstance(value, int) and not isinstance(value, bool):
                 return value
         elif isinstance(self.default, float):
             if isinstance(value, int | float) and not isinstance(value, bool):

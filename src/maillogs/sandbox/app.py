@@ -36,7 +36,7 @@ def sandbox_knobs() -> dict[str, SandboxKnob]:
     }
 
 
-T = TypeVar("T", str, float, bool)
+T = TypeVar("T", str, int, float, bool)
 
 
 @dataclass(frozen=True, init=False)
@@ -69,7 +69,7 @@ class EmulatorConfig:
     spans: Mapping[str, timedelta]
     arrivals: Arrivals | None
     sleep: Callable[[float], None]
-    knobs: Mapping[str, str | float | bool]
+    knobs: Mapping[str, str | int | float | bool]
 
     def __init__(
         self,
