@@ -261,7 +261,11 @@ class Adapter(ABC):
 
     @abstractmethod
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
-        """Translate ``query`` into page streams (nothing is sent yet)."""
+        """Translate ``query`` into page streams (nothing is sent yet).
+
+        Start from :meth:`new_plan`. The engine calls it only when
+        :meth:`can_match` (some status asked for is one the provider reports).
+        """
 
     # ---- optional hooks: statistics and message detail -------------------
 
