@@ -155,9 +155,7 @@ def test_prune_deletes_old_records_history_and_coverage(demo_archive: Path, tmp_
         "SELECT count(*) FROM records WHERE profile != 'demo-edith'"
     ).fetchone()[0]
     conn.close()
-    cutoff = (
-        EPOCH.replace() + __import__("datetime").timedelta(microseconds=before_us)
-    ).isoformat()
+    cutoff = (EPOCH + timedelta(microseconds=before_us)).isoformat()
     code, _, err = run(
         "archive", "prune", "--before", cutoff, "--profile", "demo-edith", "--yes",
         "--archive", str(path),
