@@ -87,8 +87,9 @@ def test_sigkill_at_random_moments_then_one_clean_run_has_everything(
     args = [*MAILLOGS, *sync_args(slow_site, archive, *profiles), "--lookback", "264h"]
     env = cli_env(slow_site.config)
     chance = random.Random(15)
-    kills = 0
-    for _ in range(22):
+    kills = attempts = 0
+    while kills < 21 and attempts < 40:
+        attempts += 1
         process = subprocess.Popen(
             args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -101,7 +102,7 @@ def test_sigkill_at_random_moments_then_one_clean_run_has_everything(
             # Whatever instant it died at, the data reaches at least as far as
             # each checkpoint says: every record before it is in the file.
             _assert_checkpoints_backed(slow_site, archive, profiles)
-    assert kills >= 20, f"only {kills} runs were still running when killed"
+    assert kills >= 20, f"only {kills} of {attempts} runs were still running when killed"
     final = slow_site.run(*sync_args(slow_site, archive, *profiles))
     assert final.code == 0, final.describe()
     assert_same(archived(archive), expected(slow_site.ref, profiles))
