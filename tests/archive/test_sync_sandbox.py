@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from maillogs.archive.store import writer_lock
-from tests.archive.helpers import archived, assert_same, coverage, expected
+from tests.archive.helpers import EPOCH, archived, assert_same, coverage, expected, read
 from tests.integration.harness import MAILLOGS, Site, cli_env, iso
 
 PROFILES = ("kaleyra", "edith", "infobip4", "infobip1")
@@ -109,17 +109,9 @@ def test_sigkill_at_random_moments_then_one_clean_run_has_everything(
 
 
 def _assert_checkpoints_backed(site: Site, archive: Path, profiles: tuple[str, ...]) -> None:
-    import sqlite3
-
-    from tests.archive.helpers import EPOCH
-
-    conn = sqlite3.connect(f"{archive.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        if not conn.execute("PRAGMA user_version").fetchone()[0]:
-            return  # killed before its first commit: an empty file, nothing claimed
-        marks = dict(conn.execute("SELECT profile, checkpoint_us FROM sync_state").fetchall())
-    finally:
-        conn.close()
+    if not read(archive, "PRAGMA user_version")[0][0]:
+        return  # killed before its first commit: an empty file, nothing claimed
+    marks = dict(read(archive, "SELECT profile, checkpoint_us FROM sync_state"))
     have = archived(archive)
     want = expected(site.ref, profiles)
     for profile, checkpoint_us in marks.items():

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from maillogs.archive.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 from maillogs.core.errors import ArchiveError, ArchiveMissingError, TemporaryFailureError
 from maillogs.core.fileio import PRIVATE_FILE_MODE, private_dir
+from maillogs.core.models import RECORD_FIELDS
 
 if TYPE_CHECKING:
     from maillogs.core.models import LogRecord
@@ -50,30 +51,19 @@ WRITER_WAIT_SECONDS = 2.0
 # a reader finishing) before failing.
 BUSY_TIMEOUT_MS = 30_000
 
-# The record columns a sync writes, in LogRecord order where it has them.
+# The archive's key, then every other LogRecord field in the record's own order
+# (times as *_us), then raw: a field added to LogRecord fails here loudly until
+# the schema and record_row have it too.
+KEY_COLUMNS = ("provider", "profile", "message_id", "recipient")
 RECORD_COLUMNS = (
-    "provider",
-    "profile",
-    "message_id",
-    "recipient",
-    "recipient_type",
-    "status",
-    "provider_status",
-    "sender",
-    "subject",
-    "submitted_us",
-    "delivered_us",
-    "updated_us",
-    "error_code",
-    "error_message",
-    "campaign_id",
-    "opened",
-    "clicked",
-    "price",
-    "status_scope",
+    *KEY_COLUMNS,
+    *(
+        name.removesuffix("_at") + "_us" if name.endswith("_at") else name
+        for name in RECORD_FIELDS
+        if name not in KEY_COLUMNS
+    ),
     "raw",
 )
-KEY_COLUMNS = RECORD_COLUMNS[:4]
 # What makes a record "changed" on re-sync: everything but the key and raw
 # (raw is the provider's text, kept only with --raw; its absence is no change).
 _COMPARED = RECORD_COLUMNS[4:-1]
@@ -129,10 +119,10 @@ def record_row(record: LogRecord, *, keep_raw: bool = False) -> tuple[Any, ...]:
         record.profile,
         record.message_id,
         record.recipient or "",
-        record.recipient_type,
         record.status.value,
         record.provider_status,
         record.sender,
+        record.recipient_type,
         record.subject,
         to_us(record.submitted_at),
         to_us(record.delivered_at),
