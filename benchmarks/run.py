@@ -500,6 +500,9 @@ class Bench:
             "list_s": listed.seconds,
             "sync_s": first.seconds,
             "resync_s": again.seconds,
+            "list_cpu_s": listed.cpu_seconds,
+            "sync_cpu_s": first.cpu_seconds,
+            "resync_cpu_s": again.cpu_seconds,
             "bytes": size,
         }
         self.add(
@@ -507,7 +510,8 @@ class Bench:
                 f"{provider}: sync vs list --all -> jsonl, {archived} records, no latency",
                 ">= 1.0 x list",
                 f"sync {sync_rate:,.0f} rec/s, list {list_rate:,.0f} rec/s "
-                f"({sync_rate / list_rate:.2f} x)",
+                f"({sync_rate / list_rate:.2f} x); CPU {first.cpu_seconds:.2f} s vs "
+                f"{listed.cpu_seconds:.2f} s",
                 sync_rate >= list_rate,
                 data,
             )
@@ -516,7 +520,8 @@ class Bench:
             Row(
                 f"{provider}: re-sync of the same records, all unchanged",
                 ">= 1.0 x first sync",
-                f"{again_rate:,.0f} rec/s ({again_rate / sync_rate:.2f} x first sync)",
+                f"{again_rate:,.0f} rec/s ({again_rate / sync_rate:.2f} x first sync); "
+                f"CPU {again.cpu_seconds:.2f} s",
                 again_rate >= sync_rate,
                 data,
             )
