@@ -135,3 +135,14 @@ def test_a_second_sync_waits_then_exits_75(slow_site: Site, tmp_path: Path) -> N
     assert second.stderr.count("\n") == 1
     assert waited >= 2.0
     assert not archive.exists()  # it touched nothing
+
+
+def test_one_failing_profile_does_not_stop_the_others(slow_site: Site, tmp_path: Path) -> None:
+    archive = tmp_path / "archive.sqlite3"
+    result = slow_site.run(*sync_args(slow_site, archive, "infobip4", "edith-badkey"))
+    assert result.code == 77, result.describe()
+    assert "edith-badkey" in result.stderr
+    assert "wrong-key" not in result.stderr  # the secret itself never appears
+    # Everything of the healthy profile is in, up to its checkpoint; nothing of the other.
+    assert_same(archived(archive), expected(slow_site.ref, ("infobip4",)))
+    assert set(coverage(archive)) == {"infobip4"}
