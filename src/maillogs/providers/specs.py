@@ -21,6 +21,9 @@ class SandboxSpec:
         span: How far back the synthetic records reach.
         outcomes: The provider's own outcome words with their weight in percent.
         multi_address_rows: One row may list up to three recipients.
+        pending_outcome: The provider's word for mail handed on but not yet
+            answered: what a live record shows until its delivery or bounce
+            (``sandbox serve --live``); empty: the final outcome at once.
     """
 
     emulator_path: str
@@ -28,6 +31,7 @@ class SandboxSpec:
     span: timedelta
     outcomes: tuple[tuple[str, int], ...]
     multi_address_rows: bool = False
+    pending_outcome: str = ""
 
     def routes(self, path: str) -> bool:
         """Whether ``path`` lies under this provider's prefix (whole segments only)."""

@@ -18,6 +18,7 @@ from maillogs.providers.registry import PROVIDERS, SandboxSpec
 from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
 from maillogs.sandbox.dataset import Dataset
 from maillogs.sandbox.faults import Arrivals, FaultPlan
+from maillogs.sandbox.live import LiveFeed
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
 _GATEWAY_PAGES = {
@@ -48,6 +49,9 @@ class EmulatorConfig:
             requests a minute, measured with ``clock``; the excess gets the
             documented 429, without ``Retry-After``.
         arrivals: new mail arriving while the emulator runs (every provider).
+        live: records per second per provider arriving in real time on
+            ``clock``, each then changing status as the clock passes (see
+            ``sandbox/live.py``); excludes ``arrivals``.
         sleep: how a request waits its jitter before it is read (tests may
             pass a fake one).
     """
@@ -62,6 +66,7 @@ class EmulatorConfig:
     spans: Mapping[str, timedelta] = field(default_factory=dict)
     infobip_rate_limit: bool = False
     arrivals: Arrivals | None = None
+    live: float | None = None
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -106,6 +111,14 @@ class Emulator:
         self._reads = 0
         self._arrived = 0
         self._started = self.config.clock()
+        self._arrivals = self.config.arrivals
+        if self.config.live is not None:
+            if self._arrivals is not None:
+                raise ValueError("live mail and --arrivals exclude each other")
+            feed = LiveFeed(self.config.live, int(self._started * 1_000_000), self.config.clock)
+            for dataset in self.datasets.values():
+                dataset.live = feed
+            self._arrivals = feed.arrivals()
 
     def __getattr__(self, name: str) -> Any:
         """One provider's API view by name (``emulator.<provider>``), for tests."""
@@ -170,7 +183,7 @@ class Emulator:
 
     def _let_mail_arrive(self) -> None:
         """Add the records due by now, before the request that is being read sees the data."""
-        arrivals = self.config.arrivals
+        arrivals = self._arrivals
         if arrivals is None:
             return
         with self._count_lock:

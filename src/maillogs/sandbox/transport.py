@@ -47,11 +47,17 @@ class EmulatorTransport(httpx.BaseTransport):
         )
 
 
-def demo_transport() -> httpx.BaseTransport:
-    """The in-process emulator behind the built-in demo profiles (no network)."""
+def demo_transport(live: float | None = None) -> httpx.BaseTransport:
+    """The in-process emulator behind the built-in demo profiles (no network).
+
+    ``live``: records per second per provider arriving as it runs (``maillogs
+    tail`` asks for it; every other command sees the same data each run).
+    """
     # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
     # encode their times: anchoring on the hour keeps every id stable between
     # runs, so an id copied from `list` still works with `show` a minute later.
     anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))
+    return EmulatorTransport(
+        Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True, live=live))
+    )

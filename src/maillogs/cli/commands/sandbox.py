@@ -39,6 +39,14 @@ def serve(
         "--arrivals",
         help="New mail arriving while serving, per provider: N/Tms (e.g. '10/50ms') or N/request.",
     ),
+    live: float | None = typer.Option(
+        None,
+        "--live",
+        metavar="RATE",
+        help="Records per second per provider arriving in real time, then changing status "
+        "(queued/sent -> delivered or bounced; opens and clicks minutes later). "
+        "Deterministic with --seed.",
+    ),
     faults: str = typer.Option(
         "",
         "--faults",
@@ -91,6 +99,7 @@ def serve(
                 faults=plan,
                 infobip_rate_limit=infobip_rate_limit,
                 arrivals=arriving,
+                live=live,
             )
         )
     except ValueError as exc:

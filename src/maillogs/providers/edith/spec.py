@@ -36,5 +36,6 @@ SPEC: Final = ProviderSpec(
             ("spam", 2),
             ("unsubscribed", 2),
         ),
+        pending_outcome="sent",
     ),
 )

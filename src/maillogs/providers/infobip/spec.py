@@ -44,5 +44,6 @@ SPEC: Final = ProviderSpec(
             ("rejected_system", 2),
             ("expired", 3),
         ),
+        pending_outcome="pending",
     ),
 )
