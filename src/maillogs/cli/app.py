@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "maillogs.cli.commands.show:show_command",
         "What happened to an email: each recipient's status, errors, timestamps, events.",
     ),
+    "tail": (
+        "maillogs.cli.commands.tail:tail_command",
+        "Follow new records and status changes live, across profiles, until Ctrl-C.",
+    ),
     "statuses": (
         "maillogs.cli.commands.info:statuses_command",
         "The canonical status vocabulary and how each provider's values map onto it.",

@@ -10,10 +10,10 @@ its states as that clock passes, as mail does at a real provider:
   30 s after it was created;
 - delivered or bounced (its outcome);
 - for mail that gets opened: delivered until the first open, opened until the
-  first click, then clicked; opens come up to ``LIVE_OPEN_DELAY_US`` (dataset.py)
-  after delivery
-  and clicks up to ``LIVE_CLICK_DELAY_US`` after an open ("minutes later"), so every
-  change happens within ``tail``'s default 10-minute overlap window.
+  first click, then clicked; opens come up to ``LIVE_OPEN_DELAY_US`` (see
+  dataset.py) after delivery and clicks up to ``LIVE_CLICK_DELAY_US`` after an
+  open ("minutes later"), so every change happens within ``tail``'s default
+  10-minute overlap window.
 
 Everything stays a pure function of ``(seed, provider, index, clock)``: the
 same seed gives the same arrivals at the same moments after start.
