@@ -16,19 +16,19 @@ from maillogs.render.table import TableRenderer
 
 # Room each column gets before the terminal's width is shared out.
 TYPICAL_WIDTHS: Final = {
-    "provider": 8,
-    "profile": 14,
+    "provider": 7,
+    "profile": 12,
     "message_id": 26,
-    "status": 19,  # "delivered (message)"
-    "provider_status": 22,
-    "sender": 22,
-    "recipient": 28,
-    "subject": 36,
+    "status": 9,  # "delivered"; longer ones widen it when they come first
+    "provider_status": 20,
+    "sender": 20,
+    "recipient": 22,
     "submitted_at": 20,
     "delivered_at": 20,
     "updated_at": 20,
-    "error_message": 36,
     "campaign_id": 18,
+    "subject": 24,
+    "error_message": 24,
 }
 
 
