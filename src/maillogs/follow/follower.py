@@ -16,7 +16,9 @@ Faults: a poll whose requests still fail after the client's retries (429,
 5xx, dropped connections) changes nothing: its records are neither printed
 nor remembered, so the next poll, which re-reads the window, brings them.
 The profile is retried with a growing back-off; one warning line per outage.
-Refused credentials (401/403) end the command (exit 77).
+Refused credentials (401/403) end the command (exit 77). A profile that
+cannot be read when following begins starts being followed when it answers:
+what arrived there meanwhile is taken as already there, not printed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 # A failing profile is retried after interval x 2^failures, at most this long.
 MAX_BACKOFF_S = 300.0
+# A profile's outages are reported at most this often: a flaky provider
+# that fails every other poll would otherwise fill the screen.
+WARN_EVERY_S = 300.0
 # The retry budget of one poll (see PollRetryBudget): a poll that keeps
 # failing gives up well before the next one is due, rather than hanging.
 POLL_RETRY_SECONDS = 60.0
@@ -94,8 +99,12 @@ class _Profile:
 
     adapter: Adapter
     due: float = 0.0
+    # Whether the window as it was when following began has been read: until
+    # then, what a poll finds is not new (it is the past the last N stand for).
+    baselined: bool = False
     failures: int = 0
     failing_since: float | None = None
+    warned_at: float | None = None
 
     @property
     def slot(self) -> float:
@@ -144,11 +153,8 @@ class Follower:
         self._warn_slow_limits()
         # The window as it is now is the baseline: printed only as the last N.
         for profile in self._profiles:
-            for record, key in self._poll(profile):
-                self.repeats.add(key, record.submitted_at or _OLDEST)
+            self._follow(profile)
         self._print_initial_lines()
-        for profile in self._profiles:
-            profile.due = started + self._pause(profile, profile.adapter.http.request_count)
         arrived = 0
         while True:
             profile = min(self._profiles, key=lambda p: p.due)
@@ -179,7 +185,8 @@ class Follower:
             self.repeats.add(record_key(record), record.submitted_at or _OLDEST)
 
     def _follow(self, profile: _Profile) -> list[LogRecord]:
-        """One poll of ``profile``: its new records, remembered; none if it failed."""
+        """One poll of ``profile``: its new records, remembered; none if it failed
+        (or if it read the profile's baseline)."""
         before = profile.adapter.http.request_count
         polled_at = self._clock()
         try:
@@ -192,6 +199,9 @@ class Follower:
         profile.due = polled_at + self._pause(profile, profile.adapter.http.request_count - before)
         for record, key in sorted(found, key=lambda pair: pair[0].submitted_at or _OLDEST):
             self.repeats.add(key, record.submitted_at or _OLDEST)
+        if not profile.baselined:
+            profile.baselined = True
+            return []
         return [record for record, _ in found]
 
     def _poll(self, profile: _Profile) -> list[tuple[LogRecord, int]]:
@@ -227,9 +237,12 @@ class Follower:
         profile.failures += 1
         delay = min(MAX_BACKOFF_S, self.settings.interval * 2**profile.failures)
         profile.due = now + delay
-        if profile.failing_since is None:
-            profile.failing_since = now
-            self._warn(f"{error} — still following; trying again in {delay:.0f} s")
+        if profile.failing_since is not None:
+            return
+        profile.failing_since = now
+        if profile.warned_at is None or now - profile.warned_at >= WARN_EVERY_S:
+            profile.warned_at = now
+            self._warn(f"{error} — still following; trying again in {delay:g} s")
 
     def _recovered(self, profile: _Profile, now: float) -> None:
         gone = now - (profile.failing_since or now)
