@@ -30,8 +30,12 @@ class LiveSite:
     config: Path
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        # The sandbox's Kaleyra account is on UTC: say so, or every run warns.
-        return cli_env(self.config, {"MAILLOGS_KALEYRA_TIMEZONE": "UTC", **(extra or {})})
+        return tail_env(self.config, extra)
+
+
+def tail_env(config: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    # The sandbox's Kaleyra account is on UTC: say so, or every run warns.
+    return cli_env(config, {"MAILLOGS_KALEYRA_TIMEZONE": "UTC", **(extra or {})})
 
 
 @dataclass
@@ -72,10 +76,11 @@ def start_live(directory: Path, *extra: str) -> LiveSite:
     raise AssertionError("the live sandbox did not start")
 
 
-def run_tail(site: LiveSite, *args: str, env: dict[str, str] | None = None) -> Printed:
-    """``maillogs tail ARGS --format jsonl``, its stdout read line by line while it runs."""
+def run_tail(config: Path, *args: str, env: dict[str, str] | None = None) -> Printed:
+    """``maillogs tail ARGS --format jsonl`` with ``config``, its stdout read line
+    by line while it runs."""
     started = time.monotonic()
-    environment = site.env(env)
+    environment = tail_env(config, env)
     # Buffered as a user's pipe is: only tail's own flushing may make lines come early.
     environment.pop("PYTHONUNBUFFERED", None)
     process = subprocess.Popen(

@@ -91,7 +91,8 @@ def test_new_records_and_status_changes_print_once_each_in_order_as_they_come(
     live_site: LiveSite,
 ) -> None:
     printed = run_tail(
-        live_site, "-p", PROFILES, "--lines", "0", "--interval", "0.3s", "--timeout", "5s"
+        live_site.config,
+        *("-p", PROFILES, "--lines", "0", "--interval", "0.3s", "--timeout", "5s"),
     )
     assert printed.code == 0, printed.stderr
     assert len(printed.records) > 30
@@ -111,7 +112,7 @@ def test_faults_mid_tail_lose_nothing_and_print_nothing_twice(tmp_path: Any) -> 
     try:
         # Retries give up fast, so whole polls fail and the follower's back-off is exercised.
         printed = run_tail(
-            faulty,
+            faulty.config,
             *("-p", PROFILES, "--lines", "0", "--interval", "0.3s", "--timeout", "6s"),
             env={"MAILLOGS_RETRY_SECONDS": "0.2"},
         )
@@ -129,7 +130,8 @@ def test_faults_mid_tail_lose_nothing_and_print_nothing_twice(tmp_path: Any) -> 
 
 def test_count_exits_0_after_n_records_beyond_the_initial_lines(live_site: LiveSite) -> None:
     printed = run_tail(
-        live_site, "-p", "edith", "--lines", "2", "--interval", "0.3s", "--count", "3"
+        live_site.config,
+        *("-p", "edith", "--lines", "2", "--interval", "0.3s", "--count", "3"),
     )
     assert printed.code == 0, printed.stderr
     assert len(printed.records) == 5
@@ -140,7 +142,7 @@ def test_count_exits_0_after_n_records_beyond_the_initial_lines(live_site: LiveS
 def test_timeout_exits_1_when_nothing_matching_arrived(live_site: LiveSite) -> None:
     started = time.monotonic()
     printed = run_tail(
-        live_site,
+        live_site.config,
         *("-p", "edith", "--message-id", "01J000000000000000000NOPE0", "--status", "delivered"),
         *("--lines", "0", "--interval", "0.3s", "--count", "1", "--timeout", "1s"),
     )
@@ -167,7 +169,7 @@ def test_ctrl_c_ends_quietly_with_130(live_site: LiveSite) -> None:
 
 
 def test_refused_credentials_exit_77(live_site: LiveSite) -> None:
-    printed = run_tail(live_site, "-p", "edith-badkey", "--interval", "0.3s")
+    printed = run_tail(live_site.config, "-p", "edith-badkey", "--interval", "0.3s")
     assert printed.code == 77
     assert printed.stderr.startswith("maillogs: ")
     assert len(printed.stderr.splitlines()) == 1
@@ -178,3 +180,14 @@ def test_time_options_and_json_are_usage_errors(live_site: LiveSite) -> None:
         result = run_cli(live_site.config, "tail", "-p", "edith", *args)
         assert result.code == 2, result.describe()
         assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_demo_profiles_are_live_under_tail(tmp_path: Any) -> None:
+    # No config, no account: the built-in demo profiles, whose mail arrives as tail runs.
+    printed = run_tail(
+        tmp_path / "none.toml",
+        *("-p", "demo-edith", "--lines", "0", "--interval", "1s", "--count", "2"),
+        *("--timeout", "60s"),
+    )
+    assert printed.code == 0, printed.stderr
+    assert [record["profile"] for record in printed.records] == ["demo-edith", "demo-edith"]

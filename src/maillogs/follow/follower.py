@@ -267,7 +267,7 @@ class Follower:
 
     def _wait_until(self, moment: float, deadline: float | None) -> bool:
         """Sleep until ``moment``; False when ``deadline`` comes first."""
-        if deadline is not None and moment >= deadline:
+        if deadline is not None and moment > deadline:
             self._sleep(max(0.0, deadline - self._clock()))
             return False
         wait = moment - self._clock()
