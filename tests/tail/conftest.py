@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,25 @@ READY_SECONDS = 60.0  # a hang guard: other jobs may load the machine
 LIVE_RATE = "4"  # records a second per provider
 # Every provider at once; Infobip's v4 (the v1 profile would be the same account twice).
 PROFILES = "kaleyra,edith,infobip4"
+
+
+FAKE_START = 1_800_000_000.0
+
+
+class FakeTime:
+    """One clock for the sandbox, the HTTP clients and the follower; sleeping advances it."""
+
+    def __init__(self) -> None:
+        self.now = FAKE_START
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+    def wall(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 @dataclass

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from maillogs.sandbox import Emulator, EmulatorConfig
 from maillogs.sandbox.dataset import Dataset
-
-START = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
+from tests.tail.conftest import FAKE_START as START
+from tests.tail.conftest import FakeTime as Clock
 
 
 def live(seed: int = 3) -> tuple[Emulator, Clock]:
     clock = Clock()
-    return Emulator(EmulatorConfig(records=10, seed=seed, live=2.0, clock=clock)), clock
+    return Emulator(EmulatorConfig(records=10, seed=seed, live=2.0, clock=clock.time)), clock
 
 
 def arrive(emulator: Emulator, clock: Clock, at: float) -> None:

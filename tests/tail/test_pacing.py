@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import UTC, datetime
 
 import httpx
 
@@ -14,24 +13,7 @@ from maillogs.follow import Ending, Follower, FollowSettings
 from maillogs.providers.infobip.spec import DEMO_API_KEY
 from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
 from tests.support import make_profile
-
-EPOCH_START = 1_800_000_000.0
-
-
-class FakeTime:
-    """One clock for the sandbox, the HTTP clients and the follower; sleeping advances it."""
-
-    def __init__(self) -> None:
-        self.now = EPOCH_START
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-
-    def wall(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
+from tests.tail.conftest import FakeTime
 
 
 class Recording(EmulatorTransport):
