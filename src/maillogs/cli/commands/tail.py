@@ -40,8 +40,7 @@ def parse_seconds(option: str, text: str) -> float:
     return seconds
 
 
-@with_filters
-def tail_command(
+def _tail(
     profile: common.ProfileOpt = None,
     filters: Filters = NO_FILTERS,
     lines: Annotated[
@@ -110,11 +109,6 @@ def tail_command(
     """
     from maillogs.core.errors import UsageError
 
-    for name, value in (("--since", filters.since), ("--until", filters.until)):
-        if value is not None:
-            raise UsageError(f"{name} does not apply to tail: it follows from now (see --lines)")
-    if filters.range_ is not None:
-        raise UsageError("--range does not apply to tail: it follows from now (see --lines)")
     seconds = parse_seconds("--interval", interval)
     settings_overlap = parse_seconds("--overlap", overlap)
     if settings_overlap < seconds:
@@ -138,6 +132,10 @@ def tail_command(
         raise typer.Exit(130) from None
     if not ended_well:
         raise typer.Exit(EXIT_NOTHING_ARRIVED)
+
+
+# No --since/--until/--range: tail chooses its window (the last N, then now on).
+tail_command = with_filters(_tail, omit=("since", "until", "range_"))
 
 
 def _follow(
@@ -194,6 +192,8 @@ def _follow(
             follower = Follower(
                 adapters, query, settings, emit=emit, warn=runtime.warn, budget=budget
             )
+            names = ", ".join(profile.name for profile in profiles)
+            runtime.info(f"Following {names} every {interval:g} s; Ctrl-C stops.")
             outcome = follower.run()
     if outcome.ending is Ending.COUNT:
         return True
