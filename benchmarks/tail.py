@@ -78,16 +78,23 @@ def latency() -> dict[str, float]:
                 text=True,
             )
             assert tail.stdout is not None
+            # Records created before tail read its first window are not arrivals
+            # (their status changes are printed, but late by design): count
+            # those created a second after the first line (tail is running then).
+            began: float | None = None
             delays: dict[str, list[float]] = {}
             seen: set[tuple[str, str, str]] = set()
             for line in tail.stdout:
                 read_at = time.time()
+                began = began or read_at + 1.0
                 record = json.loads(line)
                 key = (record["provider"], record["message_id"], record["recipient"])
                 if key in seen:
                     continue  # a status change: its time is the change's, not an arrival's
                 seen.add(key)
                 submitted = datetime.fromisoformat(record["submitted_at"].replace("Z", "+00:00"))
+                if submitted.timestamp() < began:
+                    continue
                 delays.setdefault(record["provider"], []).append(
                     read_at - submitted.astimezone(UTC).timestamp()
                 )
