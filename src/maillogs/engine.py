@@ -12,6 +12,7 @@ import itertools
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
@@ -119,6 +120,8 @@ def open_adapters(
     transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
     demo_transport: Callable[[], httpx.BaseTransport] | None = None,
     command_budget: CommandRetryBudget | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[list[Adapter]]:
     """Build one adapter (and HTTP client) per profile; close them afterwards.
 
@@ -128,7 +131,8 @@ def open_adapters(
     ``warn`` receives the clients' warnings (a rate limit met), the first only:
     one line per command however many profiles meet it. Every client shares
     one retry budget: ``command_budget`` when a command opens its profiles in
-    several calls, else a fresh one.
+    several calls, else a fresh one. ``clock`` and ``sleep`` pace and back off
+    the requests (a follower under test passes fake ones).
     """
     shared_demo: httpx.BaseTransport | None = None
 
@@ -165,6 +169,8 @@ def open_adapters(
                 rate_limit_per_minute=profile.rate_limit_per_minute,
                 debug=debug,
                 warn=warn_once,
+                clock=clock,
+                sleep=sleep,
             )
             adapters.append(adapter_type(profile, http, now=now, keep_raw=keep_raw))
         yield adapters

@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "maillogs.cli.commands.show:show_command",
         "What happened to an email: each recipient's status, errors, timestamps, events.",
     ),
+    "tail": (
+        "maillogs.cli.commands.tail:tail_command",
+        "Follow new records and status changes live, across profiles, until Ctrl-C.",
+    ),
     "sync": (
         "maillogs.cli.commands.sync:sync_command",
         "Copy each profile's new and changed records into the local archive.",

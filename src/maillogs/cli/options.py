@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -163,21 +163,25 @@ def _filter_parameters() -> list[inspect.Parameter]:
 FILTER_PARAMETERS = _filter_parameters()
 
 
-def with_filters(command: Callable[..., None]) -> Callable[..., None]:
+def with_filters(
+    command: Callable[..., None], *, omit: Collection[str] = ()
+) -> Callable[..., None]:
     """Put the filter options where ``command`` takes ``filters: Filters``; Typer
-    then sees each option, and ``command`` gets them as one :class:`Filters`."""
+    then sees each option, and ``command`` gets them as one :class:`Filters`.
+    ``omit``: fields of ``Filters`` the command does not offer (left ``None``)."""
     signature = inspect.signature(command, eval_str=True)
+    offered = [parameter for parameter in FILTER_PARAMETERS if parameter.name not in omit]
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
         if parameter.name == "filters":
-            parameters.extend(FILTER_PARAMETERS)
+            parameters.extend(offered)
         else:
             # Typer passes every value by keyword; keyword-only keeps the order legal.
             parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
     @functools.wraps(command)
     def run(**values: Any) -> None:
-        given = {parameter.name: values.pop(parameter.name) for parameter in FILTER_PARAMETERS}
+        given = {parameter.name: values.pop(parameter.name) for parameter in offered}
         command(filters=Filters(**given), **values)
 
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -66,6 +66,9 @@ class SandboxSpec:
         span: How far back the synthetic records reach.
         outcomes: The provider's own outcome words with their weight in percent.
         multi_address_rows: One row may list up to three recipients.
+        pending_outcome: The provider's word for mail handed on but not yet
+            answered: what a live record shows until its delivery or bounce
+            (``sandbox serve --live``); empty: the final outcome at once.
         knobs: The emulator's own settings, offered as ``sandbox serve`` options.
     """
 
@@ -74,6 +77,7 @@ class SandboxSpec:
     span: timedelta
     outcomes: tuple[tuple[str, int], ...]
     multi_address_rows: bool = False
+    pending_outcome: str = ""
     knobs: tuple[SandboxKnob, ...] = ()
 
     def routes(self, path: str) -> bool:

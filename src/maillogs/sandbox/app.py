@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from maillogs.providers.registry import PROVIDERS, SandboxKnob, SandboxSpec
 from maillogs.sandbox.dataset import Dataset
 from maillogs.sandbox.faults import Arrivals, FaultPlan
+from maillogs.sandbox.live import LiveFeed
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
 
 _GATEWAY_PAGES = {
@@ -54,6 +55,9 @@ class EmulatorConfig:
         spans: per-provider time span overrides (e.g. an Infobip span longer
             than its 48-hour retention, to see the retention at work).
         arrivals: new mail arriving while the emulator runs (every provider).
+        live: records per second per provider arriving in real time on
+            ``clock``, each then changing status as the clock passes (see
+            ``sandbox/live.py``); excludes ``arrivals``.
         sleep: how a request waits its jitter before it is read (tests may
             pass a fake one).
         knobs: each provider's own emulator settings, by the names its spec
@@ -68,6 +72,7 @@ class EmulatorConfig:
     clock: Callable[[], float]
     spans: Mapping[str, timedelta]
     arrivals: Arrivals | None
+    live: float | None
     sleep: Callable[[float], None]
     knobs: Mapping[str, str | int | float | bool]
 
@@ -81,6 +86,7 @@ class EmulatorConfig:
         clock: Callable[[], float] = time.time,
         spans: Mapping[str, timedelta] | None = None,
         arrivals: Arrivals | None = None,
+        live: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **knobs: object,
     ) -> None:
@@ -100,6 +106,7 @@ class EmulatorConfig:
             ("clock", clock),
             ("spans", spans or {}),
             ("arrivals", arrivals),
+            ("live", live),
             ("sleep", sleep),
             ("knobs", values),
         ):
@@ -148,6 +155,14 @@ class Emulator:
         self._reads = 0
         self._arrived = 0
         self._started = self.config.clock()
+        self._arrivals = self.config.arrivals
+        if self.config.live is not None:
+            if self._arrivals is not None:
+                raise ValueError("live mail and --arrivals exclude each other")
+            feed = LiveFeed(self.config.live, int(self._started * 1_000_000), self.config.clock)
+            for dataset in self.datasets.values():
+                dataset.live = feed
+            self._arrivals = feed.arrivals()
 
     def __getattr__(self, name: str) -> Any:
         """One provider's API view by name (``emulator.<provider>``), for tests."""
@@ -212,7 +227,7 @@ class Emulator:
 
     def _let_mail_arrive(self) -> None:
         """Add the records due by now, before the request that is being read sees the data."""
-        arrivals = self.config.arrivals
+        arrivals = self._arrivals
         if arrivals is None:
             return
         with self._count_lock:

@@ -26,7 +26,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from maillogs.providers.registry import PROVIDERS, SandboxSpec
 from maillogs.sandbox import ids
@@ -151,6 +151,11 @@ _MAX_DELIVERY_DELAY_US: Final = 30_000_000
 _MAX_EVENT_DELAY_US: Final = 2 * 86_400_000_000
 # Arrivals are this far apart in the data (1 ms): close to "now", whatever their number.
 ARRIVAL_SPACING_US: Final = 1_000
+# Live records (sandbox/live.py) are opened minutes after delivery, not days:
+# each change then falls inside `tail`'s 10-minute overlap window.
+LIVE_OPEN_DELAY_US: Final = 120_000_000
+LIVE_CLICK_DELAY_US: Final = 60_000_000
+_NO_HORIZON: Final = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +204,16 @@ class Record:
     group_tag: int
     tag: int
     hostile: bool
+
+
+class LiveView(Protocol):
+    """What a live feed (``sandbox/live.py``) decides for the records that arrive."""
+
+    def created_us(self, arrival: int, jitter: float) -> int:
+        """Creation time of the ``arrival``-th arrival (``|jitter| < 0.5`` of its slot)."""
+
+    def as_seen(self, record: Record, pending_outcome: str) -> Record:
+        """The record as its provider reports it at the feed's clock's now."""
 
 
 def to_us(moment: datetime) -> int:
@@ -281,6 +296,10 @@ class Dataset:
             self._outcomes.append((cumulative, name))
         self._times = _Times(self)
         self._edges: dict[tuple[int, int], int] = {}
+        self._pending_outcome = shape.pending_outcome
+        # Set by the emulator for `--live`: arrivals then come in real time and
+        # change status as its clock passes, rather than being complete at once.
+        self.live: LiveView | None = None
 
     # -- time layout ---------------------------------------------------------
 
@@ -295,7 +314,11 @@ class Dataset:
         """Whether record ``index`` is the second recipient of the previous
         record's request, and its creation time: both from one digest."""
         if index >= self.initial_size:
-            return False, self.now_us + (index - self.initial_size + 1) * ARRIVAL_SPACING_US
+            arrival = index - self.initial_size
+            if self.live is not None:
+                jitter = int.from_bytes(self._time_digest(index)[1:3], "big") / 65536 - 0.5
+                return False, self.live.created_us(arrival, jitter * 0.9)
+            return False, self.now_us + (arrival + 1) * ARRIVAL_SPACING_US
         digest = self._time_digest(index)
         if index % 2 == 1 and digest[0] < 40:
             # Same request as the record before: created a moment later, and
@@ -343,6 +366,8 @@ class Dataset:
 
     def outcome(self, index: int) -> str:
         """The record's outcome alone: cheaper than :meth:`record`, for aggregate scans."""
+        if self.live is not None and index >= self.initial_size:
+            return self.record(index).outcome  # it depends on the time it is asked
         return self._pick_outcome(self._values(index)[0])
 
     def _pick_outcome(self, value: int) -> str:
@@ -404,11 +429,14 @@ class Dataset:
         mail_type = "MKT" if sender.startswith("news@") or msg[15] % 10 < 2 else "TXN"
 
         outcome = self._pick_outcome(own[0])
+        live = self.live if index >= self.initial_size else None
+        # A live record's outcome lies ahead of it; the data's others are complete by `now`.
+        horizon = self.now_us if live is None else _NO_HORIZON
         done: int | None = None
         if outcome in _DONE:
-            done = self._after(created, _MAX_DELIVERY_DELAY_US, own[18])
+            done = self._after(created, _MAX_DELIVERY_DELAY_US, own[18], horizon)
             if outcome == "expired":
-                done = self._after(created, 48 * 3_600_000_000, own[18])
+                done = self._after(created, 48 * 3_600_000_000, own[18], horizon)
         error_code = error_message = ""
         if outcome in _ERRORS:
             choices = _ERRORS[outcome]
@@ -417,9 +445,14 @@ class Dataset:
         opens: tuple[TrackEvent, ...] = ()
         clicks: tuple[TrackEvent, ...] = ()
         if outcome in _OPENED and done is not None:
-            opens, clicks = self._events(index, done, outcome == "clicked", subject_no)
+            delays = (
+                (_MAX_EVENT_DELAY_US, 600_000_000, self.now_us)
+                if live is None
+                else (LIVE_OPEN_DELAY_US, LIVE_CLICK_DELAY_US, _NO_HORIZON)
+            )
+            opens, clicks = self._events(index, done, outcome == "clicked", subject_no, *delays)
         last_event = max((e.at_us for e in opens + clicks), default=0)
-        return Record(
+        record = Record(
             index=index,
             group=group,
             part=2 if cont else 1,
@@ -444,31 +477,40 @@ class Dataset:
             tag=(own[22] << 16) | own[23],
             hostile=hostile,
         )
+        return record if live is None else live.as_seen(record, self._pending_outcome)
 
     def _address(self, name_value: int, domain_value: int) -> str:
         # A small address space so that recipient filters match several records.
         name = _NAMES[name_value % len(_NAMES)]
         return f"{name}.{name_value % 50}@{DOMAINS[domain_value % len(DOMAINS)]}"
 
-    def _after(self, base_us: int, max_delay_us: int, value: int) -> int:
-        # Never in the future: a record created a second ago was delivered within that second.
-        room = max(0, min(max_delay_us, self.now_us - base_us))
+    def _after(self, base_us: int, max_delay_us: int, value: int, horizon_us: int) -> int:
+        # Never past the horizon (`now`, but for live records): a record created a
+        # second ago was delivered within that second.
+        room = max(0, min(max_delay_us, horizon_us - base_us))
         return base_us + room * value // 65536
 
     def _events(
-        self, index: int, done_us: int, clicked: bool, number: int
+        self,
+        index: int,
+        done_us: int,
+        clicked: bool,
+        number: int,
+        open_delay_us: int,
+        click_delay_us: int,
+        horizon_us: int,
     ) -> tuple[tuple[TrackEvent, ...], tuple[TrackEvent, ...]]:
         digest = hashlib.blake2b(index.to_bytes(8, "big"), key=self._event_key).digest()
         ev = struct.unpack(">32H", digest)
         opens = []
         at = done_us
         for k in range(1 + ev[0] % 3):
-            at = self._after(at, _MAX_EVENT_DELAY_US // (k + 1), ev[1 + k])
+            at = self._after(at, open_delay_us // (k + 1), ev[1 + k], horizon_us)
             opens.append(self._event(at, ev[4 + k], ""))
         clicks = []
         if clicked:
             for k in range(1 + ev[8] % 2):
-                at = self._after(at, 600_000_000, ev[9 + k])
+                at = self._after(at, click_delay_us, ev[9 + k], horizon_us)
                 url = _URLS[ev[11 + k] % len(_URLS)].format(n=number)
                 clicks.append(self._event(at, ev[13 + k], url))
         return tuple(opens), tuple(clicks)

@@ -48,8 +48,12 @@ class EmulatorTransport(httpx.BaseTransport):
         )
 
 
-def demo_transport() -> httpx.BaseTransport:
-    """The in-process emulator behind the built-in demo profiles (no network)."""
+def demo_transport(live: float | None = None) -> httpx.BaseTransport:
+    """The in-process emulator behind the built-in demo profiles (no network).
+
+    ``live``: records per second per provider arriving as it runs (``maillogs
+    tail`` asks for it; every other command sees the same data each run).
+    """
     # The demo data is laid out relative to "now", and its ids (EDITH ULIDs)
     # encode their times: anchoring on the hour keeps every id stable between
     # runs, so an id copied from `list` still works with `show` a minute later.
@@ -59,4 +63,4 @@ def demo_transport() -> httpx.BaseTransport:
     demo: dict[str, Any] = {
         name: knob.demo for name, knob in sandbox_knobs().items() if knob.demo is not None
     }
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, **demo)))
+    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, live=live, **demo)))

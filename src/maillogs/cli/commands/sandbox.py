@@ -43,6 +43,14 @@ def serve(
         "--arrivals",
         help="New mail arriving while serving, per provider: N/Tms (e.g. '10/50ms') or N/request.",
     ),
+    live: float | None = typer.Option(
+        None,
+        "--live",
+        metavar="RATE",
+        help="Records per second per provider arriving in real time, then changing status "
+        "(queued/sent -> delivered or bounced; opens and clicks minutes later). "
+        "Deterministic with --seed.",
+    ),
     faults: str = typer.Option(
         "",
         "--faults",
@@ -81,6 +89,7 @@ def serve(
                 seed=seed,
                 faults=plan,
                 arrivals=arriving,
+                live=live,
                 **knobs,
             )
         )

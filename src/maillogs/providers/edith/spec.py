@@ -36,6 +36,7 @@ SPEC: Final = ProviderSpec(
             ("spam", 2),
             ("unsubscribed", 2),
         ),
+        pending_outcome="sent",
         knobs=(
             SandboxKnob(
                 name="token_ttl_s",

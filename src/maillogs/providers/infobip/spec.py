@@ -46,6 +46,7 @@ SPEC: Final = ProviderSpec(
             ("rejected_system", 2),
             ("expired", 3),
         ),
+        pending_outcome="pending",
         knobs=(
             SandboxKnob(
                 name="infobip_rate_limit",

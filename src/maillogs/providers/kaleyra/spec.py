@@ -38,6 +38,7 @@ SPEC: Final = ProviderSpec(
             ("blocked", 4),
             ("suppressed", 3),
         ),
+        pending_outcome="accepted",
         # A row lists up to three addresses, as Kaleyra's documented rows do.
         multi_address_rows=True,
         knobs=(
