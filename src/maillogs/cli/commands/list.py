@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -50,6 +50,7 @@ def list_command(
         bool,
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
+    relative: terminal.RelativeOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -90,6 +91,10 @@ def list_command(
                 columns=selected,
                 with_raw=raw,
                 color=output is None and common.color_enabled(sys.stdout),
+                tz=common.resolve_tz(filters.tz),
+                relative=relative,
+                now=now,
+                hide=columns is None,
             ) as renderer,
         ):
             for record in records:
@@ -98,6 +103,8 @@ def list_command(
                     break
                 renderer.write(record)
                 shown += 1
+    if (note := renderer.fit_note()) is not None:
+        terminal.dim_note(note)
     if more:
         runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
     elif shown == 0:

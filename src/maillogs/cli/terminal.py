@@ -1,0 +1,34 @@
+"""Options and notes for a person at a terminal: relative times, the pager,
+the note about hidden columns (the logic lives in ``maillogs.render``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+RelativeOpt = Annotated[
+    bool,
+    typer.Option("--relative", help="Times in the table as '3h ago' instead of local time."),
+]
+NoPagerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-pager",
+        help="Never page a long table (also: MAILLOGS_PAGER= with nothing after it). "
+        "Default on a terminal: $MAILLOGS_PAGER, $PAGER, else 'less -FRX'.",
+    ),
+]
+
+
+def dim_note(message: str) -> None:
+    """A secondary line on stderr for a person: dim on a colour terminal,
+    nothing at all when stderr is not a terminal."""
+    from maillogs.cli.common import color_enabled
+
+    if not sys.stderr.isatty():
+        return
+    if color_enabled(sys.stderr):
+        message = f"\x1b[2m{message}\x1b[0m"
+    sys.stderr.write(message + "\n")
