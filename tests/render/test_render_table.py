@@ -3,7 +3,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-
 from zoneinfo import ZoneInfo
 
 import pytest
