@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -47,6 +47,16 @@ def stats_command(
             "--chart/--no-chart",
             help="Bar chart under the table. Default: on a terminal.",
             show_default=False,
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            metavar="COLUMNS",
+            help="Comma-separated counts and rates to show (keys as in --format csv, "
+            "e.g. delivered,bounced,total,delivery_rate). Default: what fits the terminal.",
         ),
     ] = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
@@ -110,11 +120,14 @@ def stats_command(
         runtime.info(note)
     if not result.rows:
         runtime.info("No records match.")
-    write_stats(
+    fit_note = write_stats(
         result,
         fmt,
         sys.stdout,
         per_profile=per_profile,
         chart=sys.stdout.isatty() if chart is None else chart,
         color=common.color_enabled(sys.stdout),
+        columns=columns,
     )
+    if fit_note is not None:
+        terminal.dim_note(fit_note)
