@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
@@ -22,7 +22,7 @@ from maillogs.render.fit import REQUIRED, FitColumn, fit_columns, hidden_note
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
 from maillogs.reports.stats.aggregate import StatsRow, merged_source, row_to_json
 from maillogs.reports.stats.compute import StatsResult
-from maillogs.reports.stats.periods import Grouping
+from maillogs.reports.stats.periods import Grouping, is_partial
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,6 +53,8 @@ _SEGMENTS: tuple[tuple[str, frozenset[Status], str, str], ...] = (
     ),
     ("unknown", frozenset({Status.UNKNOWN}), "bright_black", "·"),
 )
+PARTIAL = "*"
+PARTIAL_FOOTNOTE = f"{PARTIAL} partial: the range covers only part of this period."
 EVENTS_FOOTNOTE = (
     "{source}: the provider's own daily counters count events, not messages - an "
     "opened message also counts as delivered and accepted; total = accepted (queued); "
@@ -67,7 +69,7 @@ def extra_names(rows: Sequence[StatsRow]) -> list[str]:
 
 def stats_keys(grouping: Grouping, per_profile: bool, extras: Sequence[str]) -> list[str]:
     """The keys of every JSON object / CSV column, in order."""
-    keys = ["period_start", "period_end"] if grouping.is_time else ["group"]
+    keys = ["period_start", "period_end", "partial"] if grouping.is_time else ["group"]
     if per_profile:
         keys.append("profile")
     keys += ["source", "counts", *(s.value for s in Status), *extras]
@@ -134,7 +136,7 @@ def _parse_columns(
 
 def _value_keys(keys: Sequence[str]) -> list[str]:
     """The keys ``--columns`` may choose: counts and rates, not the row's identity."""
-    identity = {"period_start", "period_end", "group", "profile", "source", "counts"}
+    identity = {"period_start", "period_end", "partial", "group", "profile", "source", "counts"}
     return [key for key in keys if key not in identity]
 
 
@@ -151,10 +153,7 @@ def _write_machine(
     if columns is not None:
         values = set(_value_keys(keys))
         keys = [key for key in keys if key not in values] + list(columns)
-    objects = (
-        {key: obj[key] for key in keys}
-        for obj in (row_to_json(row, result.tz, extras) for row in result.rows)
-    )
+    objects = ({key: obj[key] for key in keys} for obj in _row_objects(result, extras))
     if fmt == "jsonl":
         for obj in objects:
             stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -176,9 +175,25 @@ def _write_machine(
         writer.writerow([_cell(obj[key], tsv) for key in keys])
 
 
+def _row_objects(result: StatsResult, extras: Sequence[str]) -> Iterator[dict[str, Any]]:
+    for row in result.rows:
+        obj = row_to_json(row, result.tz, extras)
+        if "period_start" in obj:
+            obj["partial"] = _partial(row, result)
+        yield obj
+
+
+def _partial(row: StatsRow, result: StatsResult) -> bool:
+    if not isinstance(row.group, datetime) or row.period_end is None:
+        return False
+    return is_partial(row.group, row.period_end, result.since, result.until)
+
+
 def _cell(value: Any, tsv: bool) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         # Group values (senders, domains) come from the provider: keep them inert.
         text = neutralize_formula(value)
@@ -327,7 +342,11 @@ def write_table(
         by_key = {n.key: n for n in numbers}
         numbers = [by_key[key] for key in columns if key in by_key]
     total = _total_row(rows)
-    heads = [[period_label(row, result.grouping, result.tz)] for row in rows]
+    # A period the range covers only in part is marked: its counts are not a whole one's.
+    heads = [
+        [period_label(row, result.grouping, result.tz) + (PARTIAL if _partial(row, result) else "")]
+        for row in rows
+    ]
     if per_profile:
         for head, row in zip(heads, rows, strict=True):
             head.append(sanitize_cell(row.profile or ""))
@@ -376,6 +395,8 @@ def write_table(
     console.width = fitted_to
     for name in sorted({row.source.name for row in rows if row.source.counts == "events"}):
         console.print(Text(EVENTS_FOOTNOTE.format(source=name), style="dim"))
+    if any(_partial(row, result) for row in rows):
+        console.print(Text(PARTIAL_FOOTNOTE, style="dim"))
     if chart and rows:
         _print_chart(console, result, rows, color=color)
     if not fitted.hidden:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -65,11 +66,17 @@ def stats_command(
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
 
     Without --since/--range: the last 7 calendar days of --tz, today included.
+    --range 7d (or 2w) means the same: the last 7 (14) calendar days, today
+    included, starting at midnight of --tz; --range 24h the last 24 whole
+    hours, the current one included. Periods the range covers only in part
+    (today, so far) are marked '*' in the table and partial=true in machine
+    output.
     Time periods with no mail are shown with zeros. Several profiles are merged
     into one row per group unless --per-profile.
 
     Keys of json/jsonl/csv rows: period_start, period_end (RFC 3339 in --tz; for
-    --by status/sender/recipient-domain a 'group' key instead), profile (with
+    --by status/sender/recipient-domain a 'group' key instead), partial (true
+    when the range covers only part of the period; time groupings only), profile (with
     --per-profile), source ('logs' or '<provider>-stats'), counts ('messages':
     one per message and recipient, as 'list' counts them; 'events': a message can
     count under several statuses), one key per canonical status (null when the
@@ -93,7 +100,7 @@ def stats_command(
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.stats import write_stats
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
-    from maillogs.reports.stats.periods import parse_grouping
+    from maillogs.reports.stats.periods import calendar_since, parse_grouping
 
     runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
@@ -102,6 +109,9 @@ def stats_command(
     # Periods follow the zone's daylight-saving rules, so name it when we can.
     zone_name = filters.tz or local_zone_name()
     query = filters.query(limit=None, now=now, tz=zone_name)
+    since = calendar_since(filters.range_, common.resolve_tz(zone_name), now)
+    if since is not None:
+        query = dataclasses.replace(query, since=since)
     fmt = common.resolve_format(fmt, None, sys.stdout)
     profiles = common.load_profiles(profile, runtime)
     with runtime.open_adapters(profiles, now=now) as adapters:
