@@ -32,3 +32,12 @@ def dim_note(message: str) -> None:
     if color_enabled(sys.stderr):
         message = f"\x1b[2m{message}\x1b[0m"
     sys.stderr.write(message + "\n")
+
+
+def pager_for(fmt: str, *, to_stdout: bool, no_pager: bool) -> list[str] | None:
+    """The pager for a command's output: tables shown on a terminal only."""
+    from maillogs.render.pager import pager_command
+
+    if fmt != "table" or not to_stdout or not sys.stdout.isatty():
+        return None
+    return pager_command(no_pager=no_pager)

@@ -101,7 +101,7 @@ def export_command(
     from maillogs.core.errors import UsageError
     from maillogs.export import DEFAULT_LOOKBACK, EXPORT_FORMATS, ExportSpec, run_export
     from maillogs.export.checkpoint import DEFAULT_STATE
-    from maillogs.export.progress import Progress
+    from maillogs.render.progress import activity
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be combined")
@@ -132,8 +132,7 @@ def export_command(
         lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
         concurrency=concurrency,
     )
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
-    try:
+    with activity("exporting", quiet=quiet) as progress:
         result = run_export(
             spec,
             warn=runtime.warn,
@@ -141,8 +140,6 @@ def export_command(
             debug=runtime.debug_log if debug else None,
             demo_transport=common.demo_transport,
         )
-    finally:
-        progress.close()
     if verbose:
         sys.stderr.write(_summary(result, spec.state) + "\n")
     else:

@@ -51,6 +51,7 @@ def list_command(
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
     relative: terminal.RelativeOpt = False,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -64,6 +65,8 @@ def list_command(
     """
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
 
     runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
@@ -82,9 +85,18 @@ def list_command(
             return
         shown = 0
         more = False
+        status = activity("fetching")
+        status.watch(adapters)
         with (
+            status,
             closing(fetch_records(plans, query, concurrency=concurrency)) as records,
-            common.output_stream(output) as stream,
+            common.output_stream(output) as file,
+            paged_output(
+                file,
+                command=terminal.pager_for(fmt, to_stdout=output is None, no_pager=no_pager),
+                # The status line goes before output starts on the same terminal.
+                before_output=status.stop if output is None else lambda: None,
+            ) as stream,
             open_renderer(
                 fmt,
                 stream,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, terminal
 from maillogs.cli.options import TzOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
@@ -27,6 +27,7 @@ def show_command(
     profile: common.ProfileOpt = None,
     fmt: common.FormatOpt = None,
     tz: TzOpt = None,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -53,6 +54,8 @@ def show_command(
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.jsonfmt import dumps_finite
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
     from maillogs.reports.show import find_messages, hit_panel, hit_to_json
 
     runtime = common.Runtime(debug=debug)
@@ -65,35 +68,39 @@ def show_command(
     zone = common.resolve_tz(tz or local_zone_name())
     profiles = common.load_profiles(profile, runtime)
     missing: list[str] = []
-    out = sys.stdout
-    console = None
-    if fmt == "table":
-        from maillogs.render.table import make_console
+    status = activity("looking up")
+    pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
+    # The missing ids are reported once the pager (if any) is done.
+    with paged_output(sys.stdout, command=pager, before_output=status.stop) as out:
+        console = None
+        if fmt == "table":
+            from maillogs.render.table import make_console
 
-        console = make_console(out, color=common.color_enabled(out))
-    separator = "["
-    now = datetime.now(UTC)
-    try:
-        with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
-            found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
-            for message_id, hits in found:
-                if not hits:
-                    missing.append(message_id)
-                for hit in hits:
-                    if console is not None:
-                        console.print(hit_panel(hit, zone))
-                        continue
-                    line = dumps_finite(hit_to_json(hit))
-                    if fmt == "jsonl":
-                        out.write(line + "\n")
-                    else:
-                        out.write(separator + line)
-                        separator = ",\n"
-    finally:
-        # Even when a provider fails midway, what was found stays a valid array.
-        if fmt == "json":
-            out.write("[]\n" if separator == "[" else "]\n")
-        out.flush()
+            console = make_console(out, color=common.color_enabled(sys.stdout))
+        separator = "["
+        now = datetime.now(UTC)
+        try:
+            with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters, status:
+                status.watch(adapters)
+                found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+                for message_id, hits in found:
+                    if not hits:
+                        missing.append(message_id)
+                    for hit in hits:
+                        if console is not None:
+                            console.print(hit_panel(hit, zone))
+                            continue
+                        line = dumps_finite(hit_to_json(hit))
+                        if fmt == "jsonl":
+                            out.write(line + "\n")
+                        else:
+                            out.write(separator + line)
+                            separator = ",\n"
+        finally:
+            # Even when a provider fails midway, what was found stays a valid array.
+            if fmt == "json":
+                out.write("[]\n" if separator == "[" else "]\n")
+            out.flush()
     if missing:
         asked = ", ".join(p.name for p in profiles)
         raise NotFoundError(

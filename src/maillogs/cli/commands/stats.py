@@ -60,6 +60,7 @@ def stats_command(
             "e.g. delivered,bounced,total,delivery_rate). Default: what fits the terminal.",
         ),
     ] = None,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -98,6 +99,8 @@ def stats_command(
       maillogs stats --by recipient-domain --status bounced --format csv
     """
     from maillogs.core.timeparse import local_zone_name
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
     from maillogs.render.stats import write_stats
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import calendar_since, parse_grouping
@@ -114,7 +117,8 @@ def stats_command(
         query = dataclasses.replace(query, since=since)
     fmt = common.resolve_format(fmt, None, sys.stdout)
     profiles = common.load_profiles(profile, runtime)
-    with runtime.open_adapters(profiles, now=now) as adapters:
+    with runtime.open_adapters(profiles, now=now) as adapters, activity("counting") as status:
+        status.watch(adapters)
         result = compute_stats(
             adapters,
             query,
@@ -130,14 +134,16 @@ def stats_command(
         runtime.info(note)
     if not result.rows:
         runtime.info("No records match.")
-    fit_note = write_stats(
-        result,
-        fmt,
-        sys.stdout,
-        per_profile=per_profile,
-        chart=sys.stdout.isatty() if chart is None else chart,
-        color=common.color_enabled(sys.stdout),
-        columns=columns,
-    )
+    pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
+    with paged_output(sys.stdout, command=pager) as stream:
+        fit_note = write_stats(
+            result,
+            fmt,
+            stream,
+            per_profile=per_profile,
+            chart=sys.stdout.isatty() if chart is None else chart,
+            color=common.color_enabled(sys.stdout),
+            columns=columns,
+        )
     if fit_note is not None:
         terminal.dim_note(fit_note)
