@@ -9,7 +9,6 @@ the table.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from maillogs.core.errors import OutputError, UsageError
 from maillogs.core.statuses import Status
 from maillogs.render.fit import REQUIRED, FitColumn, fit_columns, hidden_note
+from maillogs.render.jsonfmt import JsonWriter, dumps_finite
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
 from maillogs.reports.stats.aggregate import StatsRow, merged_source, row_to_json
 from maillogs.reports.stats.compute import StatsResult
@@ -110,7 +110,9 @@ def write_stats(
                 result, stream, chart=chart, color=color, width=width, columns=selected
             )
         else:
-            _write_machine(result, fmt, stream, per_profile=per_profile, columns=selected)
+            _write_machine(
+                result, fmt, stream, per_profile=per_profile, columns=selected, color=color
+            )
         stream.flush()
     except BrokenPipeError:
         raise
@@ -147,6 +149,7 @@ def _write_machine(
     *,
     per_profile: bool,
     columns: Sequence[str] | None,
+    color: bool,
 ) -> None:
     extras = extra_names(result.rows)
     keys = stats_keys(result.grouping, per_profile, extras)
@@ -154,13 +157,11 @@ def _write_machine(
         values = set(_value_keys(keys))
         keys = [key for key in keys if key not in values] + list(columns)
     objects = ({key: obj[key] for key in keys} for obj in _row_objects(result, extras))
-    if fmt == "jsonl":
+    if fmt in ("json", "jsonl"):
+        json_writer = JsonWriter(stream, array=fmt == "json", pretty=stream.isatty(), color=color)
         for obj in objects:
-            stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        return
-    if fmt == "json":
-        lines = [json.dumps(obj, ensure_ascii=False) for obj in objects]
-        stream.write("[" + ",\n".join(lines) + "]\n")
+            json_writer.write(dumps_finite(obj))
+        json_writer.close()
         return
     tsv = fmt == "tsv"
     writer = (

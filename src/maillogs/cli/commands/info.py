@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -53,7 +52,9 @@ def statuses_command(as_json: JsonOpt = False) -> None:
             },
             "providers": mapping,
         }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, document)
         return
     for status, meaning in STATUS_MEANINGS.items():
         natives = [
@@ -96,7 +97,9 @@ def providers_command(as_json: JsonOpt = False) -> None:
             **capabilities,
         }
     if as_json:
-        sys.stdout.write(json.dumps(described, indent=2) + "\n")
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, described)
         return
     for info in described.values():
         sys.stdout.write(f"{info['title']}\n")
@@ -126,4 +129,6 @@ def schema_command() -> None:
     schema["properties"]["provider"]["description"] = (
         f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
     )
-    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    from maillogs.render.jsonfmt import write_document
+
+    write_document(sys.stdout, schema)

@@ -53,7 +53,7 @@ def show_command(
     """
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
-    from maillogs.render.jsonfmt import dumps_finite
+    from maillogs.render.jsonfmt import JsonWriter, dumps_finite
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
     from maillogs.reports.show import find_messages, hit_panel, hit_to_json
@@ -77,7 +77,9 @@ def show_command(
             from maillogs.render.table import make_console
 
             console = make_console(out, color=common.color_enabled(sys.stdout))
-        separator = "["
+        writer = JsonWriter(
+            out, array=fmt == "json", pretty=out.isatty(), color=common.color_enabled(sys.stdout)
+        )
         now = datetime.now(UTC)
         try:
             with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters, status:
@@ -90,16 +92,11 @@ def show_command(
                         if console is not None:
                             console.print(hit_panel(hit, zone))
                             continue
-                        line = dumps_finite(hit_to_json(hit))
-                        if fmt == "jsonl":
-                            out.write(line + "\n")
-                        else:
-                            out.write(separator + line)
-                            separator = ",\n"
+                        writer.write(dumps_finite(hit_to_json(hit)))
         finally:
             # Even when a provider fails midway, what was found stays a valid array.
-            if fmt == "json":
-                out.write("[]\n" if separator == "[" else "]\n")
+            if console is None:
+                writer.close()
             out.flush()
     if missing:
         asked = ", ".join(p.name for p in profiles)
