@@ -34,8 +34,8 @@ def test_counts_requests_and_records_of_every_adapter() -> None:
 
 def test_says_why_it_waits_while_a_request_is_retried() -> None:
     status = Activity("counting", enabled=False, clock=FakeClock())
-    status.watch(cast(list[Adapter], [adapter(1, 0), adapter(2, 0, "HTTP 503 from EDITH")]))
-    assert status.describe().endswith(", retrying after: HTTP 503 from EDITH")
+    status.watch(cast(list[Adapter], [adapter(1, 0), adapter(2, 0, "EDITH: HTTP 503")]))
+    assert status.describe().endswith(", retrying after EDITH: HTTP 503")
 
 
 def test_export_counts_records_written_and_estimates_the_time_left() -> None:

@@ -301,7 +301,7 @@ class HttpClient:
                     ) from None
                 self._log(f"retrying in {delay:.2f}s after: {failure.reason}")
                 # Read by the progress display from its own thread while we wait.
-                self.retrying = self.redact(failure.reason)
+                self.retrying = f"{self.endpoint.provider_title}: {self.redact(failure.reason)}"
                 self._spend(delay)
                 try:
                     self._sleep(delay)

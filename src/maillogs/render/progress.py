@@ -89,7 +89,7 @@ class Activity:
             parts.append(f"about {format_elapsed(elapsed * (1 - self._done) / self._done)} left")
         retrying = next((a.http.retrying for a in self._adapters if a.http.retrying), None)
         if retrying:
-            parts.append(f"retrying after: {retrying}")
+            parts.append(f"retrying after {retrying}")
         return ", ".join(parts)
 
     def start(self) -> None:
