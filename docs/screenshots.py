@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import json
 import os
 import pty
@@ -60,7 +61,8 @@ def terminal_output(*args: str, width: int = WIDTH) -> str:
 
 
 def save(name: str, command: list[str]) -> None:
-    console = Console(record=True, width=WIDTH, force_terminal=True, file=open(os.devnull, "w"))
+    # Recorded, not shown: the SVG is the output.
+    console = Console(record=True, width=WIDTH, force_terminal=True, file=io.StringIO())
     console.print(Text.from_ansi(terminal_output(*command)), soft_wrap=True)
     path = DOCS / f"{name}.svg"
     console.save_svg(str(path), title="maillogs " + " ".join(command))
