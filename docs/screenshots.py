@@ -4,27 +4,23 @@ Each command runs against the built-in demo profiles on a real pseudo-terminal
 (so colours, widths and the table fitting are what a user sees), and Rich's
 ``Console(record=True)`` turns the captured output into an SVG::
 
-    uv run python docs/screenshots.py
+    uv run python -m docs.screenshots
 
 The demo data follows the clock, so every run shows other (equally fake) mail.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import io
 import json
 import os
-import pty
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+from tests.ptyrun import run_on_pty
 
 DOCS = Path(__file__).parent
 WIDTH = 100
@@ -32,32 +28,11 @@ WIDTH = 100
 
 def terminal_output(*args: str, width: int = WIDTH) -> str:
     """stdout of ``maillogs ARGS`` on a ``width``-column pseudo-terminal."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, width, 0, 0))
     env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
     env.update(TERM="xterm-256color", MAILLOGS_PAGER="", TZ="Europe/Rome")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "maillogs", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=subprocess.DEVNULL,  # the status line and notes are not the point here
-        env=env,
-    )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError as exc:
-            if exc.errno != errno.EIO:
-                raise
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    process.wait()
-    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    # stderr (the status line and notes) is not the point here.
+    _, text = run_on_pty(list(args), env, columns=width, rows=50, stderr=subprocess.DEVNULL)
+    return text.replace("\r\n", "\n")
 
 
 def save(name: str, command: list[str]) -> None:

@@ -3,19 +3,14 @@ driven through a pseudo-terminal of fixed width (and never when piped)."""
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
-import pty
-import struct
-import subprocess
-import sys
-import termios
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ptyrun import run_on_pty
 
 PAGER = "sh -c 'echo PAGED-BY-TEST; cat'"
 
@@ -35,8 +30,6 @@ def run(
     env: dict[str, str] | None = None,
 ) -> Run:
     """``maillogs ARGS`` with stdout/stderr on an 80-column pty or in files."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -47,29 +40,15 @@ def run(
     )
     out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
     with out_path.open("w") as out_file, err_path.open("w") as err_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "maillogs", *args],
-            stdin=slave,
-            stdout=slave if stdout_tty else out_file,
-            stderr=slave if stderr_tty else err_file,
-            env=environ,
+        code, terminal = run_on_pty(
+            list(args),
+            environ,
+            stdout=None if stdout_tty else out_file,
+            stderr=None if stderr_tty else err_file,
         )
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError as exc:  # EIO: every holder of the pty's other side is gone
-            if exc.errno != errno.EIO:
-                raise
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    assert process.wait(timeout=60) == 0
+    assert code == 0, terminal
     return Run(
-        terminal=b"".join(chunks).decode("utf-8", "replace"),
+        terminal=terminal,
         stdout=out_path.read_text(),
         stderr=err_path.read_text(),
     )

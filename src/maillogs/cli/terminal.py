@@ -35,9 +35,10 @@ def dim_note(message: str) -> None:
 
 
 def pager_for(fmt: str, *, to_stdout: bool, no_pager: bool) -> list[str] | None:
-    """The pager for a command's output: tables shown on a terminal only."""
+    """The pager for a command's output: tables, for a person at a terminal only
+    (stdin too: a pager needs someone to press its keys)."""
     from maillogs.render.pager import pager_command
 
-    if fmt != "table" or not to_stdout or not sys.stdout.isatty():
+    if fmt != "table" or not to_stdout or not (sys.stdout.isatty() and sys.stdin.isatty()):
         return None
     return pager_command(no_pager=no_pager)

@@ -113,8 +113,10 @@ def _highlighter(stream: TextIO) -> Callable[[str], str]:
     return highlight
 
 
-class JsonLinesRenderer(Renderer):
-    """One JSON object per line."""
+class _JsonRenderer(Renderer):
+    """Records through a ``JsonWriter``: an array or lines, per ``ARRAY``."""
+
+    ARRAY: bool
 
     def __init__(
         self,
@@ -127,7 +129,7 @@ class JsonLinesRenderer(Renderer):
     ) -> None:
         super().__init__(stream)
         self._keys = _Keys(columns, with_raw)
-        self._writer = JsonWriter(stream, array=False, pretty=pretty, color=color)
+        self._writer = JsonWriter(stream, array=self.ARRAY, pretty=pretty, color=color)
 
     def _write(self, record: LogRecord) -> None:
         self._writer.write(self._keys.dump(record))
@@ -136,28 +138,17 @@ class JsonLinesRenderer(Renderer):
         self._writer.close()
 
 
-class JsonArrayRenderer(Renderer):
+class JsonLinesRenderer(_JsonRenderer):
+    """One JSON object per line."""
+
+    ARRAY = False
+
+
+class JsonArrayRenderer(_JsonRenderer):
     """One JSON array, streamed: one object per line (indented on a terminal),
     ``]`` written on close."""
 
-    def __init__(
-        self,
-        stream: TextIO,
-        *,
-        columns: Sequence[str],
-        with_raw: bool,
-        pretty: bool = False,
-        color: bool = False,
-    ) -> None:
-        super().__init__(stream)
-        self._keys = _Keys(columns, with_raw)
-        self._writer = JsonWriter(stream, array=True, pretty=pretty, color=color)
-
-    def _write(self, record: LogRecord) -> None:
-        self._writer.write(self._keys.dump(record))
-
-    def _finish(self) -> None:
-        self._writer.close()
+    ARRAY = True
 
 
 def dumps_finite(value: Any) -> str:
