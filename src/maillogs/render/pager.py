@@ -71,6 +71,11 @@ class _LazyOutput(io.TextIOBase):
     def flush(self) -> None:
         self._target.flush()
 
+    @property
+    def name(self) -> str:
+        # Error messages name the file being written.
+        return str(getattr(self._stream, "name", "output"))
+
     def isatty(self) -> bool:
         # Output is for the terminal the pager runs in: fit and colour it so.
         return self._stream.isatty()
@@ -78,8 +83,7 @@ class _LazyOutput(io.TextIOBase):
     def finish(self) -> None:
         """Let the pager show everything and wait until the user quits it."""
         if self.process is None:
-            with contextlib.suppress(BrokenPipeError):
-                self._stream.flush()
+            # The stream is the caller's to flush (and report failures of).
             return
         with contextlib.suppress(BrokenPipeError, OSError):
             self._target.close()
