@@ -141,3 +141,19 @@ def test_a_wrong_token_is_an_auth_failure_with_the_documented_exit_code(
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_the_sandbox_offers_the_new_providers_knob(tmp_path: Path, registered: None) -> None:
+    from maillogs.sandbox import Emulator, EmulatorConfig
+    from maillogs.sandbox.protocol import Request
+
+    shown = maillogs(tmp_path / "config.toml", "sandbox", "serve", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "--stubmail-page N" in shown.stdout
+    assert "Rows on a full Stubmail page." in shown.stdout
+    # The knob reaches the emulator: a full page holds that many rows.
+    emulator = Emulator(EmulatorConfig(records=50, stubmail_page=7))
+    headers = {"authorization": f"Token {drill.SPEC.demo_settings['token']}"}
+    path = f"/stub/{drill.SPEC.demo_settings['account']}/logs"
+    answer = emulator.stubmail.handle(Request("GET", path, [], headers))
+    assert len(json.loads(answer.body)["rows"]) == 7

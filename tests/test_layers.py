@@ -9,6 +9,8 @@ bottom layers (``core/``, ``fetch/``) import nothing above them.
 from __future__ import annotations
 
 import ast
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,25 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def third_party_private_imports(source: str) -> Iterator[str]:
+    """Each import in ``source`` that reaches into a private module (a name
+    starting with ``_``) of a package that is neither ours nor the standard
+    library's: such a module may change in any release of that package."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            dotted = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            dotted = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in dotted:
+            top, *rest = name.split(".")
+            if top == "maillogs" or top in sys.stdlib_module_names:
+                continue
+            if any(part.startswith("_") for part in rest):
+                yield name
 
 
 def imports_of(name: str) -> set[str]:
@@ -131,3 +152,30 @@ def test_no_import_circle() -> None:
         if module not in index:
             visit(module)
     assert circles == []
+
+
+def test_no_private_module_of_a_third_party_package() -> None:
+    private = sorted(
+        f"{module} imports {name}"
+        for module, path in MODULES.items()
+        for name in third_party_private_imports(path.read_text(encoding="utf-8"))
+    )
+    assert private == []
+
+
+def test_the_private_import_check_sees_them() -> None:
+    # Guards the check itself: the imports cli/ once had must be found, and
+    # public or standard-library names must not.
+    source = (
+        "from typer._click import Context\n"
+        "import typer._click.exceptions\n"
+        "from typer import _click\n"
+        "from typer.core import TyperGroup\n"
+        "from collections import _chain\n"
+        "from maillogs.cli import _private\n"
+    )
+    assert list(third_party_private_imports(source)) == [
+        "typer._click.Context",
+        "typer._click.exceptions",
+        "typer._click",
+    ]

@@ -30,6 +30,9 @@ HEAVY = (
     "maillogs.providers.edith.adapter",
     "maillogs.providers.infobip.adapter",
     "maillogs.render",
+    # The Singer tap's SDK: only `tap-maillogs` loads it, never `maillogs`.
+    "singer_sdk",
+    "maillogs.tap",
 )
 
 # Runs the console script's entry point with argv, then reports (on stderr,
@@ -87,3 +90,13 @@ def test_a_command_loads_its_module_when_run() -> None:
     assert report["code"] == 0
     assert '"$schema"' in stdout or '"properties"' in stdout
     assert "pydantic" in report["loaded"]
+
+
+def test_a_command_that_fetches_records_never_loads_the_singer_sdk() -> None:
+    # `schema` shares its code with the tap; `list` shares the engine.
+    for args in (["schema"], ["list", "--profile", "demo", "-n", "1", "--format", "json"]):
+        report, stdout, stderr = probe(*args)
+        assert report["code"] == 0, stderr
+        assert stdout.strip()
+        assert "singer_sdk" not in report["loaded"]
+        assert "maillogs.tap" not in report["loaded"]

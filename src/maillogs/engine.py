@@ -208,9 +208,16 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
 
 
 def make_plans(adapters: Sequence[Adapter], query: Query, warn: Warn) -> list[Plan]:
-    """Check the query against every adapter, then plan each (sends nothing)."""
+    """Check the query against every adapter, then plan each (sends nothing).
+
+    An adapter whose provider never reports any status asked for is not asked
+    to plan: its plan is the empty one ``new_plan`` makes, with a note saying why.
+    """
     check_supported(adapters, query)
-    return [adapter.plan(query, warn) for adapter in adapters]
+    return [
+        adapter.plan(query, warn) if adapter.can_match(query) else adapter.new_plan(query)
+        for adapter in adapters
+    ]
 
 
 def _newest_first(record: LogRecord) -> datetime:

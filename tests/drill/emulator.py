@@ -12,14 +12,13 @@ from tests.drill.spec import DEMO_ACCOUNT, DEMO_TOKEN
 if TYPE_CHECKING:
     from maillogs.sandbox.app import EmulatorConfig
 
-PAGE = 100
-
 
 class StubApi:
     """Stubmail's log API over one synthetic dataset."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, page: int) -> None:
         self.dataset = dataset
+        self.page = page
 
     def handle(self, request: Request) -> SandboxResponse:
         if request.headers.get("authorization") != f"Token {DEMO_TOKEN}":
@@ -30,7 +29,7 @@ class StubApi:
         first, end = self.dataset.index_range(since, until)
         offset = int(request.first("cursor") or 0)
         newest = end - 1 - offset
-        indices = range(newest, max(first, newest - PAGE + 1) - 1, -1)
+        indices = range(newest, max(first, newest - self.page + 1) - 1, -1)
         rows = [_row(self.dataset.record(index)) for index in indices]
         more = newest - len(rows) >= first
         return json_response(200, {"rows": rows, "next": str(offset + len(rows)) if more else None})
@@ -57,5 +56,4 @@ def _row(record: Record) -> dict[str, Any]:
 
 def build(dataset: Dataset, config: EmulatorConfig) -> StubApi:
     """The sandbox's view of stubmail (see ``SandboxSpec.emulator_path``)."""
-    del config
-    return StubApi(dataset)
+    return StubApi(dataset, config.knob("stubmail_page", int))

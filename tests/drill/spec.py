@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.specs import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxKnob, SandboxSpec
 
 DEMO_ACCOUNT: Final = "demo-account"
 DEMO_TOKEN: Final = "demo-stubmail-token"
@@ -25,5 +25,15 @@ SPEC: Final = ProviderSpec(
         route="/stub",
         span=timedelta(days=3),
         outcomes=(("delivered", 80), ("bounced", 20)),
+        knobs=(
+            SandboxKnob(
+                name="stubmail_page",
+                option="--stubmail-page",
+                default=100,
+                help="Rows on a full Stubmail page.",
+                metavar="N",
+                minimum=1,
+            ),
+        ),
     ),
 )

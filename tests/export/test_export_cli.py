@@ -128,7 +128,17 @@ def test_sigkill_at_any_moment_keeps_the_previous_file_and_the_rerun_is_complete
     previous = b'{"from": "yesterday"}\n'
     output.write_bytes(previous)
     since = (emulator.now - timedelta(days=9)).isoformat()
-    export = ("export", "-p", SANDBOX_PROFILES, "-o", str(output), "--since-last", "--since", since)
+    export = (
+        "export",
+        "-p",
+        SANDBOX_PROFILES,
+        "-o",
+        str(output),
+        "--since-last",
+        "--overwrite",
+        "--since",
+        since,
+    )
     rng = random.Random(20240501)
     # One kill during start-up (before any lock or file exists), the others at
     # random moments while pages are being fetched and written.
@@ -205,7 +215,7 @@ def test_a_failing_profile_commits_nothing_and_is_named(workspace: Workspace, se
     workspace.write_config(sandbox_config(base_url))
     output = workspace.out / "logs.jsonl"
     state_file = workspace.state / "default.state.json"
-    export = ("export", "-p", SANDBOX_PROFILES, "-o", str(output), "--since-last")
+    export = ("export", "-p", SANDBOX_PROFILES, "-o", str(output), "--since-last", "--overwrite")
     assert workspace.run(*export).returncode == 0
     before_file, before_state = output.read_bytes(), state_file.read_bytes()
 

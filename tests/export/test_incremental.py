@@ -43,6 +43,7 @@ def export(
     since_last: bool = True,
     lookback: timedelta = 2 * H,
     state: str = "default",
+    overwrite: bool = False,
 ) -> ExportResult:
     spec = ExportSpec(
         output=tmp_path / name,
@@ -54,6 +55,7 @@ def export(
         state=state,
         state_dir=tmp_path / "state",
         lookback=lookback,
+        overwrite=overwrite,
     )
     return run_export(spec, warn=no_warnings, transport_factory=transport)
 
@@ -265,7 +267,14 @@ def test_a_refused_profile_leaves_file_and_checkpoints_as_they_were(tmp_path: Pa
         return refusing if profile.name == "flaky" else api.transport(profile)
 
     with pytest.raises(AuthError, match="flaky"):
-        export(tmp_path, "out.jsonl", now=t0 + H, profiles=[good, flaky], transport=transport)
+        export(
+            tmp_path,
+            "out.jsonl",
+            now=t0 + H,
+            profiles=[good, flaky],
+            transport=transport,
+            overwrite=True,
+        )
 
     assert (tmp_path / "out.jsonl").read_bytes() == before_file
     assert (tmp_path / "state" / "default.state.json").read_bytes() == before_state

@@ -25,6 +25,8 @@ from typer.testing import CliRunner
 from maillogs.cli.app import app
 from maillogs.profiles import secrets as config
 from maillogs.sandbox import Emulator, EmulatorConfig, FaultPlan, SandboxServer, config_snippet
+from tests.testkit import KITS
+from tests.testkit import canary_config as canary_config  # the suite imports it from here
 
 # Derandomized: the same examples on every run and machine, so a failure replays.
 settings.register_profile(
@@ -36,33 +38,21 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-# Canary secrets: distinctive strings no real output could contain by chance.
-KALEYRA_KEY = "CANARY-kaleyra-key-7c1f0e9a"
-EDITH_TOKEN = "CANARY-edith-token-3b8d4a21"
-INFOBIP_KEY = "CANARY-infobip-key-91e5d0c4"
+# Canary secrets (one per provider, from the testkit, plus one only the
+# environment holds): distinctive strings no real output could contain by chance.
 ENV_CANARY = "CANARY-env-only-5a6b7c8d"
-CANARIES = (KALEYRA_KEY, EDITH_TOKEN, INFOBIP_KEY, ENV_CANARY)
+CANARIES = (*(kit.canary for kit in KITS.values()), ENV_CANARY)
 
-KALEYRA_BASE = "https://kaleyra.hardening.test"
-EDITH_BASE = "https://edith.hardening.test"
-INFOBIP_BASE = "https://infobip.hardening.test"
-KALEYRA_LOGS = f"{KALEYRA_BASE}/v1/SIDH/email/logs"
-EDITH_LOGS = f"{EDITH_BASE}/v1/email/logs"
-INFOBIP_LOGS = f"{INFOBIP_BASE}/email/4/logs"
-
-
-def canary_config(
-    kaleyra: str = KALEYRA_BASE, edith: str = EDITH_BASE, infobip: str = INFOBIP_BASE
-) -> str:
-    """A config with one profile per provider, each holding a canary secret."""
-    return (
-        'default_profile = "k"\n\n'
-        f'[profiles.k]\nprovider = "kaleyra"\nbase_url = "{kaleyra}"\nsid = "SIDH"\n'
-        f'api_key = "{KALEYRA_KEY}"\nrate_limit_per_minute = 0\n\n'
-        f'[profiles.e]\nprovider = "edith"\nbase_url = "{edith}"\ntoken = "{EDITH_TOKEN}"\n\n'
-        f'[profiles.i]\nprovider = "infobip"\nbase_url = "{infobip}"\n'
-        f'api_key = "{INFOBIP_KEY}"\nrate_limit_per_minute = 0\n'
-    )
+# By name, for the tests that script one provider's answers by hand.
+KALEYRA_KEY = KITS["kaleyra"].canary
+EDITH_TOKEN = KITS["edith"].canary
+INFOBIP_KEY = KITS["infobip"].canary
+KALEYRA_BASE = KITS["kaleyra"].base_url
+EDITH_BASE = KITS["edith"].base_url
+INFOBIP_BASE = KITS["infobip"].base_url
+KALEYRA_LOGS = KITS["kaleyra"].logs_url
+EDITH_LOGS = KITS["edith"].logs_url
+INFOBIP_LOGS = KITS["infobip"].logs_url
 
 
 def clean_environ(config: Path, **extra: str) -> dict[str, str]:

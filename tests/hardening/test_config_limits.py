@@ -149,6 +149,6 @@ def test_a_lookback_reaching_past_1970_starts_there(config_path: Path, tmp_path:
     first = ["export", "--profile", "demo-edith", "--since-last", "--output", str(output)]
     assert invoke(*first, "--since", "1h").code == 0
     # Now from a checkpoint: 999999 weeks before it is before year 1.
-    outcome = invoke(*first, "--lookback", "999999w")
+    outcome = invoke(*first, "--overwrite", "--lookback", "999999w")
     assert outcome.code == 0, outcome.output
     assert output.read_text(encoding="utf-8").count('"provider":"edith"') > 0

@@ -21,6 +21,7 @@ import respx
 from maillogs.fetch.jsonbody import decode_json
 from tests.hardening.conftest import Outcome, assert_one_line_error, invoke
 from tests.hardening.test_provider_data import NAMES, PROVIDERS, Provider, mutant_page
+from tests.testkit import KITS
 
 FORMATS = ["table", "json", "jsonl", "csv", "tsv"]
 SURROGATE = "\ud800"
@@ -28,14 +29,6 @@ SURROGATE = "\ud800"
 # carries a marker that ``body_of`` swaps for the digits.
 HUGE_DIGITS = "9" * 5000
 HUGE = "<huge-integer>"
-# The field each provider's records show as text (``sender`` in the output).
-TEXT_FIELD = {"kaleyra": "from_mail", "edith": "fromAddress", "infobip": "sender"}
-TIME_FIELD = {"kaleyra": "submitted_at", "edith": "createdAt", "infobip": "sentAt"}
-OVERFLOWING_TIMES = {
-    "kaleyra": ["0001-01-01 00:00:00", "9999-12-31 23:59:59"],
-    "edith": ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"],
-    "infobip": ["0001-01-01T00:30:00.000+0100", "9999-12-31T23:30:00.000-0100"],
-}
 
 
 def body_of(page: dict[str, Any]) -> bytes:
@@ -74,7 +67,7 @@ def test_a_lone_surrogate_is_kept_as_a_replacement_character(
     canary_config_path: object, name: str, fmt: str
 ) -> None:
     provider = PROVIDERS[name]
-    page = mutant_page(provider, TEXT_FIELD[name], f"shop{SURROGATE}@example.com")
+    page = mutant_page(provider, KITS[name].text_field, f"shop{SURROGATE}@example.com")
     page["note" + SURROGATE] = SURROGATE  # and in a key the adapter never reads
     outcome = run(provider, body_of(page), fmt)
     check_all_kept(outcome, fmt)
@@ -145,13 +138,13 @@ def test_a_5000_digit_total_is_bad_data(canary_config_path: object) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(
-    ("name", "value"), [(n, v) for n in NAMES for v in OVERFLOWING_TIMES[n]], ids=str
+    ("name", "value"), [(n, v) for n in NAMES for v in KITS[n].overflowing_times], ids=str
 )
 def test_a_time_that_overflows_is_bad_data(
     canary_config_path: object, name: str, value: str, fmt: str
 ) -> None:
     provider = PROVIDERS[name]
-    outcome = run(provider, body_of(mutant_page(provider, TIME_FIELD[name], value)), fmt)
+    outcome = run(provider, body_of(mutant_page(provider, KITS[name].time_field, value)), fmt)
     assert outcome.code == 65, outcome.output[-1500:]
     assert_one_line_error(outcome)
     assert provider.title in outcome.stderr

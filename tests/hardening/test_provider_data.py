@@ -23,14 +23,8 @@ import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.hardening.conftest import (
-    EDITH_LOGS,
-    INFOBIP_LOGS,
-    KALEYRA_LOGS,
-    Outcome,
-    assert_one_line_error,
-    invoke,
-)
+from tests.hardening.conftest import Outcome, assert_one_line_error, invoke
+from tests.testkit import KITS, ProviderKit
 
 HARDENING = settings.get_profile("hardening")
 SENT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -47,78 +41,20 @@ class Provider:
     page: Callable[[list[Any]], dict[str, Any]]
 
 
-def kaleyra_row(message_id: str) -> dict[str, Any]:
-    return {
-        "message_id": message_id,
-        "status": "DELIVERED",
-        "description": "Message is delivered.",
-        "from_mail": "shop@example.com",
-        "to_mail": f"{message_id}@example.org",
-        "submitted_at": SENT.strftime("%Y-%m-%d %H:%M:%S"),
-        "delivered_at": "",
-        "sale_price": 0.1,
-    }
+def provider(kit: ProviderKit) -> Provider:
+    """The kit's provider behind its canary profile, rows sent at ``SENT``."""
+    return Provider(
+        kit.profile,
+        kit.title,
+        kit.logs_url,
+        kit.id_key,
+        kit.status_key,
+        lambda message_id: kit.row(message_id, SENT),
+        kit.page,
+    )
 
 
-def edith_row(message_id: str) -> dict[str, Any]:
-    return {
-        "refId": message_id,
-        "fromAddress": "shop@example.com",
-        "recipientAddress": f"{message_id}@example.org",
-        "recipientType": "to",
-        "subject": "Your order",
-        "status": "delivered",
-        "opened": False,
-        "clicked": False,
-        "failedReason": None,
-        "createdAt": SENT.isoformat().replace("+00:00", "Z"),
-        "deliveredDate": None,
-        "updatedAt": None,
-    }
-
-
-def infobip_row(message_id: str) -> dict[str, Any]:
-    return {
-        "messageId": message_id,
-        "sender": "shop@example.com",
-        "destination": f"{message_id}@example.org",
-        "sentAt": SENT.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-        "doneAt": SENT.strftime("%Y-%m-%dT%H:%M:%S.500+0000"),
-        "status": {"groupName": "DELIVERED", "name": "DELIVERED_TO_HANDSET"},
-        "error": {"id": 0, "name": "NO_ERROR"},
-        "price": {"pricePerMessage": 0.0012, "currency": "EUR"},
-    }
-
-
-PROVIDERS = {
-    "kaleyra": Provider(
-        "k",
-        "Kaleyra",
-        KALEYRA_LOGS,
-        "message_id",
-        "status",
-        kaleyra_row,
-        lambda rows: {"data": rows, "total": len(rows), "limit": "100"},
-    ),
-    "edith": Provider(
-        "e",
-        "EDITH",
-        EDITH_LOGS,
-        "refId",
-        "status",
-        edith_row,
-        lambda rows: {"success": True, "emailLogs": rows, "nextPageToken": None},
-    ),
-    "infobip": Provider(
-        "i",
-        "Infobip",
-        INFOBIP_LOGS,
-        "messageId",
-        "status",
-        infobip_row,
-        lambda rows: {"results": rows, "cursor": {"nextCursor": None}},
-    ),
-}
+PROVIDERS = {name: provider(kit) for name, kit in KITS.items()}
 NAMES = list(PROVIDERS)
 
 
@@ -177,8 +113,8 @@ WRONG_SHAPES: dict[str, list[tuple[str, Any]]] = {
         ("data is an object", {"data": {}, "total": 1}),
         ("data is a string", {"data": "rows", "total": 1}),
         ("data is null", {"data": None, "total": 1}),
-        ("total is not a number", {"data": [kaleyra_row("k1")], "total": "abc"}),
-        ("total is a list", {"data": [kaleyra_row("k1")], "total": [1]}),
+        ("total is not a number", {"data": [PROVIDERS["kaleyra"].row("k1")], "total": "abc"}),
+        ("total is a list", {"data": [PROVIDERS["kaleyra"].row("k1")], "total": [1]}),
         ("row is a string", {"data": ["k1"], "total": 1}),
         ("row is null", {"data": [None], "total": 1}),
     ],
@@ -186,7 +122,7 @@ WRONG_SHAPES: dict[str, list[tuple[str, Any]]] = {
         ("emailLogs is an object", {"emailLogs": {}}),
         ("emailLogs is a number", {"emailLogs": 5}),
         ("emailLogs is null", {"emailLogs": None}),
-        ("row is a list", {"emailLogs": [[edith_row("e1")]]}),
+        ("row is a list", {"emailLogs": [[PROVIDERS["edith"].row("e1")]]}),
     ],
     "infobip": [
         ("results is null", {"results": None}),

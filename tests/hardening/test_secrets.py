@@ -23,12 +23,9 @@ import respx
 from maillogs import engine
 from tests.hardening.conftest import (
     CANARIES,
-    EDITH_BASE,
     EDITH_TOKEN,
     ENV_CANARY,
-    INFOBIP_BASE,
     INFOBIP_KEY,
-    KALEYRA_BASE,
     KALEYRA_KEY,
     canary_config,
     clean_environ,
@@ -37,11 +34,12 @@ from tests.hardening.conftest import (
     sandbox,
     write_private,
 )
+from tests.testkit import KITS
 
 SENT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 # What each provider echoes back: the credential it was sent (profile e takes its
 # token from the environment), twice, so that a cut at any length can split one.
-SENT_SECRET = {"kaleyra": KALEYRA_KEY, "edith": ENV_CANARY, "infobip": INFOBIP_KEY}
+SENT_SECRET = {name: kit.canary for name, kit in KITS.items()} | {"edith": ENV_CANARY}
 
 
 def echo(provider: str) -> str:
@@ -174,12 +172,8 @@ def mocked(request: pytest.FixtureRequest) -> Iterator[respx.MockRouter]:
 
 def route_all(mock: respx.MockRouter, scenario: str) -> None:
     answer = SCENARIOS[scenario]
-    for provider, base in (
-        ("kaleyra", KALEYRA_BASE),
-        ("edith", EDITH_BASE),
-        ("infobip", INFOBIP_BASE),
-    ):
-        route = mock.get(url__startswith=base)
+    for provider, kit in KITS.items():
+        route = mock.get(url__startswith=kit.base_url)
         if scenario == "connection refused":
             route.mock(side_effect=httpx.ConnectError(f"refused {echo(provider)}"))
         else:

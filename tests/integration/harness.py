@@ -20,15 +20,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
-from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
-from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
-from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
+from maillogs.providers.registry import PROVIDERS, ProviderSpec
 from tests.integration.reference import Reference, Row
 
 # `python -m maillogs` when the package has a __main__, else the console script's entry point.
@@ -130,6 +127,8 @@ def cli_env(config: Path, extra: dict[str, str] | None = None) -> dict[str, str]
     """The caller's environment without any MAILLOGS_* setting, plus ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
     env.update({"MAILLOGS_CONFIG": str(config), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
+    # Notices and checkpoints stay beside the config, not in the user's state dir.
+    env["MAILLOGS_STATE_DIR"] = str(config.parent / "state")
     env.update(extra or {})
     return env
 
@@ -148,24 +147,45 @@ def run_cli(config: Path, *args: str, env: dict[str, str] | None = None) -> CliR
     return CliResult(args, completed.returncode, completed.stdout, completed.stderr, elapsed)
 
 
+def sandbox_profiles() -> Iterator[tuple[str, ProviderSpec, dict[str, str]]]:
+    """(profile name, spec, settings) for every provider the sandbox emulates
+    and every choice of its choice keys (``infobip4``, ``infobip1``), with the
+    sandbox's demo credentials."""
+    for spec in PROVIDERS.values():
+        if spec.sandbox is None:
+            continue
+        variants: list[tuple[str, dict[str, str]]] = [("", {})]
+        for key, choices in spec.key_choices.items():
+            variants = [
+                (f"{suffix}{choice}", {**chosen, key: choice})
+                for suffix, chosen in variants
+                for choice in reversed(choices)  # the newest version first
+            ]
+        for suffix, chosen in variants:
+            yield f"{spec.name}{suffix}", spec, {**spec.demo_settings, **chosen}
+
+
+def _toml_value(spec: ProviderSpec, key: str, value: str) -> str:
+    # A version number is written bare (api_version = 4), as people write it.
+    return value if key in spec.key_choices and value.isdigit() else f'"{value}"'
+
+
 def write_config(path: Path, base_url: str, *, timeout: float | None = None) -> Path:
     """Profiles for every provider and API version, plus one with a wrong key each."""
     extra = "" if timeout is None else f"timeout = {timeout}\n"
     common = f'base_url = "{base_url}"\nrate_limit_per_minute = 0\n{extra}'
     blocks = []
-    for suffix, kaleyra_key, edith_token, infobip_key in (
-        ("", KALEYRA_API_KEY, EDITH_TOKEN, INFOBIP_API_KEY),
-        ("-badkey", BAD_KEY, BAD_KEY, BAD_KEY),
-    ):
-        blocks += [
-            f'[profiles.kaleyra{suffix}]\nprovider = "kaleyra"\n{common}'
-            f'sid = "{KALEYRA_SID}"\napi_key = "{kaleyra_key}"\n',
-            f'[profiles.edith{suffix}]\nprovider = "edith"\n{common}token = "{edith_token}"\n',
-            f'[profiles.infobip4{suffix}]\nprovider = "infobip"\n{common}'
-            f'api_key = "{infobip_key}"\napi_version = 4\n',
-            f'[profiles.infobip1{suffix}]\nprovider = "infobip"\n{common}'
-            f'api_key = "{infobip_key}"\napi_version = 1\n',
-        ]
+    for badkey in (False, True):
+        for name, spec, settings in sandbox_profiles():
+            if badkey:
+                settings = {**settings, **dict.fromkeys(spec.secret_keys, BAD_KEY)}
+            lines = [f"{key} = {_toml_value(spec, key, v)}" for key, v in settings.items()]
+            suffix = "-badkey" if badkey else ""
+            blocks.append(
+                f'[profiles.{name}{suffix}]\nprovider = "{spec.name}"\n{common}'
+                + "\n".join(lines)
+                + "\n"
+            )
     # 0600 from the start: maillogs warns about config files others can read.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -16,10 +16,7 @@ import pytest
 
 from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans, open_adapters
-from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
-from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
-from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
-from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
+from maillogs.providers.registry import PROVIDERS
 from maillogs.sandbox import (
     Arrivals,
     Emulator,
@@ -31,11 +28,6 @@ from tests.support import make_profile
 
 NOW = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 RECORDS = 1000
-SETTINGS = {
-    "kaleyra": {"sid": KALEYRA_SID, "api_key": KALEYRA_API_KEY},
-    "edith": {"token": EDITH_TOKEN},
-    "infobip": {"api_key": INFOBIP_API_KEY, "api_version": "4"},
-}
 
 
 def walk_while_mail_arrives(
@@ -54,7 +46,9 @@ def walk_while_mail_arrives(
             arrivals=Arrivals(7),
         )
     )
-    profile = make_profile(provider, base_url="http://sandbox.test", settings=SETTINGS[provider])
+    profile = make_profile(
+        provider, base_url="http://sandbox.test", settings=PROVIDERS[provider].demo_settings
+    )
     # The client's clock runs a minute ahead: arrivals (dated just after the
     # emulator's `now`) fall inside every range asked for.
     client_now = NOW + timedelta(minutes=1)

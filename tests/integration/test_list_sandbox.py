@@ -171,7 +171,8 @@ def test_bare_dates_include_the_whole_until_day(site: Site) -> None:
 
 
 def test_several_profiles_merge_into_one_stream_newest_first(site: Site) -> None:
-    result = site.run("list", "--profile", EVERY, "--since", site.since_all(), *JSONL)
+    # -v: the retention notice shows even when an earlier test showed it.
+    result = site.run("list", "-v", "--profile", EVERY, "--since", site.since_all(), *JSONL)
 
     assert result.code == 0, result.describe()
     rows = result.rows()
@@ -183,7 +184,7 @@ def test_several_profiles_merge_into_one_stream_newest_first(site: Site) -> None
 
 def test_infobip_since_beyond_retention_warns_and_succeeds(site: Site) -> None:
     profiles = ["infobip4", "infobip1"]
-    result = site.run("list", "--profile", ",".join(profiles), "--since", "5d", *JSONL)
+    result = site.run("list", "-v", "--profile", ",".join(profiles), "--since", "5d", *JSONL)
 
     assert result.code == 0, result.describe()
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]

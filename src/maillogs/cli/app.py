@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from functools import cache
-from typing import Annotated, TextIO, cast
+from typing import Annotated, Protocol, TextIO, cast
 
 import typer
-from typer._click import Command, Context, HelpFormatter
+from typer.core import TyperCommand, TyperGroup
 
 from maillogs import __version__
 from maillogs.cli.exitcodes import ErrorMappingGroup
 from maillogs.cli.stdout import GuardedStdout, finish_stdout
+from maillogs.cli.suggest import SuggestingGroup
 from maillogs.core.errors import OutputError
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
@@ -68,6 +71,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Typer vendors Click privately (``typer._click``); the classes it builds for a
+# command are its public ``TyperCommand`` (a function) and ``TyperGroup`` (an app).
+Command = TyperCommand | TyperGroup
+
+
+class Formatter(Protocol):
+    """The part of Typer's help formatter ``format_commands`` writes with."""
+
+    width: int
+
+    def section(self, name: str) -> AbstractContextManager[None]: ...
+
+    def write_dl(self, rows: Sequence[tuple[str, str]]) -> None: ...
+
+
 @cache
 def load_command(name: str) -> Command:
     """Import command ``name`` and build it exactly as ``app.command``/``add_typer`` would."""
@@ -78,21 +96,28 @@ def load_command(name: str) -> Command:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    return typer.main.get_group(holder).commands[name]
+    from maillogs.cli.helpstyle import polish
+
+    command = typer.main.get_group(holder).commands[name]
+    assert isinstance(command, TyperCommand | TyperGroup)  # what Typer builds, always
+    return polish(command)
 
 
-class LazyGroup(ErrorMappingGroup):
+class LazyGroup(SuggestingGroup, ErrorMappingGroup):
     """The top-level group: ``COMMANDS`` load on first use."""
 
-    def list_commands(self, ctx: Context) -> list[str]:
-        return [*COMMANDS, *super().list_commands(ctx)]
+    # The context is unused: the listing and lookup depend on names alone.
+    def list_commands(self, ctx: object) -> list[str]:
+        return [*COMMANDS, *self.commands]
 
-    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+    def get_command(self, ctx: object, cmd_name: str) -> Command | None:
         if cmd_name in COMMANDS:
             return load_command(cmd_name)
-        return super().get_command(ctx, cmd_name)
+        command = self.commands.get(cmd_name)
+        assert command is None or isinstance(command, TyperCommand | TyperGroup)
+        return command
 
-    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+    def format_commands(self, ctx: object, formatter: Formatter) -> None:
         rows = [(name, line) for name, (_, line) in COMMANDS.items()]
         rows += [
             (name, command.get_short_help_str(formatter.width))

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from maillogs.cli import complete
+
 if TYPE_CHECKING:
     import httpx
 
@@ -25,7 +27,8 @@ ProfileOpt = Annotated[
     typer.Option(
         "--profile",
         "-p",
-        metavar="NAME",
+        metavar="PROFILE",
+        autocompletion=complete.complete_profiles,
         help="Profile(s) to query: repeat or comma-separate; 'demo' needs no account. "
         "Default: $MAILLOGS_PROFILE, then default_profile.",
         show_default=False,
@@ -37,6 +40,7 @@ FormatOpt = Annotated[
         "--format",
         "-f",
         metavar="FORMAT",
+        autocompletion=complete.complete_formats,
         help="table, json, jsonl, csv or tsv. Default: table on a terminal, else jsonl.",
     ),
 ]
@@ -48,6 +52,15 @@ ConcurrencyOpt = Annotated[
         min=1,
         max=32,
         help="Pages fetched at once where the provider's pagination allows.",
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Repeat advice this config has already shown once (provider retention, "
+        "how stats counted).",
     ),
 ]
 DebugOpt = Annotated[
@@ -62,17 +75,29 @@ class Runtime:
 
     debug: bool = False
     quiet: bool = False
+    verbose: bool = False
 
     def warn(self, message: str) -> None:
-        """A one-line warning on stderr; ``--quiet`` keeps only errors."""
-        if self.quiet:
+        """A one-line warning on stderr; ``--quiet`` keeps only errors, and a
+        :class:`~maillogs.core.notices.Notice` shows once per config."""
+        if self.quiet or not self._fresh(message):
             return
         sys.stderr.write(f"maillogs: warning: {_redact(' '.join(message.split()))}\n")
 
     def info(self, message: str) -> None:
         """A human note on stderr, only for a person at a terminal."""
-        if not self.quiet and sys.stderr.isatty():
+        if not self.quiet and sys.stderr.isatty() and self._fresh(message):
             sys.stderr.write(message + "\n")
+
+    def _fresh(self, message: str) -> bool:
+        """False for a notice this config has shown before (unless -v or --debug)."""
+        from maillogs.core.notices import Notice
+
+        if not isinstance(message, Notice) or self.verbose or self.debug:
+            return True
+        from maillogs.cli.notices import default_memory
+
+        return default_memory().first_time(message.key)
 
     def open_adapters(
         self, profiles: Sequence[Profile], *, now: datetime, keep_raw: bool = False
@@ -125,8 +150,13 @@ def resolve_tz(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        from zoneinfo import available_timezones
+
+        from maillogs.core.suggest import did_you_mean
+
+        hint = did_you_mean(name, available_timezones())
         raise UsageError(
-            f"--tz: unknown time zone {name!r} (use an IANA name like Europe/Rome)"
+            f"--tz: unknown time zone {name!r}; {hint}use an IANA name like Europe/Rome"
         ) from None
 
 
@@ -152,12 +182,16 @@ def output_file(value: str) -> Path:
 def resolve_format(fmt: str | None, output: Path | None, stream: TextIO) -> str:
     """``--format``, else the ``--output`` extension, else table/jsonl by terminal."""
     from maillogs.core.errors import UsageError
+    from maillogs.core.suggest import did_you_mean
     from maillogs.render import FORMATS
 
     if fmt is not None:
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
-            raise UsageError(f"--format: unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")
+            raise UsageError(
+                f"--format: unknown format {fmt!r}; {did_you_mean(fmt, FORMATS)}"
+                f"choose from: {', '.join(FORMATS)}"
+            )
         return fmt
     if output is not None:
         return _EXTENSION_FORMATS.get(output.suffix.lower(), "jsonl")

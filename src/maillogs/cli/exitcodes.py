@@ -13,17 +13,38 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol, cast
 
 import typer
-from typer._click import Context
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from maillogs.cli.stdout import silence_stdout
 from maillogs.core.errors import EXIT_INTERRUPTED, MaillogsError
 
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in maillogs
+
+
+class _ClickError(Protocol):
+    """What a usage error raised by Typer's parser offers.
+
+    Typer (since 0.26) vendors Click as the private ``typer._click`` and exports
+    neither ``ClickException`` nor ``NoArgsIsHelpError``; like Typer's own
+    ``rich_utils`` we know them by class name instead of importing a private
+    module that may change under us in any release.
+    """
+
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+    def show(self) -> None: ...
+
+
+def _click_error(error: Exception, class_name: str) -> _ClickError | None:
+    """``error`` as a Click error if ``class_name`` is among its classes."""
+    if any(cls.__name__ == class_name for cls in type(error).__mro__):
+        return cast(_ClickError, error)
+    return None
 
 
 def _redact(text: str) -> str:
@@ -40,7 +61,7 @@ def _print_traceback() -> None:
     sys.stderr.write(_redact(traceback.format_exc()))
 
 
-def fail(ctx: Context, message: str, code: int) -> NoReturn:
+def fail(ctx: typer.Context, message: str, code: int) -> NoReturn:
     """Print ``maillogs: message`` as one line on stderr and exit with ``code``.
 
     Any secret resolved in this process is replaced by ``****`` first.
@@ -59,7 +80,12 @@ def _debug_requested(args: list[str]) -> bool:
 class ErrorMappingGroup(TyperGroup):
     """The top-level command group: maps every outcome to an exit code."""
 
-    def invoke(self, ctx: Context) -> Any:
+    # Every context this group makes is Typer's public ``typer.Context``, so
+    # ``invoke`` can be typed with it; the base class annotates the private
+    # vendored Click class it derives from, hence the narrowed override.
+    context_class = typer.Context
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         args = [*ctx._protected_args, *ctx.args]
         try:
             return super().invoke(ctx)
@@ -69,18 +95,18 @@ class ErrorMappingGroup(TyperGroup):
             if _debug_requested(args):
                 _print_traceback()
             fail(ctx, str(error), error.exit_code)
-        except NoArgsIsHelpError as error:
-            # `maillogs profiles` alone: its help, as `maillogs` alone shows the top's.
-            error.show()
-            ctx.exit(error.exit_code)
-        except ClickException as error:
-            fail(ctx, f"{error.format_message()} (see --help)", error.exit_code)
         except KeyboardInterrupt:
             fail(ctx, "interrupted", EXIT_INTERRUPTED)
         except BrokenPipeError:
             silence_stdout()
             ctx.exit(0)
         except Exception as error:
+            if help_request := _click_error(error, "NoArgsIsHelpError"):
+                # `maillogs profiles` alone: its help, as `maillogs` alone shows the top's.
+                help_request.show()
+                ctx.exit(help_request.exit_code)
+            if usage := _click_error(error, "ClickException"):
+                fail(ctx, f"{usage.format_message()} (see --help)", usage.exit_code)
             if _debug_requested(args):
                 # Still the documented exit code, and the traceback scrubbed of secrets.
                 _print_traceback()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from maillogs.cli import complete
 from maillogs.cli.common import resolve_tz
 
 if TYPE_CHECKING:
@@ -28,23 +29,24 @@ StatusOpt = Annotated[
         "--status",
         "-s",
         metavar="STATUS",
+        autocompletion=complete.complete_statuses,
         help="Canonical status or alias (bounced, failed, delivered...); repeat or comma-separate.",
         show_default=False,
     ),
 ]
 FromOpt = Annotated[
     str | None,
-    typer.Option("--from", metavar="ADDR", help="Sender address, or @domain."),
+    typer.Option("--from", metavar="ADDRESS", help="Sender address, or @domain."),
 ]
 ToOpt = Annotated[
     str | None,
-    typer.Option("--to", metavar="ADDR", help="Recipient address, or @domain."),
+    typer.Option("--to", metavar="ADDRESS", help="Recipient address, or @domain."),
 ]
 SinceOpt = Annotated[
     str | None,
     typer.Option(
         "--since",
-        metavar="TIME",
+        metavar="WHEN",
         help="Inclusive start: YYYY-MM-DD, ISO date-time, or a duration ago (90m, 48h, 7d).",
     ),
 ]
@@ -52,7 +54,7 @@ UntilOpt = Annotated[
     str | None,
     typer.Option(
         "--until",
-        metavar="TIME",
+        metavar="WHEN",
         help="Exclusive end; a bare date includes that whole day.",
     ),
 ]
@@ -67,7 +69,10 @@ RangeOpt = Annotated[
 RecipientTypeOpt = Annotated[
     str | None,
     typer.Option(
-        "--recipient-type", metavar="TYPE", help="to, cc or bcc (where the provider reports it)."
+        "--recipient-type",
+        metavar="TYPE",
+        help="to, cc or bcc (where the provider reports it).",
+        autocompletion=complete.complete_recipient_types,
     ),
 ]
 MessageIdOpt = Annotated[
@@ -88,6 +93,7 @@ TzOpt = Annotated[
     typer.Option(
         "--tz",
         metavar="ZONE",
+        autocompletion=complete.complete_zones,
         help="Zone for dates without an offset (IANA name). Default: the local zone.",
     ),
 ]

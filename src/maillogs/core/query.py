@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from maillogs.core.addresses import check_address
 from maillogs.core.errors import UsageError
 from maillogs.core.statuses import Status, StatusAlias, parse_status
 from maillogs.core.timeparse import parse_instant, parse_range
@@ -156,8 +157,8 @@ def build_query(
     return Query(
         statuses=frozenset(status for term in terms for status in term.statuses),
         status_terms=terms,
-        sender=sender.strip() if sender else None,
-        recipient=recipient.strip() if recipient else None,
+        sender=check_address("--from", sender) if sender else None,
+        recipient=check_address("--to", recipient) if recipient else None,
         since=start,
         until=end,
         recipient_type=recipient_type,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from maillogs.core.suggest import did_you_mean
+
 
 class Status(StrEnum):
     """Canonical delivery status, lower case, stable across releases."""
@@ -113,4 +115,5 @@ def parse_status(text: str) -> StatusAlias:
     if key in STATUS_ALIASES:
         return STATUS_ALIASES[key]
     choices = ", ".join(s.value for s in Status)
-    raise ValueError(f"unknown status {text!r}; choose from: {choices} (or an alias)")
+    hint = did_you_mean(key, [*(s.value for s in Status), *STATUS_ALIASES])
+    raise ValueError(f"unknown status {text!r}; {hint}choose from: {choices} (or an alias)")

@@ -158,6 +158,33 @@ class CheckpointStore:
         )
 
 
+def refuse_overwrite(output: Path, state: str, checkpoints: Mapping[str, Checkpoint]) -> None:
+    """Refuse to replace a file an earlier run of this state committed.
+
+    The checkpoint has moved past that file's records, so writing it again
+    would drop them for good: the classic cron line with a fixed ``--output``
+    keeps only the last night. A file that no longer exists (moved away by the
+    job) is fine to write.
+
+    Args:
+        output: The file this run would write.
+        state: The state name, for the message.
+        checkpoints: The state's checkpoints, each naming the file its run wrote.
+
+    Raises:
+        UsageError: ``output`` exists and is one of those files.
+    """
+    if not output.exists():
+        return
+    target = output.absolute()
+    if any(Path(checkpoint.output).absolute() == target for checkpoint in checkpoints.values()):
+        raise UsageError(
+            f"--since-last: {output} holds the records of an earlier run of state {state!r}, "
+            "which the checkpoint has moved past; write a new file each run "
+            '(e.g. --output "mail-$(date +%F).csv") or pass --overwrite'
+        )
+
+
 def _read_no_follow(path: Path) -> bytes:
     # The state directory may be shared: a link or FIFO planted there is not used.
     fd = open_unshared(path, os.O_RDONLY, "export state")

@@ -47,6 +47,7 @@ from maillogs.export.checkpoint import (
     Checkpoint,
     CheckpointStore,
     check_state_name,
+    refuse_overwrite,
     state_dir,
 )
 from maillogs.export.lock import hold_temp_file, remove_stale_temps, state_lock
@@ -102,6 +103,8 @@ class ExportSpec:
         state_dir: Where checkpoints and locks live; default :func:`state_dir`.
         lookback: How far before the checkpoint to start again.
         concurrency: Pages fetched at once where the pagination allows.
+        overwrite: Let an incremental run replace a file an earlier run of the
+            same state committed (refused otherwise: its records would be lost).
     """
 
     output: Path
@@ -114,6 +117,7 @@ class ExportSpec:
     state_dir: Path | None = None
     lookback: timedelta = DEFAULT_LOOKBACK
     concurrency: int = DEFAULT_CONCURRENCY
+    overwrite: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,8 @@ def run_export(
             stack.enter_context(state_lock(directory, check_state_name(spec.state)))
             store = CheckpointStore(directory, spec.state)
             checkpoints = store.load()
+            if not spec.overwrite:
+                refuse_overwrite(spec.output, spec.state, checkpoints)
         removed = remove_stale_temps(spec.output, older_than=time.time())
         queries = profile_queries(spec, checkpoints)
         adapters: list[Adapter] = []
@@ -269,7 +275,10 @@ def run_export(
         if store is not None:
             store.commit(
                 {
-                    name: Checkpoint(until=spec.now, output=str(spec.output), records=count)
+                    # Absolute, so the overwrite check holds whatever directory cron runs in.
+                    name: Checkpoint(
+                        until=spec.now, output=str(spec.output.absolute()), records=count
+                    )
                     for name, count in per_profile.items()
                 }
             )

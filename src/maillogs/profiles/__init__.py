@@ -38,7 +38,7 @@ from maillogs.profiles.model import (
     profile_keys,
     setting_env_vars,
 )
-from maillogs.profiles.resolve import SettingInfo, resolve_profiles
+from maillogs.profiles.resolve import SettingInfo, inline_profile, resolve_profiles
 from maillogs.profiles.secrets import mask_secret, redact_secrets, remember_secrets
 from maillogs.profiles.store import (
     CONFIG_ENV,
@@ -81,6 +81,7 @@ __all__ = [
     "config_path",
     "describe_profile",
     "env_var_names",
+    "inline_profile",
     "is_loopback_host",
     "is_reserved_name",
     "list_profiles",

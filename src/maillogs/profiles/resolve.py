@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from maillogs.core.errors import ConfigError, UsageError
@@ -24,6 +25,7 @@ from maillogs.profiles.model import (
     _spec_or_config_error,
     _warn_stderr,
     check_cleartext,
+    check_profile_name,
     parse_profile_selection,
     profile_keys,
     setting_env_vars,
@@ -294,3 +296,33 @@ def resolve_profiles(
             raise ConfigError(_unknown_profile_message(name, file, origin))
         profiles.append(_build_profile(name, table, env, file, warn or _warn_stderr))
     return profiles
+
+
+def inline_profile(
+    name: str,
+    table: Mapping[str, Any],
+    *,
+    origin: str,
+    env: Mapping[str, str] = os.environ,
+    warn: Warn | None = None,
+) -> Profile:
+    """Validate a profile that another program's settings hold whole (the
+    Singer tap's ``profiles`` setting) exactly as a config file's profile is
+    validated: same keys, defaults, secrets and ``MAILLOGS_*`` overrides.
+
+    Args:
+        name: The profile's name (the rules of ``profiles add``).
+        table: ``provider`` and the profile's keys, as a TOML table holds them.
+        origin: Where the settings came from, for messages (``tap-maillogs settings``).
+        env: Environment for overrides.
+        warn: Receives one-line warnings; default prints them on stderr.
+
+    Raises:
+        ConfigError: An invalid name or profile; the message names ``origin``.
+    """
+    try:
+        check_profile_name(name)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    config = ConfigFile(path=Path(origin), exists=True, data={"profiles": {name: table}})
+    return _build_profile(name, table, env, config, warn or _warn_stderr)

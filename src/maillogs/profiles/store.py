@@ -31,6 +31,7 @@ from typing import Any, Final
 
 from maillogs.core.errors import ConfigError, OutputError, UsageError
 from maillogs.core.fileio import atomic_writer
+from maillogs.core.suggest import did_you_mean
 from maillogs.profiles.demo import _builtin, _demo_names
 from maillogs.profiles.model import (
     _ADD_HINT,
@@ -119,15 +120,16 @@ class ConfigFile:
 def _unknown_profile_message(name: str, config: ConfigFile, origin: str | None) -> str:
     source = f" (from {origin})" if origin else ""
     known = [*config.profiles, DEMO_ALIAS, *_demo_names()]
+    hint = did_you_mean(name, known)
     if not config.exists:
         return (
             f"unknown profile {name!r}{source}: config file {config.path} does not exist; "
-            f"create the profile with `maillogs profiles add {name} --provider ...` "
+            f"{hint}create the profile with `maillogs profiles add {name} --provider ...` "
             f"or use a built-in one: {', '.join(known)}"
         )
     return (
         f"unknown profile {name!r}{source}: not in config file {config.path}; "
-        f"known profiles: {', '.join(known)}; add it with "
+        f"{hint}known profiles: {', '.join(known)}; add it with "
         f"`maillogs profiles add {name} --provider ...`"
     )
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from maillogs.core.errors import ProviderDataError, UsageError
 from maillogs.core.models import LogRecord, StatusScope
+from maillogs.core.notices import Notice
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status, StatusAlias
 from maillogs.fetch.http import Endpoint, HttpClient, Params
@@ -260,7 +261,11 @@ class Adapter(ABC):
 
     @abstractmethod
     def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
-        """Translate ``query`` into page streams (nothing is sent yet)."""
+        """Translate ``query`` into page streams (nothing is sent yet).
+
+        Start from :meth:`new_plan`. The engine calls it only when
+        :meth:`can_match` (some status asked for is one the provider reports).
+        """
 
     # ---- optional hooks: statistics and message detail -------------------
 
@@ -362,18 +367,28 @@ class Adapter(ABC):
         return [_only_records(stream, selected) for stream in streams]
 
     def warn_unreachable(
-        self, warn: Callable[[str], None], reason: str, earliest: datetime, remedy: str = ""
+        self,
+        warn: Callable[[str], None],
+        reason: str,
+        earliest: datetime,
+        remedy: str = "",
+        *,
+        once: bool = False,
     ) -> None:
         """One warning line: records sent before ``earliest`` will not come back.
 
         Shared by every limit on how far back a provider answers (Infobip's
         48-hour retention, EDITH's 7 days when no date is given), so they
         all read alike: the reason, the instant, the profile, the way out.
+        ``once`` makes it a :class:`Notice`, said once per config: for a limit
+        people meet on every ordinary query (a retention), not for one that
+        quietly changes what "everything" means in this run.
         """
-        warn(
+        text = (
             f"{reason}: nothing sent before {earliest.isoformat(timespec='seconds')} "
             f"can be returned for profile {self.profile.name!r}" + (f"; {remedy}" if remedy else "")
         )
+        warn(Notice(text, key=f"unreachable:{self.profile.name}:{reason}") if once else text)
 
     def new_plan(self, query: Query) -> Plan:
         """An empty plan, after refusing --param names the adapter manages.

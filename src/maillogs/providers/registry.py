@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from maillogs.providers.specs import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxKnob, SandboxSpec
 
 __all__ = [
     "PROVIDERS",
@@ -23,6 +23,7 @@ __all__ = [
     "README_START",
     "SPEC_MODULES",
     "ProviderSpec",
+    "SandboxKnob",
     "SandboxSpec",
     "get_spec",
     "readme_table",

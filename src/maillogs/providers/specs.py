@@ -10,6 +10,51 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class SandboxKnob:
+    """One setting of a provider's emulator, offered as a ``sandbox serve`` option.
+
+    Attributes:
+        name: The keyword it has in ``EmulatorConfig`` and the name the
+            emulator reads it by (``config.knob(name, type)``).
+        option: The ``maillogs sandbox serve`` option, e.g. ``--token-ttl``.
+        default: Its value when not given; its type (``str``, ``int``,
+            ``float`` or ``bool``: a flag) is the option's type.
+        help: The option's help line.
+        metavar: What ``--help`` shows for the value (none for a flag).
+        minimum: The smallest value a number may take, if any.
+        snippet_argument: The ``config_snippet`` keyword the value also goes
+            to, when the printed profiles must agree with it (e.g. the
+            account's time zone); None when they need not.
+        demo: The value the built-in demo profiles' in-process sandbox runs
+            with; None: the default.
+    """
+
+    name: str
+    option: str
+    default: str | int | float | bool
+    help: str
+    metavar: str | None = None
+    minimum: float | None = None
+    snippet_argument: str | None = None
+    demo: str | int | float | bool | None = None
+
+    def convert(self, value: object) -> str | int | float | bool:
+        """``value`` as the knob's type (an int where a float is declared is widened)."""
+        if isinstance(self.default, bool):
+            if isinstance(value, bool):
+                return value
+        elif isinstance(self.default, int):
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        elif isinstance(self.default, float):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+        elif isinstance(value, str):
+            return value
+        raise TypeError(f"{self.name} takes a {type(self.default).__name__}, not {value!r}")
+
+
+@dataclass(frozen=True)
 class SandboxSpec:
     """How the sandbox emulates a provider over its synthetic data.
 
@@ -21,6 +66,7 @@ class SandboxSpec:
         span: How far back the synthetic records reach.
         outcomes: The provider's own outcome words with their weight in percent.
         multi_address_rows: One row may list up to three recipients.
+        knobs: The emulator's own settings, offered as ``sandbox serve`` options.
     """
 
     emulator_path: str
@@ -28,6 +74,7 @@ class SandboxSpec:
     span: timedelta
     outcomes: tuple[tuple[str, int], ...]
     multi_address_rows: bool = False
+    knobs: tuple[SandboxKnob, ...] = ()
 
     def routes(self, path: str) -> bool:
         """Whether ``path`` lies under this provider's prefix (whole segments only)."""

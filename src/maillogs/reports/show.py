@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 Warn = Callable[[str], None]
 
 
+SHOW_FORMATS: tuple[str, ...] = ("table", "json", "jsonl")
+"""What ``show`` writes: a panel per hit, or one JSON object per hit."""
+
+
 @dataclass(frozen=True)
 class Hit:
     """One profile's answer about one message id."""

@@ -9,13 +9,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, TypeVar
 
-from maillogs.providers.registry import PROVIDERS, SandboxSpec
-from maillogs.sandbox.credentials import KALEYRA_TIMEZONE
+from maillogs.providers.registry import PROVIDERS, SandboxKnob, SandboxSpec
 from maillogs.sandbox.dataset import Dataset
 from maillogs.sandbox.faults import Arrivals, FaultPlan
 from maillogs.sandbox.protocol import ProviderApi, Request, SandboxResponse, json_response
@@ -28,7 +26,20 @@ _GATEWAY_PAGES = {
 }
 
 
-@dataclass(frozen=True)
+def sandbox_knobs() -> dict[str, SandboxKnob]:
+    """Every registered provider's emulator settings, by name."""
+    return {
+        knob.name: knob
+        for spec in PROVIDERS.values()
+        if spec.sandbox is not None
+        for knob in spec.sandbox.knobs
+    }
+
+
+T = TypeVar("T", str, int, float, bool)
+
+
+@dataclass(frozen=True, init=False)
 class EmulatorConfig:
     """How to build an :class:`Emulator`.
 
@@ -37,32 +48,69 @@ class EmulatorConfig:
         seed: the same seed gives the same data, ids and fault draws.
         now: the end of the data's time span (aware); defaults to the real UTC
             time at construction, truncated to the second.
-        kaleyra_timezone: the Kaleyra account's IANA time zone.
-        token_ttl_s: lifetime of EDITH page tokens.
         faults: which faults to inject, and the latency.
-        clock: epoch seconds, for page-token ages and Infobip's rate limit
-            (tests pass a fake one).
+        clock: epoch seconds, for page-token ages and rate limits (tests pass
+            a fake one).
         spans: per-provider time span overrides (e.g. an Infobip span longer
             than its 48-hour retention, to see the retention at work).
-        infobip_rate_limit: enforce Infobip's documented 60 (v1) / 120 (v4)
-            requests a minute, measured with ``clock``; the excess gets the
-            documented 429, without ``Retry-After``.
         arrivals: new mail arriving while the emulator runs (every provider).
         sleep: how a request waits its jitter before it is read (tests may
             pass a fake one).
+        knobs: each provider's own emulator settings, by the names its spec
+            declares (``SandboxSpec.knobs``, e.g. ``token_ttl_s=60``); one not
+            given has its declared default.
     """
 
-    records: int = 500
-    seed: int = 7
-    now: datetime | None = None
-    kaleyra_timezone: str = KALEYRA_TIMEZONE
-    token_ttl_s: float = 300.0
-    faults: FaultPlan = field(default_factory=FaultPlan)
-    clock: Callable[[], float] = time.time
-    spans: Mapping[str, timedelta] = field(default_factory=dict)
-    infobip_rate_limit: bool = False
-    arrivals: Arrivals | None = None
-    sleep: Callable[[float], None] = time.sleep
+    records: int
+    seed: int
+    now: datetime | None
+    faults: FaultPlan
+    clock: Callable[[], float]
+    spans: Mapping[str, timedelta]
+    arrivals: Arrivals | None
+    sleep: Callable[[float], None]
+    knobs: Mapping[str, str | int | float | bool]
+
+    def __init__(
+        self,
+        *,
+        records: int = 500,
+        seed: int = 7,
+        now: datetime | None = None,
+        faults: FaultPlan | None = None,
+        clock: Callable[[], float] = time.time,
+        spans: Mapping[str, timedelta] | None = None,
+        arrivals: Arrivals | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **knobs: object,
+    ) -> None:
+        declared = sandbox_knobs()
+        unknown = sorted(set(knobs) - set(declared))
+        if unknown:
+            raise TypeError(f"EmulatorConfig has no setting {', '.join(unknown)}")
+        values = {
+            name: knob.convert(knobs.get(name, knob.default)) for name, knob in declared.items()
+        }
+        # Frozen: set once here, as the generated __init__ of a frozen dataclass does.
+        for name, value in (
+            ("records", records),
+            ("seed", seed),
+            ("now", now),
+            ("faults", faults or FaultPlan()),
+            ("clock", clock),
+            ("spans", spans or {}),
+            ("arrivals", arrivals),
+            ("sleep", sleep),
+            ("knobs", values),
+        ):
+            object.__setattr__(self, name, value)
+
+    def knob(self, name: str, kind: type[T]) -> T:
+        """The value of a provider's emulator setting ``name`` (declared in its spec)."""
+        value = self.knobs[name]
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} is a {type(value).__name__}, not a {kind.__name__}")
+        return value
 
 
 class Emulator:
@@ -72,12 +120,6 @@ class Emulator:
         self.config = config or EmulatorConfig()
         if self.config.records < 1:
             raise ValueError("records must be at least 1")
-        try:
-            ZoneInfo(self.config.kaleyra_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {self.config.kaleyra_timezone!r} (use an IANA name)"
-            ) from None
         now = self.config.now or datetime.now(UTC).replace(microsecond=0)
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")

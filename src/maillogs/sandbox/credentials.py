@@ -12,13 +12,13 @@ from typing import Final
 from maillogs.providers.registry import PROVIDERS, ProviderSpec
 
 # The demo accounts' time zone (their naive timestamps and days are in it).
-KALEYRA_TIMEZONE: Final = "UTC"
+DEMO_TIMEZONE: Final = "UTC"
 
 DEFAULT_PORT: Final = 8025
 
 
 def config_snippet(
-    base_url: str, account_timezone: str = KALEYRA_TIMEZONE, *, rate_limits: bool = False
+    base_url: str, account_timezone: str = DEMO_TIMEZONE, *, rate_limits: bool = False
 ) -> str:
     """Ready-to-paste ``config.toml`` profiles pointing at a sandbox at ``base_url``
     whose accounts are on ``account_timezone``.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,6 +82,32 @@ class Refusal(Exception):
         super().__init__(reason)
         self.subject = subject
         self.reason = reason
+
+
+def page_size(
+    request: Request,
+    name: str,
+    *,
+    default: int,
+    maximum: int,
+    refuse: Callable[[str], Exception],
+    too_large: str = "must not exceed",
+) -> int:
+    """The page size query parameter ``name`` asks for (``default`` when absent).
+
+    A value that is not a whole number of at least 1, or one above ``maximum``,
+    raises ``refuse(problem)``: each provider words its own error around the
+    problem ("must be a positive integer", or ``too_large`` and the maximum).
+    """
+    text = request.first(name)
+    if text is None:
+        return default
+    size = parse_int(text)
+    if size is None or size < 1:
+        raise refuse("must be a positive integer")
+    if size > maximum:
+        raise refuse(f"{too_large} {maximum}")
+    return size
 
 
 def parse_int(value: str) -> int | None:

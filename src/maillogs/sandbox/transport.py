@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
-from maillogs.sandbox.app import Emulator, EmulatorConfig
+from maillogs.sandbox.app import Emulator, EmulatorConfig, sandbox_knobs
 
 
 class EmulatorTransport(httpx.BaseTransport):
@@ -53,5 +54,9 @@ def demo_transport() -> httpx.BaseTransport:
     # encode their times: anchoring on the hour keeps every id stable between
     # runs, so an id copied from `list` still works with `show` a minute later.
     anchor = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    # Infobip's rate limit is enforced as in production; the demo profiles pace under it.
-    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, infobip_rate_limit=True)))
+    # Each provider's spec says how the demo runs its emulator (e.g. Infobip's
+    # rate limit enforced as in production; the demo profiles pace under it).
+    demo: dict[str, Any] = {
+        name: knob.demo for name, knob in sandbox_knobs().items() if knob.demo is not None
+    }
+    return EmulatorTransport(Emulator(EmulatorConfig(now=anchor, **demo)))

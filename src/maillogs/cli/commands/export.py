@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from maillogs.cli import common
+from maillogs.cli import common, complete
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -36,6 +36,7 @@ def export_command(
             "--format",
             "-f",
             metavar="FORMAT",
+            autocompletion=complete.complete_export_formats,
             help="jsonl, json, csv or tsv. Default: from the --output extension, else jsonl.",
         ),
     ] = None,
@@ -66,10 +67,22 @@ def export_command(
             show_default=False,
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="With --since-last, allow replacing a file an earlier run of the same "
+            "--state wrote (its records are then lost).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     verbose: Annotated[
         bool,
-        typer.Option("--verbose", "-v", help="End with a one-line summary on stderr."),
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="End with a one-line summary on stderr; repeat advice already shown once.",
+        ),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     debug: common.DebugOpt = False,
@@ -94,9 +107,10 @@ def export_command(
 
     Examples:
 
-      maillogs export --profile prod -o logs.jsonl --since 7d
-
-      maillogs export --profile prod --since-last -o "logs-$(date +%F).jsonl"
+    \b
+      maillogs export -p prod-edith -o logs.jsonl --since 7d
+      maillogs export -p prod-kaleyra --since-last \\
+          -o "mail-$(date +%F).csv"
     """
     from maillogs.core.errors import UsageError
     from maillogs.export import DEFAULT_LOOKBACK, EXPORT_FORMATS, ExportSpec, run_export
@@ -106,13 +120,17 @@ def export_command(
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be combined")
     if not since_last:
-        for name, value in (("--state", state), ("--lookback", lookback)):
+        for name, value in (
+            ("--state", state),
+            ("--lookback", lookback),
+            ("--overwrite", overwrite or None),
+        ):
             if value is not None:
                 raise UsageError(f"{name} only applies with --since-last")
     if output_text.strip() == "-":
         raise UsageError("export writes a file; for stdout use `maillogs list --all`")
     output = common.output_file(output_text)
-    runtime = common.Runtime(debug=debug, quiet=quiet)
+    runtime = common.Runtime(debug=debug, quiet=quiet, verbose=verbose)
     fmt = common.resolve_format(fmt, output, sys.stdout)
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
@@ -131,6 +149,7 @@ def export_command(
         state=DEFAULT_STATE if state is None else state,
         lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
         concurrency=concurrency,
+        overwrite=overwrite,
     )
     with activity("exporting", quiet=quiet) as progress:
         result = run_export(

@@ -120,15 +120,7 @@ def providers_command(as_json: JsonOpt = False) -> None:
 
 def schema_command() -> None:
     """The JSON Schema of one output record (json/jsonl formats)."""
-    from maillogs.core.models import LogRecord
-    from maillogs.providers.registry import PROVIDERS
-
-    schema = LogRecord.model_json_schema(mode="serialization")
-    # The record contract (core) knows no provider; the registry names them.
-    names = list(PROVIDERS)
-    schema["properties"]["provider"]["description"] = (
-        f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
-    )
+    from maillogs.providers.record_schema import record_json_schema
     from maillogs.render.jsonfmt import write_document
 
-    write_document(sys.stdout, schema)
+    write_document(sys.stdout, record_json_schema())

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, terminal
+from maillogs.cli import common, complete, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -27,10 +27,25 @@ def list_command(
         ),
     ] = DEFAULT_LIMIT,
     all_: Annotated[bool, typer.Option("--all", help="Every matching record (no limit).")] = False,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="FIELD,...",
+            help="Order by these fields, -FIELD descending (e.g. recipient,-submitted_at); "
+            "with --limit, the newest N are sorted. Holds at most 100,000 records.",
+            autocompletion=complete.complete_sort_fields,
+        ),
+    ] = None,
     fmt: common.FormatOpt = None,
     columns: Annotated[
         str | None,
-        typer.Option("--columns", "-c", metavar="COLUMNS", help="Comma-separated columns to show."),
+        typer.Option(
+            "--columns",
+            "-c",
+            metavar="FIELD,...",
+            help="Columns to show, by field name (`maillogs schema` lists them).",
+        ),
     ] = None,
     output_text: Annotated[
         str | None,
@@ -53,25 +68,28 @@ def list_command(
     relative: terminal.RelativeOpt = False,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """List email log records matching the filters, newest first.
 
     Examples:
 
-      maillogs list --profile demo --status bounced --since 7d
-
-      maillogs list --status failed --format json | jq '.[].recipient'
+    \b
+      maillogs list -p demo --status bounced --since 7d
+      maillogs list -s failed -f json | jq '.[].recipient'
     """
+    from maillogs.core.sorting import parse_sort, sort_records
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
     query = filters.query(limit=None if all_ else limit + 1, now=now)
+    order = parse_sort(sort)
     output = None if output_text is None else common.output_file(output_text)
     fmt = common.resolve_format(fmt, output, sys.stdout)
     profiles = common.load_profiles(profile, runtime)
@@ -89,7 +107,9 @@ def list_command(
         status.watch(adapters)
         with (
             status,
-            closing(fetch_records(plans, query, concurrency=concurrency)) as records,
+            closing(fetch_records(plans, query, concurrency=concurrency)) as fetched,
+            # Before the output opens: past the --sort bound, nothing is written.
+            closing(sort_records(fetched, order, first=None if all_ else limit)) as records,
             common.output_stream(output) as file,
             paged_output(
                 file,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from maillogs import profiles as config
+from maillogs.cli import complete
 from maillogs.core.errors import UsageError
 from maillogs.providers.registry import PROVIDERS, ProviderSpec, get_spec
 
@@ -170,7 +171,9 @@ def _parse_set(values: list[str]) -> dict[str, str]:
 
 @profiles_app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Profile name (letters, digits, '-', '_').")],
+    name: Annotated[
+        str, typer.Argument(metavar="PROFILE", help="Profile name (letters, digits, '-', '_').")
+    ],
     provider: Annotated[
         str | None,
         typer.Option(
@@ -301,6 +304,19 @@ def add(
         f"saved profile {name!r} ({spec.name}) to {path}"
         + (" as the default" if becomes_default else "")
     )
+    if (
+        interactive
+        and _stdout_is_terminal()
+        and typer.confirm("Check it now with one request?", default=True, err=True)
+    ):
+        from maillogs.cli.check import run_check
+
+        # The profile is saved either way; a failed check says what to fix.
+        if run_check([name], out=sys.stderr):
+            _note(
+                f"fix it with `maillogs profiles add {name} --force ...`, then run "
+                f"`maillogs profiles check {name}`"
+            )
     if secrets_on_command_line:
         per_profile = [
             config.setting_env_vars(name, spec.name, k)[0] for k in secrets_on_command_line
@@ -396,7 +412,12 @@ def _source_label(info: config.SettingInfo) -> str:
 
 @profiles_app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="Profile name.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE", help="Profile name.", autocompletion=complete.complete_profile
+        ),
+    ],
     fmt: FormatOption = None,
 ) -> None:
     """Show a profile's effective settings (secrets masked), their sources and env overrides."""
@@ -441,9 +462,42 @@ def show(
             typer.echo(f"  {var}")
 
 
+@profiles_app.command("check")
+def check(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PROFILE",
+            help="Profiles to check ('demo': the built-in ones). Default: every profile "
+            "in the config file.",
+            autocompletion=complete.complete_profiles,
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log the requests (secrets redacted).")
+    ] = False,
+) -> None:
+    """Check that each profile reaches its provider: one small request each.
+
+    Prints a ✓ or ✗ line per profile with the reason it failed, and exits with
+    the highest exit code among the failures (0 when all answered): 77 for
+    refused credentials, 78 for a profile that cannot be read, 69 or 75 for a
+    provider that cannot be reached.
+    """
+    from maillogs.cli.check import run_check
+
+    raise typer.Exit(run_check(names, debug=debug))
+
+
 @profiles_app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(help="Profile name.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE", help="Profile name.", autocompletion=complete.complete_profile
+        ),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a profile from the config file."""
@@ -464,7 +518,16 @@ def remove(
 
 
 @profiles_app.command("set-default")
-def set_default(name: Annotated[str, typer.Argument(help="Profile name, or 'demo'.")]) -> None:
+def set_default(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROFILE",
+            help="Profile name, or 'demo'.",
+            autocompletion=complete.complete_profile,
+        ),
+    ],
+) -> None:
     """Make a profile the one used when no --profile is given."""
     path = config.set_default(name)
     _note(f"default profile is now {name!r} (in {path})")

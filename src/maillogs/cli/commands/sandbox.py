@@ -5,7 +5,12 @@ Heavy imports happen inside the command so that ``maillogs --help`` stays fast.
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import typer
+
+from maillogs.providers.registry import PROVIDERS, SandboxKnob
 
 sandbox_app = typer.Typer(
     help="A local emulator of the providers' email-log APIs, for demos and tests.",
@@ -21,7 +26,6 @@ def _group() -> None:
     """Keep ``serve`` a subcommand even while it is the only one."""
 
 
-@sandbox_app.command("serve")
 def serve(
     port: int = typer.Option(8025, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1."),
     records: int = typer.Option(500, "--records", "-n", min=1, help="Records per provider."),
@@ -45,19 +49,8 @@ def serve(
         help="Fault rates, e.g. '429=0.1,429ra=0.05,500=0.02,502=0.02,503=0.05,drop=0.02,"
         "malformed=0.01,expire=0.05'.",
     ),
-    kaleyra_timezone: str = typer.Option(
-        "UTC", "--kaleyra-timezone", help="IANA time zone of the Kaleyra account."
-    ),
-    token_ttl: float = typer.Option(
-        300.0, "--token-ttl", min=0, help="Seconds an EDITH page token stays valid."
-    ),
-    infobip_rate_limit: bool = typer.Option(
-        False,
-        "--infobip-rate-limit",
-        help="Enforce Infobip's documented 60 (v1) / 120 (v4) requests a minute, as "
-        "production does: the excess gets its 429 without Retry-After.",
-    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log one line per request."),
+    **knobs: Any,
 ) -> None:
     """Serve every provider's log API on 127.0.0.1 until Ctrl-C."""
     from maillogs.providers.registry import PROVIDERS
@@ -86,11 +79,9 @@ def serve(
             EmulatorConfig(
                 records=records,
                 seed=seed,
-                kaleyra_timezone=kaleyra_timezone,
-                token_ttl_s=token_ttl,
                 faults=plan,
-                infobip_rate_limit=infobip_rate_limit,
                 arrivals=arriving,
+                **knobs,
             )
         )
     except ValueError as exc:
@@ -112,6 +103,60 @@ def serve(
     )
     # Data on stdout, messages on stderr: `serve > sandbox.toml` gives a config
     # file (MAILLOGS_CONFIG=sandbox.toml), and a harness can read the URL there.
-    typer.echo(config_snippet(base_url, kaleyra_timezone, rate_limits=infobip_rate_limit), nl=False)
+    typer.echo(config_snippet(base_url, **snippet_arguments(knobs)), nl=False)
     serve_forever(server)
     typer.echo("maillogs sandbox: stopped.", err=True)
+
+
+def _declared_knobs() -> list[SandboxKnob]:
+    return [knob for spec in PROVIDERS.values() if spec.sandbox for knob in spec.sandbox.knobs]
+
+
+def snippet_arguments(knobs: dict[str, Any]) -> dict[str, Any]:
+    """The ``config_snippet`` keywords the knobs given feed (e.g. the account zone)."""
+    return {
+        knob.snippet_argument: knobs[knob.name]
+        for knob in _declared_knobs()
+        if knob.snippet_argument is not None
+    }
+
+
+def _knob_parameter(knob: SandboxKnob) -> inspect.Parameter:
+    option = typer.Option(
+        knob.default,
+        knob.option,
+        help=knob.help,
+        metavar=knob.metavar,
+        min=knob.minimum,
+    )
+    return inspect.Parameter(
+        knob.name,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=option,
+        annotation=type(knob.default),
+    )
+
+
+def _with_provider_knobs() -> None:
+    """Give ``serve`` one option per emulator knob the registered providers declare.
+
+    Typer reads a command's options off its signature, so the knobs (which
+    arrive in ``**knobs``) join it before ``--verbose``, in registry order.
+    """
+    signature = inspect.signature(serve)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    *before, verbose = fixed
+    knobs = [_knob_parameter(knob) for knob in _declared_knobs()]
+    serve.__signature__ = signature.replace(parameters=[*before, *knobs, verbose])  # type: ignore[attr-defined]
+    serve.__annotations__ = {
+        **{
+            name: annotation
+            for name, annotation in serve.__annotations__.items()
+            if name != "knobs"
+        },
+        **{knob.name: knob.annotation for knob in knobs},
+    }
+
+
+_with_provider_knobs()
+sandbox_app.command("serve")(serve)

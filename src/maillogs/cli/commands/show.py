@@ -8,12 +8,9 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, terminal
-from maillogs.cli.options import TzOpt
+from maillogs.cli import common, complete, terminal
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
-
-SHOW_FORMATS = ("table", "json", "jsonl")
 
 
 def show_command(
@@ -25,10 +22,28 @@ def show_command(
         ),
     ],
     profile: common.ProfileOpt = None,
-    fmt: common.FormatOpt = None,
-    tz: TzOpt = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="table|json|jsonl",
+            autocompletion=complete.complete_show_formats,
+            help="Default: table on a terminal, else jsonl.",
+        ),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="Show times in this IANA zone. Default: the local zone.",
+            autocompletion=complete.complete_zones,
+        ),
+    ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
@@ -47,18 +62,19 @@ def show_command(
     An id no profile knows is reported on stderr and the exit code is 69, after
     the ids that were found are printed.
 
-    Example:
+    Example, with an id from `maillogs list`:
 
-      maillogs show MESSAGE_ID --profile demo-edith   (an id from `maillogs list`)
+    \b
+      maillogs show MESSAGE_ID --profile demo-edith
     """
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.jsonfmt import JsonWriter, dumps_finite
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
-    from maillogs.reports.show import find_messages, hit_panel, hit_to_json
+    from maillogs.reports.show import SHOW_FORMATS, find_messages, hit_panel, hit_to_json
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     fmt = common.resolve_format(fmt, None, sys.stdout)
     if fmt not in SHOW_FORMATS:
         raise UsageError(f"--format: show writes {', '.join(SHOW_FORMATS)}, not {fmt}")

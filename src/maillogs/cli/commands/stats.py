@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, terminal
+from maillogs.cli import common, complete, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -23,8 +23,8 @@ def stats_command(
             "--by",
             "-b",
             metavar="GROUP",
-            help="Group by: day, hour, week (Monday-start, in --tz), status, sender "
-            "or recipient-domain.",
+            autocompletion=complete.complete_groupings,
+            help="day, hour, week (Monday-start, in --tz), status, sender or recipient-domain.",
         ),
     ] = "day",
     filters: Filters = NO_FILTERS,
@@ -36,7 +36,8 @@ def stats_command(
         str,
         typer.Option(
             "--source",
-            metavar="SOURCE",
+            metavar="auto|logs|native",
+            autocompletion=complete.complete_sources,
             help="auto: a provider's own daily counters where they can answer, "
             "else logs; logs: always count log records; native: insist on the counters.",
         ),
@@ -62,6 +63,7 @@ def stats_command(
     ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
@@ -94,9 +96,9 @@ def stats_command(
 
     Examples:
 
+    \b
       maillogs stats --profile demo --range 7d
-
-      maillogs stats --by recipient-domain --status bounced --format csv
+      maillogs stats --by recipient-domain -s bounced -f csv
     """
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.pager import paged_output
@@ -105,7 +107,7 @@ def stats_command(
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import calendar_since, parse_grouping
 
-    runtime = common.Runtime(debug=debug)
+    runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
     grouping = parse_grouping(by)
     mode = parse_source_mode(source)

@@ -28,21 +28,7 @@ from maillogs.core.query import Query
 from maillogs.core.statuses import Status
 from maillogs.fetch.http import Params, ProviderRequestError
 from maillogs.fetch.paging import RestartLedger, Window, windows_newest_first
-from maillogs.providers.base import (
-    Adapter,
-    Capabilities,
-    MessageDetail,
-    PendingPage,
-    Plan,
-    Stream,
-    TrackEvent,
-    delivery_times,
-    one_status_each,
-    parse_iso_time,
-    required_text,
-    required_time,
-    text_or_none,
-)
+from maillogs.providers import base
 
 if TYPE_CHECKING:
     from maillogs.profiles.model import Profile
@@ -89,7 +75,7 @@ def _row_key(row: Any) -> Hashable:
     """One recipient of one message: what a restarted window must not repeat."""
     if not isinstance(row, dict):
         return id(row)  # normalizing it will report the malformed entry
-    return (text_or_none(row.get("refId")), text_or_none(row.get("recipientAddress")))
+    return (base.text_or_none(row.get("refId")), base.text_or_none(row.get("recipientAddress")))
 
 
 def is_expired_token(error: ProviderRequestError) -> bool:
@@ -101,13 +87,15 @@ def _reports_failure(body: Any) -> bool:
     return isinstance(body, dict) and body.get("success") is False
 
 
-class EdithAdapter(Adapter):
+class EdithAdapter(base.Adapter):
     """EDITH email logs (see module docstring)."""
 
     name = "edith"
     managed_params = frozenset({"pageSize", "pageToken", "startCreatedAt", "endCreatedAt"})
-    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = one_status_each(EDITH_STATUSES)
-    capabilities = Capabilities(
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = base.one_status_each(
+        EDITH_STATUSES
+    )
+    capabilities = base.Capabilities(
         native={
             "status": "status",
             "from": "fromAddress (full address)",
@@ -139,10 +127,8 @@ class EdithAdapter(Adapter):
     def auth_headers(cls, profile: Profile) -> dict[str, str]:
         return {"Authorization": f"Bearer {profile.setting('token')}"}
 
-    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+    def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         params = self._filter_params(query, plan)
         # Nothing is created in the future; a window reaching past now could
         # also take in mail that arrives during the walk.
@@ -166,7 +152,7 @@ class EdithAdapter(Adapter):
         plan.page_rows = PAGE_SIZE
         return plan
 
-    def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
+    def _filter_params(self, query: Query, plan: base.Plan) -> list[tuple[str, str]]:
         status = self.native_status(query)
         if status:
             plan.filter_natively("status", "status", status, f"={status}")
@@ -200,10 +186,12 @@ class EdithAdapter(Adapter):
         ]
         return [*page, ("pageToken", token)] if token else page
 
-    def _window_stream(self, params: list[tuple[str, str]], window: Window) -> Stream:
+    def _window_stream(self, params: list[tuple[str, str]], window: Window) -> base.Stream:
         return lambda: self._walk_window(params, window)
 
-    def _walk_window(self, params: list[tuple[str, str]], window: Window) -> Iterator[PendingPage]:
+    def _walk_window(
+        self, params: list[tuple[str, str]], window: Window
+    ) -> Iterator[base.PendingPage]:
         ledger = RestartLedger()
         restarts = 0
         while True:
@@ -237,15 +225,17 @@ class EdithAdapter(Adapter):
                 ledger.restart()
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
-        ref_id = required_text(row, "refId")
-        created = required_time(row, "createdAt")
-        native = text_or_none(row.get("status"))
-        recipient_type = text_or_none(row.get("recipientType"))
+        ref_id = base.required_text(row, "refId")
+        created = base.required_time(row, "createdAt")
+        native = base.text_or_none(row.get("status"))
+        recipient_type = base.text_or_none(row.get("recipientType"))
         recipient_type = recipient_type.lower() if recipient_type else None
         opened, clicked = row.get("opened"), row.get("clicked")
         status = EDITH_STATUSES.get((native or "").lower(), Status.UNKNOWN)
-        delivered_at, updated_at = delivery_times(
-            status, parse_iso_time(row.get("deliveredDate")), parse_iso_time(row.get("updatedAt"))
+        delivered_at, updated_at = base.delivery_times(
+            status,
+            base.parse_iso_time(row.get("deliveredDate")),
+            base.parse_iso_time(row.get("updatedAt")),
         )
         return [
             self.record(
@@ -253,21 +243,21 @@ class EdithAdapter(Adapter):
                 message_id=ref_id,
                 status=status,
                 provider_status=native,
-                sender=text_or_none(row.get("fromAddress")),
-                recipient=text_or_none(row.get("recipientAddress")),
+                sender=base.text_or_none(row.get("fromAddress")),
+                recipient=base.text_or_none(row.get("recipientAddress")),
                 recipient_type=recipient_type if recipient_type in ("to", "cc", "bcc") else None,
-                subject=text_or_none(row.get("subject")),
+                subject=base.text_or_none(row.get("subject")),
                 submitted_at=created,
                 delivered_at=delivered_at,
                 updated_at=updated_at,
-                error_message=text_or_none(row.get("failedReason")),
-                campaign_id=text_or_none(row.get("campaignId")),
+                error_message=base.text_or_none(row.get("failedReason")),
+                campaign_id=base.text_or_none(row.get("campaignId")),
                 opened=opened if isinstance(opened, bool) else None,
                 clicked=clicked if isinstance(clicked, bool) else None,
             )
         ]
 
-    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> base.MessageDetail:
         """Add the open and click events of each recipient row (``track``), oldest first."""
         detail = super().describe_message(message_id, records)
         for record in records:
@@ -285,12 +275,12 @@ class EdithAdapter(Adapter):
         return detail
 
     @staticmethod
-    def _event(kind: str, event: dict[str, Any], recipient: str | None) -> TrackEvent:
-        return TrackEvent(
+    def _event(kind: str, event: dict[str, Any], recipient: str | None) -> base.TrackEvent:
+        return base.TrackEvent(
             kind=kind,
-            at=parse_iso_time(event.get("timestamp")),
+            at=base.parse_iso_time(event.get("timestamp")),
             recipient=recipient,
-            url=text_or_none(event.get("url")),
-            user_agent=text_or_none(event.get("userAgent")),
-            ip=text_or_none(event.get("ip")),
+            url=base.text_or_none(event.get("url")),
+            user_agent=base.text_or_none(event.get("userAgent")),
+            ip=base.text_or_none(event.get("ip")),
         )

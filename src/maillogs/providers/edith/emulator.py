@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from maillogs.providers.edith.spec import DEMO_TOKEN as EDITH_TOKEN
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, to_us
-from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, page_size
 from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
@@ -154,7 +154,13 @@ class EdithApi:
     # -- the endpoint ------------------------------------------------------------
 
     def _logs(self, request: Request) -> SandboxResponse:
-        page_size = _page_size(request)
+        size = page_size(
+            request,
+            "pageSize",
+            default=DEFAULT_PAGE_SIZE,
+            maximum=MAX_PAGE_SIZE,
+            refuse=lambda problem: ApiError("Bad Request", f"pageSize {problem}"),
+        )
         lo, hi = self._created_window(request)
         predicates, key, candidates = self._filters(request)
         fingerprint = _fingerprint(request)
@@ -163,7 +169,7 @@ class EdithApi:
         if token is not None:
             offset = self._read_token(token, fingerprint, request.expire_token)
         selection = self._select(lo, hi, predicates, key, candidates)
-        rows = [self.row(self.dataset.record(i)) for i in selection.indices(offset, page_size)]
+        rows = [self.row(self.dataset.record(i)) for i in selection.indices(offset, size)]
         end = offset + len(rows)
         next_token = self._make_token(end, fingerprint) if end < selection.count else None
         return json_response(
@@ -298,18 +304,6 @@ def _date_param(request: Request, name: str) -> int | None:
     return to_us(moment - offset) + micros
 
 
-def _page_size(request: Request) -> int:
-    text = request.first("pageSize")
-    if text is None:
-        return DEFAULT_PAGE_SIZE
-    size = parse_int(text)
-    if size is None or size < 1:
-        raise ApiError("Bad Request", "pageSize must be a positive integer")
-    if size > MAX_PAGE_SIZE:
-        raise ApiError("Bad Request", f"pageSize must not exceed {MAX_PAGE_SIZE}")
-    return size
-
-
 def _fingerprint(request: Request) -> str:
     # A token may be replayed with another pageSize but not with other filters.
     pairs = sorted((k, v) for k, v in request.query if k not in ("pageToken", "pageSize") and v)
@@ -339,4 +333,4 @@ def _error(status: int, error: str, details: str) -> SandboxResponse:
 
 def build(dataset: Dataset, config: EmulatorConfig) -> EdithApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    return EdithApi(dataset, config.token_ttl_s, config.clock)
+    return EdithApi(dataset, config.knob("token_ttl_s", float), config.clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.specs import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxKnob, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_TOKEN: Final = "demo-edith-token"  # noqa: S105 - public demo token, see above
@@ -35,6 +35,16 @@ SPEC: Final = ProviderSpec(
             ("failed", 7),
             ("spam", 2),
             ("unsubscribed", 2),
+        ),
+        knobs=(
+            SandboxKnob(
+                name="token_ttl_s",
+                option="--token-ttl",
+                default=300.0,
+                help="Seconds an EDITH page token stays valid.",
+                metavar="SECONDS",
+                minimum=0,
+            ),
         ),
     ),
 )

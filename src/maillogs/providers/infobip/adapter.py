@@ -30,19 +30,7 @@ from maillogs.core.query import Query
 from maillogs.core.statuses import Status
 from maillogs.fetch.http import Params
 from maillogs.fetch.paging import Window, windows_newest_first
-from maillogs.providers.base import (
-    Adapter,
-    Capabilities,
-    MessageDetail,
-    PendingPage,
-    Plan,
-    Stream,
-    delivery_times,
-    parse_iso_time,
-    required_text,
-    required_time,
-    text_or_none,
-)
+from maillogs.providers import base
 
 if TYPE_CHECKING:
     from maillogs.profiles.model import Profile
@@ -165,14 +153,14 @@ def _words(name: str) -> list[str]:
     return re.findall(r"[A-Z0-9]+", name)
 
 
-class InfobipAdapter(Adapter):
+class InfobipAdapter(base.Adapter):
     """Infobip email logs, API v4 (default) or v1 (see module docstring)."""
 
     name = "infobip"
     managed_params = frozenset({"limit", "useCursor", "cursor", "sentSince", "sentUntil"})
     status_coverage = GENERAL_STATUS_COVERAGE
     native_groups = frozenset(GENERAL_STATUS_COVERAGE)
-    capabilities = Capabilities(
+    capabilities = base.Capabilities(
         native={
             "status": "generalStatus when one general status covers it",
             "from": "v4 sender / v1 from (full address)",
@@ -210,14 +198,13 @@ class InfobipAdapter(Adapter):
     def logs_path(self) -> str:
         return f"/email/{self.version}/logs"
 
-    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+    def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         floor = self.now - RETENTION
         until = min(query.until, self.now) if query.until else self.now
         if (query.since is not None and query.since < floor) or until <= floor:
-            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor)
+            # Met by every default `stats` and any `--since 7d`: said once per config.
+            self.warn_unreachable(warn, "Infobip keeps email logs for 48 hours", floor, once=True)
         since = max(query.since or floor, floor)
         if until <= since:
             plan.notes.append("the whole window lies outside Infobip's 48-hour retention")
@@ -248,7 +235,7 @@ class InfobipAdapter(Adapter):
         group = (record.provider_status or "").partition("/")[0].strip().upper()
         return group or None
 
-    def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
+    def _filter_params(self, query: Query, plan: base.Plan) -> list[tuple[str, str]]:
         v4 = self.version == "4"
         status = self.native_status(query)
         if status:
@@ -290,16 +277,16 @@ class InfobipAdapter(Adapter):
 
     def _stream(
         self,
-        walk: Callable[[list[tuple[str, str]], Window, datetime], Iterator[PendingPage]],
+        walk: Callable[[list[tuple[str, str]], Window, datetime], Iterator[base.PendingPage]],
         params: list[tuple[str, str]],
         window: Window,
         since: datetime,
-    ) -> Stream:
+    ) -> base.Stream:
         return lambda: walk(params, window, since)
 
     def _walk_cursor(
         self, params: list[tuple[str, str]], window: Window, since: datetime
-    ) -> Iterator[PendingPage]:
+    ) -> Iterator[base.PendingPage]:
         pages = self.walk_cursor(
             self.logs_path,
             lambda cursor: self._page_params(params, window, since, cursor),
@@ -312,7 +299,7 @@ class InfobipAdapter(Adapter):
 
     def _walk_split(
         self, params: list[tuple[str, str]], window: Window, since: datetime
-    ) -> Iterator[PendingPage]:
+    ) -> Iterator[base.PendingPage]:
         # Depth-first, newer half first, so pages still come out newest first.
         pending = [window]
         while pending:
@@ -334,19 +321,19 @@ class InfobipAdapter(Adapter):
             pending.extend((older, newer))
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
-        message_id = required_text(row, "messageId")
-        sent_at = required_time(row, "sentAt")
+        message_id = base.required_text(row, "messageId")
+        sent_at = base.required_time(row, "sentAt")
         status, error, price = (_object(row, key) for key in ("status", "error", "price"))
         canonical = refine_status(status, error)
         if isinstance(row.get("status"), dict):
             native = "/".join(str(status[k]) for k in ("groupName", "name") if status.get(k))
         else:
             # Not the documented object: keep what was sent, so the user can see it.
-            native = text_or_none(row.get("status")) or ""
+            native = base.text_or_none(row.get("status")) or ""
         # doneAt is when the outcome became known: always the last change, and
         # the delivery time only of a delivery.
-        done_at = parse_iso_time(row.get("doneAt"))
-        delivered_at, updated_at = delivery_times(canonical, done_at, done_at)
+        done_at = base.parse_iso_time(row.get("doneAt"))
+        delivered_at, updated_at = base.delivery_times(canonical, done_at, done_at)
         # Error id 0 is Infobip's "NO_ERROR".
         has_error = bool(error) and error.get("id") not in (0, None)
         amount = price.get("pricePerMessage")
@@ -356,21 +343,21 @@ class InfobipAdapter(Adapter):
                 message_id=message_id,
                 status=canonical,
                 provider_status=native or None,
-                sender=text_or_none(row.get("sender", row.get("from"))),
-                recipient=text_or_none(row.get("destination", row.get("to"))),
+                sender=base.text_or_none(row.get("sender", row.get("from"))),
+                recipient=base.text_or_none(row.get("destination", row.get("to"))),
                 recipient_type=None,
                 subject=None,
                 submitted_at=sent_at,
                 delivered_at=delivered_at,
                 updated_at=updated_at,
                 error_code=str(error["id"]) if has_error else None,
-                error_message=text_or_none(error.get("description")) if has_error else None,
-                campaign_id=text_or_none(row.get("campaignReferenceId")),
+                error_message=base.text_or_none(error.get("description")) if has_error else None,
+                campaign_id=base.text_or_none(row.get("campaignReferenceId")),
                 price=float(amount) if isinstance(amount, int | float) else None,
             )
         ]
 
-    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> base.MessageDetail:
         """Add Infobip's own status, error and price objects (one row per message)."""
         detail = super().describe_message(message_id, records)
         raw = records[0].raw if records else None

@@ -24,7 +24,7 @@ from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_API_KEY
 from maillogs.providers.infobip.spec import RATE_LIMITS
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, naive_utc, to_us
-from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.protocol import Refusal, Request, SandboxResponse, json_response, page_size
 from maillogs.sandbox.selection import Predicate, Selector
 
 if TYPE_CHECKING:
@@ -519,15 +519,14 @@ def _flag(request: Request, name: str) -> bool:
 
 
 def _limit(request: Request) -> int:
-    text = request.first("limit")
-    if text is None:
-        return DEFAULT_LIMIT
-    limit = parse_int(text)
-    if limit is None or limit < 1:
-        raise BadRequest("limit", "must be a positive integer")
-    if limit > MAX_LIMIT:
-        raise BadRequest("limit", f"must be less than or equal to {MAX_LIMIT}")
-    return limit
+    return page_size(
+        request,
+        "limit",
+        default=DEFAULT_LIMIT,
+        maximum=MAX_LIMIT,
+        refuse=lambda problem: BadRequest("limit", problem),
+        too_large="must be less than or equal to",
+    )
 
 
 def _date_param(request: Request, name: str) -> int | None:
@@ -599,5 +598,7 @@ def _v4_error(
 
 def build(dataset: Dataset, config: EmulatorConfig) -> InfobipApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    rate = RequestRate(config.clock, RATE_LIMITS) if config.infobip_rate_limit else None
+    rate = (
+        RequestRate(config.clock, RATE_LIMITS) if config.knob("infobip_rate_limit", bool) else None
+    )
     return InfobipApi(dataset, rate)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.specs import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxKnob, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_API_KEY: Final = "demo-infobip-key"
@@ -43,6 +43,19 @@ SPEC: Final = ProviderSpec(
             ("rejected_policy", 4),
             ("rejected_system", 2),
             ("expired", 3),
+        ),
+        knobs=(
+            SandboxKnob(
+                name="infobip_rate_limit",
+                option="--infobip-rate-limit",
+                default=False,
+                help="Enforce Infobip's documented 60 (v1) / 120 (v4) requests a minute, as "
+                "production does: the excess gets its 429 without Retry-After.",
+                # The printed profiles then keep maillogs' own production pacing.
+                snippet_argument="rate_limits",
+                # The demo enforces it as production does; its profiles pace under it.
+                demo=True,
+            ),
         ),
     ),
 )

@@ -47,21 +47,7 @@ from maillogs.fetch.paging import (
     PageNumberPaginator,
     StallGuard,
 )
-from maillogs.providers.base import (
-    Adapter,
-    Capabilities,
-    DailyCounts,
-    MessageDetail,
-    NativeStats,
-    PendingPage,
-    Plan,
-    RecipientState,
-    Stream,
-    delivery_times,
-    one_status_each,
-    text_or_none,
-    utc_in_range,
-)
+from maillogs.providers import base
 
 if TYPE_CHECKING:
     from maillogs.profiles.model import Profile
@@ -138,13 +124,13 @@ def _day_key(row: Any) -> Any:
 
 def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     """``"2022-01-11 10:11:27"`` in the account zone -> aware UTC; ``""`` -> None."""
-    text = text_or_none(value)
+    text = base.text_or_none(value)
     if text is None:
         return None
     text = text.strip()
     if not TIMESTAMP_SHAPE.fullmatch(text):
         raise ValueError(f"timestamp {text!r} is not YYYY-MM-DD HH:MM:SS")
-    return utc_in_range(datetime.fromisoformat(text).replace(tzinfo=tz), text)
+    return base.utc_in_range(datetime.fromisoformat(text).replace(tzinfo=tz), text)
 
 
 def split_price(value: Any, parts: int) -> list[float | None]:
@@ -175,13 +161,15 @@ def _reports_failure(body: Any) -> bool:
     return isinstance(body, dict) and bool(body.get("error"))
 
 
-class KaleyraAdapter(Adapter):
+class KaleyraAdapter(base.Adapter):
     """Kaleyra email logs (see module docstring)."""
 
     name = "kaleyra"
     managed_params = frozenset({"page", "limit", "start_date", "end_date"})
-    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = one_status_each(KALEYRA_STATUSES)
-    capabilities = Capabilities(
+    status_coverage: ClassVar[Mapping[str, frozenset[Status]]] = base.one_status_each(
+        KALEYRA_STATUSES
+    )
+    capabilities = base.Capabilities(
         native={
             "since/until": "start_date/end_date (whole days in the account zone)",
             "to": "toMail (full address) or search (@domain)",
@@ -206,7 +194,7 @@ class KaleyraAdapter(Adapter):
         ),
     )
 
-    native_stats = NativeStats(
+    native_stats = base.NativeStats(
         source="kaleyra-stats", counts="events", measured=frozenset(STATS_METRICS.values())
     )
 
@@ -255,10 +243,8 @@ class KaleyraAdapter(Adapter):
     def stats_path(self) -> str:
         return f"/v1/{self.profile.setting('sid')}/email/stats"
 
-    def plan(self, query: Query, warn: Callable[[str], None]) -> Plan:
+    def plan(self, query: Query, warn: Callable[[str], None]) -> base.Plan:
         plan = self.new_plan(query)
-        if not self.can_match(query):
-            return plan
         params = self._filter_params(query, plan)
         plan.requests.append((self.logs_path, self._page_params(params, 1)))
         plan.streams = self._page_streams(params, warn)
@@ -297,7 +283,7 @@ class KaleyraAdapter(Adapter):
 
     def _page_streams(
         self, params: list[tuple[str, str]], warn: Callable[[str], None]
-    ) -> Iterator[Stream]:
+    ) -> Iterator[base.Stream]:
         # Page 1 is fetched when the engine asks for the first stream: its total
         # and page size (the body's `limit`: not always the one asked for) tell
         # how many pages exist, and those can then be fetched in parallel.
@@ -332,7 +318,7 @@ class KaleyraAdapter(Adapter):
         warn: Callable[[str], None],
         *,
         last: bool,
-    ) -> PendingPage:
+    ) -> base.PendingPage:
         """``page`` as the engine reads it: in page order, holes above it
         re-read first (in the reading thread: only then is the page before
         known); after the ``last`` page of the first total, the pages that
@@ -354,7 +340,7 @@ class KaleyraAdapter(Adapter):
                 )
             return self.parse_rows(rows, self._parse)
 
-        return PendingPage(len(page.rows), normalize)
+        return base.PendingPage(len(page.rows), normalize)
 
     def _single_page(
         self,
@@ -364,8 +350,8 @@ class KaleyraAdapter(Adapter):
         warn: Callable[[str], None],
         *,
         last: bool,
-    ) -> Stream:
-        def stream() -> Iterator[PendingPage]:
+    ) -> base.Stream:
+        def stream() -> Iterator[base.PendingPage]:
             if not walk.ended:
                 page = self._numbered(params, number, walk.known_total)
                 # Re-read, here in the worker, a hole this answer shows beside its neighbour.
@@ -376,7 +362,7 @@ class KaleyraAdapter(Adapter):
 
     def _walk_untotalled(
         self, params: list[tuple[str, str]], rows: list[Any], info: PageInfo
-    ) -> Iterator[PendingPage]:
+    ) -> Iterator[base.PendingPage]:
         paginator = PageNumberPaginator(PAGE_SIZE)
         stall = StallGuard("Kaleyra")
         while True:
@@ -387,7 +373,7 @@ class KaleyraAdapter(Adapter):
                 return
             rows, info = self._read(params, paginator.current_value)
 
-    def _filter_params(self, query: Query, plan: Plan) -> list[tuple[str, str]]:
+    def _filter_params(self, query: Query, plan: base.Plan) -> list[tuple[str, str]]:
         if query.since is not None:
             day = query.since.astimezone(self.tz).date()
             plan.filter_natively(
@@ -420,25 +406,25 @@ class KaleyraAdapter(Adapter):
         native = str(row.get("status") or "")
         status = KALEYRA_STATUSES.get(native.strip().upper(), Status.UNKNOWN)
         addresses = [a.strip() for a in str(row.get("to_mail") or "").split(",") if a.strip()]
-        message_id = text_or_none(row.get("message_id"))
+        message_id = base.text_or_none(row.get("message_id"))
         if message_id is None:
             raise ValueError("message_id is missing")
         shared = len(addresses) > 1
-        delivered_at, updated_at = delivery_times(
+        delivered_at, updated_at = base.delivery_times(
             status, parse_kaleyra_time(row.get("delivered_at"), self.tz), None
         )
         common = {
             "message_id": message_id,
             "status": status,
             "provider_status": native or None,
-            "sender": text_or_none(row.get("from_mail")),
+            "sender": base.text_or_none(row.get("from_mail")),
             "recipient_type": None,
             "subject": None,
             "submitted_at": parse_kaleyra_time(row.get("submitted_at"), self.tz),
             "delivered_at": delivered_at,
             "updated_at": updated_at,
             "error_message": (
-                text_or_none(row.get("description")) if status in PROBLEM_STATUSES else None
+                base.text_or_none(row.get("description")) if status in PROBLEM_STATUSES else None
             ),
             "opened": True if status is Status.OPENED else None,
             # One status for several addresses says nothing certain about each.
@@ -453,7 +439,7 @@ class KaleyraAdapter(Adapter):
 
     # ---- statistics and message detail -------------------------------------
 
-    def daily_counts(self, first: date, last: date) -> Iterator[DailyCounts]:
+    def daily_counts(self, first: date, last: date) -> Iterator[base.DailyCounts]:
         """Walk ``/email/stats`` page by page (no total: until a short page)."""
         params = [("start_date", first.isoformat()), ("end_date", last.isoformat())]
         paginator = PageNumberPaginator(PAGE_SIZE)
@@ -467,7 +453,7 @@ class KaleyraAdapter(Adapter):
             limit = self._count(body, "limit", self.stats_path, page_params)
             paginator.advance(PageInfo(len(rows), page_size=limit or None))
 
-    def _parse_day(self, row: Any, params: Params) -> DailyCounts:
+    def _parse_day(self, row: Any, params: Params) -> base.DailyCounts:
         try:
             day = date.fromisoformat(str(row["date"]))
             entries = row.get("stats") or []
@@ -488,9 +474,9 @@ class KaleyraAdapter(Adapter):
                 f"{self.http.describe(self.stats_path, params)}: {self.http.excerpt(row)!r}"
             ) from None
         total = counts.get(STATS_METRICS[STATS_TOTAL].value, 0)
-        return DailyCounts(day=day, counts=counts, total=total)
+        return base.DailyCounts(day=day, counts=counts, total=total)
 
-    def describe_message(self, message_id: str, records: list[LogRecord]) -> MessageDetail:
+    def describe_message(self, message_id: str, records: list[LogRecord]) -> base.MessageDetail:
         """Add each recipient's own status and error from ``/email/stats/{message_id}``."""
         detail = super().describe_message(message_id, records)
         path = f"{self.stats_path}/{quote(message_id, safe=':')}"
@@ -498,7 +484,7 @@ class KaleyraAdapter(Adapter):
             _, rows = self.get_page(path, (), rows_key="data")
         except NotFoundError:
             return detail
-        recipients: list[RecipientState] = []
+        recipients: list[base.RecipientState] = []
         for row in rows:
             try:
                 recipients.extend(self._recipient(entry) for entry in row["recipients"])
@@ -511,7 +497,7 @@ class KaleyraAdapter(Adapter):
             # The log rows say the same; this only matters when the logs missed it.
             if not records:
                 detail.details = {
-                    "from_mail": text_or_none(row.get("from_mail")),
+                    "from_mail": base.text_or_none(row.get("from_mail")),
                     "request_datetime": (
                         requested.isoformat().replace("+00:00", "Z") if requested else None
                     ),
@@ -521,18 +507,18 @@ class KaleyraAdapter(Adapter):
             detail.recipients = recipients
         return detail
 
-    def _recipient(self, entry: dict[str, Any]) -> RecipientState:
+    def _recipient(self, entry: dict[str, Any]) -> base.RecipientState:
         native = str(entry.get("status") or "").strip()
         status = KALEYRA_STATUSES.get(native.upper(), Status.UNKNOWN)
-        delivered_at, updated_at = delivery_times(
+        delivered_at, updated_at = base.delivery_times(
             status, parse_kaleyra_time(entry.get("delivery_datetime"), self.tz), None
         )
-        return RecipientState(
-            recipient=text_or_none(entry.get("to")),
+        return base.RecipientState(
+            recipient=base.text_or_none(entry.get("to")),
             status=status,
             provider_status=native or None,
             delivered_at=delivered_at,
             updated_at=updated_at,
-            error_code=text_or_none(entry.get("error_code")),
-            error_message=text_or_none(entry.get("error_message")),
+            error_code=base.text_or_none(entry.get("error_code")),
+            error_message=base.text_or_none(entry.get("error_message")),
         )

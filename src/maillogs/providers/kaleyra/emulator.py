@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Final
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from maillogs.providers.kaleyra.spec import DEMO_API_KEY as KALEYRA_API_KEY
 from maillogs.providers.kaleyra.spec import DEMO_SID as KALEYRA_SID
 from maillogs.sandbox import ids
 from maillogs.sandbox.dataset import Dataset, Record, from_us, to_us
-from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, parse_int
+from maillogs.sandbox.protocol import Request, SandboxResponse, json_response, page_size, parse_int
 from maillogs.sandbox.selection import Predicate, ScanCache, Selector
 
 if TYPE_CHECKING:
@@ -344,15 +344,16 @@ def _date_param(request: Request, name: str) -> date | None:
 
 def _paging(request: Request) -> tuple[int, int]:
     page_text = request.first("page")
-    limit_text = request.first("limit")
     page = 1 if page_text is None else parse_int(page_text)
     if page is None or page < 1:
         raise BadRequest("page must be a positive integer (the first page is 1)")
-    limit = DEFAULT_LIMIT if limit_text is None else parse_int(limit_text)
-    if limit is None or limit < 1:
-        raise BadRequest("limit must be a positive integer")
-    if limit > MAX_LIMIT:
-        raise BadRequest(f"limit must not exceed {MAX_LIMIT}")
+    limit = page_size(
+        request,
+        "limit",
+        default=DEFAULT_LIMIT,
+        maximum=MAX_LIMIT,
+        refuse=lambda problem: BadRequest(f"limit {problem}"),
+    )
     return page, limit
 
 
@@ -362,4 +363,9 @@ def _error(status: int, code: str, message: str) -> SandboxResponse:
 
 def build(dataset: Dataset, config: EmulatorConfig) -> KaleyraApi:
     """The sandbox's view of this provider (see ``SandboxSpec.emulator_path``)."""
-    return KaleyraApi(dataset, config.kaleyra_timezone)
+    zone = config.knob("kaleyra_timezone", str)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {zone!r} (use an IANA name)") from None
+    return KaleyraApi(dataset, zone)

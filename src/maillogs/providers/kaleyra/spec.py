@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from maillogs.providers.specs import ProviderSpec, SandboxSpec
+from maillogs.providers.specs import ProviderSpec, SandboxKnob, SandboxSpec
 
 # The demo account the sandbox serves (public on purpose: synthetic data only).
 DEMO_SID: Final = "DEMO-SID"
@@ -40,5 +40,16 @@ SPEC: Final = ProviderSpec(
         ),
         # A row lists up to three addresses, as Kaleyra's documented rows do.
         multi_address_rows=True,
+        knobs=(
+            SandboxKnob(
+                name="kaleyra_timezone",
+                option="--kaleyra-timezone",
+                default="UTC",
+                help="IANA time zone of the Kaleyra account.",
+                metavar="ZONE",
+                # The printed profile must name the zone the account is on.
+                snippet_argument="account_timezone",
+            ),
+        ),
     ),
 )

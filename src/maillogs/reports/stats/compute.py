@@ -28,7 +28,9 @@ from enum import StrEnum
 
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.core.errors import UsageError
+from maillogs.core.notices import Notice
 from maillogs.core.query import Query
+from maillogs.core.suggest import did_you_mean
 from maillogs.engine import fetch_records, make_plans
 from maillogs.providers.base import Adapter
 from maillogs.reports.stats.aggregate import (
@@ -68,8 +70,11 @@ def parse_source_mode(text: str) -> SourceMode:
     try:
         return SourceMode(text.strip().lower())
     except ValueError:
-        choices = ", ".join(m.value for m in SourceMode)
-        raise UsageError(f"--source: unknown source {text!r}; choose from: {choices}") from None
+        values = [m.value for m in SourceMode]
+        raise UsageError(
+            f"--source: unknown source {text!r}; {did_you_mean(text, values)}"
+            f"choose from: {', '.join(values)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -148,14 +153,22 @@ def _choose_native(
                 "add --per-profile"
             )
         notes.append(
-            "every profile is counted from logs: merged rows cannot mix provider "
-            "statistics with log counts (use --per-profile to keep them apart)"
+            Notice(
+                "every profile is counted from logs: merged rows cannot mix provider "
+                "statistics with log counts (use --per-profile to keep them apart)",
+                key="stats:merged-from-logs",
+            )
         )
         return set()
     for adapter in adapters:
         why = refusals[adapter.profile.name]
         if why and adapter.native_stats is not None:
-            notes.append(f"profile {adapter.profile.name!r} is counted from logs: {why}")
+            notes.append(
+                Notice(
+                    f"profile {adapter.profile.name!r} is counted from logs: {why}",
+                    key=f"stats:from-logs:{adapter.profile.name}:{why}",
+                )
+            )
     return native
 
 

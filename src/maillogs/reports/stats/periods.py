@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from maillogs.core.errors import UsageError
+from maillogs.core.suggest import did_you_mean
 
 # Beyond this many periods a table or chart is unreadable and the work pointless.
 MAX_PERIODS = 10_000
@@ -46,8 +47,11 @@ def parse_grouping(text: str) -> Grouping:
     try:
         return Grouping(text.strip().lower())
     except ValueError:
-        choices = ", ".join(g.value for g in Grouping)
-        raise UsageError(f"--by: unknown grouping {text!r}; choose from: {choices}") from None
+        values = [g.value for g in Grouping]
+        raise UsageError(
+            f"--by: unknown grouping {text!r}; {did_you_mean(text, values)}"
+            f"choose from: {', '.join(values)}"
+        ) from None
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
