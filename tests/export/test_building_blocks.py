@@ -1,8 +1,7 @@
-"""The lock, the stale-file clean-up, the checkpoint file, the progress line, the repeat filter."""
+"""The lock, the stale-file clean-up, the checkpoint file, the repeat filter."""
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from datetime import UTC, datetime
@@ -13,7 +12,6 @@ import pytest
 from maillogs.core.errors import ConfigError, TemporaryFailureError, UsageError
 from maillogs.export.checkpoint import Checkpoint, CheckpointStore, check_state_name, state_dir
 from maillogs.export.lock import hold_temp_file, remove_stale_temps, state_lock
-from maillogs.export.progress import Progress
 
 
 def test_a_held_state_lock_refuses_a_second_run_with_exit_75(tmp_path: Path) -> None:
@@ -88,51 +86,3 @@ def test_state_names_cannot_escape_the_state_directory() -> None:
 def test_state_dir_follows_the_environment(tmp_path: Path) -> None:
     assert state_dir({"MAILLOGS_STATE_DIR": str(tmp_path)}) == tmp_path
     assert state_dir({}).name == "maillogs"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_progress_redraws_at_most_four_times_a_second_and_erases_itself() -> None:
-    stream, clock = io.StringIO(), FakeClock()
-    progress = Progress(stream, enabled=True, clock=clock)
-
-    for records in range(1, 101):
-        clock.now += 0.01  # one second of work in all
-        progress.update(records, requests=records // 50)
-    drawn = stream.getvalue().count("\r\x1b[K")
-    progress.close()
-
-    assert drawn == 4
-    assert stream.getvalue().endswith("\r\x1b[K")
-    last_line = stream.getvalue().split("\r\x1b[K")[-2]
-    assert last_line.startswith("exporting: 76 records, 1 requests")
-    assert "records/s" in last_line
-
-
-def test_progress_estimates_the_time_left_only_when_the_work_is_known() -> None:
-    stream, clock = io.StringIO(), FakeClock()
-    progress = Progress(stream, enabled=True, clock=clock)
-    clock.now += 10
-    progress.update(500, 5, done=0.25)  # a quarter in 10 s: about 30 s to go
-    clock.now += 1
-    progress.update(600, 6)  # EDITH or Infobip in the mix: no total, no guess
-
-    first, second = stream.getvalue().split("\r\x1b[K")[1:]
-    assert first.endswith("0:10, about 0:30 left")
-    assert second.endswith("0:11")
-
-
-def test_progress_is_silent_when_disabled() -> None:
-    stream = io.StringIO()
-    progress = Progress(stream, enabled=False)
-
-    progress.update(10, 1)
-    progress.close()
-
-    assert stream.getvalue() == ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from rich.cells import cell_len
@@ -30,7 +31,7 @@ def test_empty_result_prints_nothing(render: Render) -> None:
 
 def test_rows_appear_under_a_header(render: Render, make_record: RecordFactory) -> None:
     lines = _table(render, [make_record(subject="Hello"), make_record()]).splitlines()
-    assert lines[0].split() == list(DEFAULT_TABLE_COLUMNS)
+    assert lines[0].split() == ["message_id", "submitted_at", "(UTC)", *DEFAULT_TABLE_COLUMNS[2:]]
     assert len(lines) == 4
     assert "Hello" in lines[2]
 
@@ -74,16 +75,32 @@ def test_colour_marks_statuses(
     assert "\x1b[35m" not in out
 
 
-def test_times_are_shown_compactly_with_their_offset(
+def test_times_are_local_to_the_zone_named_in_the_header(
     render: Render, make_record: RecordFactory
 ) -> None:
     records = [
         make_record(submitted_at=datetime(2024, 1, 15, 10, 30, 5, 999, tzinfo=UTC)),
-        make_record(submitted_at=datetime(2024, 1, 15, 16, 0, tzinfo=timezone(timedelta(hours=2)))),
+        make_record(submitted_at=datetime(2024, 7, 15, 16, 0, tzinfo=timezone(timedelta(hours=2)))),
     ]
-    out = _table(render, records, columns=("submitted_at",))
-    rows = [line.rstrip() for line in out.splitlines()[2:]]
-    assert rows == ["2024-01-15 10:30:05Z", "2024-01-15 16:00:00+02:00"]
+    out = _table(render, records, columns=("submitted_at",), tz=ZoneInfo("Europe/Rome"))
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert lines[0] == "submitted_at (CET)"
+    # Each time in its own season's offset: CET in January, CEST in July.
+    assert lines[2:] == ["2024-01-15 11:30:05", "2024-07-15 16:00:00"]
+
+
+def test_relative_times_say_how_long_ago(render: Render, make_record: RecordFactory) -> None:
+    now = datetime(2024, 1, 15, 13, 30, tzinfo=UTC)
+    records = [
+        make_record(submitted_at=now - timedelta(hours=3, minutes=5)),
+        make_record(submitted_at=now - timedelta(days=2)),
+        make_record(submitted_at=now - timedelta(days=90)),
+        make_record(submitted_at=now + timedelta(minutes=2)),
+    ]
+    out = _table(render, records, columns=("submitted_at",), relative=True, now=now)
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert lines[0] == "submitted_at"
+    assert lines[2:] == ["3h ago", "2d ago", "2023-10-17", "in 2m"]
 
 
 def test_long_text_gives_way_first(render: Render, make_record: RecordFactory) -> None:
@@ -94,19 +111,40 @@ def test_long_text_gives_way_first(render: Render, make_record: RecordFactory) -
     lines = out.splitlines()
     assert all(cell_len(line) <= 120 for line in lines)
     assert lines[2].count("…") == 2
-    assert "2024-01-15 10:30:00Z" in lines[2]
+    assert "2024-01-15 10:30:00" in lines[2]
     assert "noreply@example.com" in lines[2]
     assert "someone@example.org" in lines[2]
 
 
-@pytest.mark.parametrize("width", [20, 40, 80])
-def test_rows_never_exceed_a_narrow_width(
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_narrow_widths_hide_low_ranked_columns_never_cut_ids(
     render: Render, make_record: RecordFactory, width: int
 ) -> None:
+    record = make_record(
+        message_id="929d27f6-1e37-4545-b3ca-a2fe907b3124:1",
+        subject="word " * 100,
+        error_message="failure " * 50,
+    )
+    out = io.StringIO()
+    with open_renderer("table", out, columns=DEFAULT_TABLE_COLUMNS, width=width) as renderer:
+        renderer.write(record)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    # Required columns whole, whatever the width (the terminal wraps what is wider).
+    assert "929d27f6-1e37-4545-b3ca-a2fe907b3124:1  2024-01-15 10:30:00  delivered" in lines[2]
+    note = renderer.fit_note()
+    assert note is not None and note.startswith(f"not shown at {width} columns: ")
+    assert "subject" in note and "message_id" not in note
+    if width >= 80:
+        assert all(cell_len(line) <= width for line in lines)
+
+
+def test_columns_the_user_chose_are_cut_not_hidden(
+    render: Render, make_record: RecordFactory
+) -> None:
     record = make_record(subject="word " * 100, error_message="failure " * 50)
-    out = _table(render, [record], width=width)
-    assert all(cell_len(line) <= width for line in out.splitlines())
-    assert len(out.splitlines()) == 3
+    out = _table(render, [record], width=60, hide=False)
+    assert out.splitlines()[0].split()[-1] == "error_message"
 
 
 def test_large_results_are_printed_in_chunks_as_one_table(
@@ -119,12 +157,24 @@ def test_large_results_are_printed_in_chunks_as_one_table(
     assert [line.split()[0] for line in lines[2:]] == [f"id-{n:04d}" for n in range(250)]
 
 
-def test_wider_later_rows_repeat_the_header(render: Render, make_record: RecordFactory) -> None:
+def test_later_chunks_keep_the_layout_of_the_first(
+    render: Render, make_record: RecordFactory
+) -> None:
     records = [make_record(subject="short") for _ in range(100)]
     records.append(make_record(subject="a considerably longer subject line"))
-    lines = _table(render, records, columns=("subject",)).splitlines()
-    assert sum(line.split() == ["subject"] for line in lines) == 2
-    assert lines[-1].rstrip() == "a considerably longer subject line"
+    lines = _table(render, records, columns=("message_id", "subject")).splitlines()
+    assert sum(line.split() == ["message_id", "subject"] for line in lines) == 1
+    assert lines[-1].rstrip().endswith("…")
+
+
+def test_a_longer_id_later_widens_its_column_under_a_new_header(
+    render: Render, make_record: RecordFactory
+) -> None:
+    records = [make_record() for _ in range(100)]
+    records.append(make_record(message_id="a-much-longer-message-id-than-before"))
+    lines = _table(render, records, columns=("message_id", "subject")).splitlines()
+    assert sum(line.split() == ["message_id", "subject"] for line in lines) == 2
+    assert lines[-1].startswith("a-much-longer-message-id-than-before ")
 
 
 def test_profile_column_for_several_profiles(render: Render, make_record: RecordFactory) -> None:

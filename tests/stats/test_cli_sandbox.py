@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,6 +101,7 @@ def test_json_keys_are_stable_and_documented(sandbox: Sandbox) -> None:
     assert list(rows[0]) == [
         "period_start",
         "period_end",
+        "partial",
         "profile",
         "source",
         "counts",
@@ -282,3 +283,25 @@ def test_stats_usage_errors() -> None:
     too_many = invoke("stats", "--profile", "sb-edith", "--by", "hour", "--since", "2000-01-01")
     assert too_many.code == 2
     assert "periods" in too_many.err
+
+
+def test_range_in_days_starts_at_midnight_and_marks_today_partial(sandbox: Sandbox) -> None:
+    outcome = invoke(
+        "stats", "--profile", "sb-edith", "--tz", "UTC", "--range", "3d", "--format", "csv"
+    )
+    assert outcome.code == 0, outcome.err
+    rows = list(csv.DictReader(io.StringIO(outcome.out)))
+    today = datetime.now(UTC).date()
+    assert [row["period_start"] for row in rows] == [
+        f"{today - timedelta(days=n)}T00:00:00Z" for n in (2, 1, 0)
+    ]
+    # Whole days are whole; today, still under way, says it is not.
+    assert [row["partial"] for row in rows] == ["false", "false", "true"]
+
+
+def test_explicit_ranges_mark_both_cut_ends(sandbox: Sandbox) -> None:
+    rows = invoke(
+        "stats", "--profile", "sb-edith", "--tz", "UTC", "--by", "day", *window(sandbox)
+    ).jsonl()
+    assert rows[0]["partial"] is True and rows[-1]["partial"] is True
+    assert all(row["partial"] is False for row in rows[1:-1])

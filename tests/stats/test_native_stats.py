@@ -243,8 +243,8 @@ def test_table_footnote_and_json_mark_event_counts() -> None:
     lines = io.StringIO()
     write_stats(result, "jsonl", lines, per_profile=False, chart=False, color=False)
     first = lines.getvalue().splitlines()[0]
-    assert '"source": "kaleyra-stats", "counts": "events"' in first
-    assert '"bounced": null' in first and '"bounces": 1' in first
+    assert '"source":"kaleyra-stats","counts":"events"' in first
+    assert '"bounced":null' in first and '"bounces":1' in first
 
 
 def test_table_percentages_round_the_exact_rate_once() -> None:

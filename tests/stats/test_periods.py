@@ -10,6 +10,7 @@ import pytest
 from maillogs.core.errors import UsageError
 from maillogs.reports.stats.periods import (
     Grouping,
+    calendar_since,
     default_since,
     is_day_boundary,
     local_midnight,
@@ -113,3 +114,24 @@ def test_parse_grouping() -> None:
     assert Grouping.WEEK.is_time and not Grouping.SENDER.is_time
     with pytest.raises(UsageError, match="choose from: hour, day, week"):
         parse_grouping("month")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 7 calendar days of Rome, today included: from midnight CET six days back.
+        ("7d", datetime(2024, 3, 4, 23, 0, tzinfo=UTC)),
+        ("1w", datetime(2024, 3, 4, 23, 0, tzinfo=UTC)),
+        ("1d", datetime(2024, 3, 10, 23, 0, tzinfo=UTC)),
+        # 3 whole hours, the current one (14:00 local) included.
+        ("3h", datetime(2024, 3, 11, 11, 0, tzinfo=UTC)),
+        ("90m", None),
+        ("2024-03-01..", None),
+        (None, None),
+    ],
+)
+def test_calendar_ranges_start_on_a_period_boundary(
+    text: str | None, expected: datetime | None
+) -> None:
+    now = datetime(2024, 3, 11, 13, 25, tzinfo=UTC)  # 14:25 in Rome
+    assert calendar_since(text, ZoneInfo("Europe/Rome"), now) == expected

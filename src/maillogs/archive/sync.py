@@ -82,14 +82,20 @@ Warn = Callable[[str], None]
 
 
 class ProgressSink(Protocol):
-    """Receives running counts."""
+    """Receives running counts (``render.progress.Activity``)."""
 
-    def update(self, records: int, requests: int, done: float | None = None) -> None:
-        """Report records written and requests sent."""
+    def watch(self, adapters: Sequence[Adapter]) -> None:
+        """Count these adapters' requests and retries."""
+
+    def update(self, records: int, done: float | None = None) -> None:
+        """Report records written."""
 
 
 class _NoProgress:
-    def update(self, records: int, requests: int, done: float | None = None) -> None:
+    def watch(self, adapters: Sequence[Adapter]) -> None:
+        pass
+
+    def update(self, records: int, done: float | None = None) -> None:
         pass
 
 
@@ -266,6 +272,7 @@ class _Writer:
         self.spec = spec
         self.adapters = adapters
         self.progress = progress
+        progress.watch(adapters)
         self.seen_us = to_us(spec.now) or 0
         # Bounded: a fast provider cannot pile up more than this in memory.
         self.inbox: queue.Queue[_Rows | _SliceDone | _Finished] = queue.Queue(maxsize=16)
@@ -336,8 +343,7 @@ class _Writer:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def _report(self) -> None:
-        requests = sum(adapter.http.request_count for adapter in self.adapters)
-        self.progress.update(self.written, requests)
+        self.progress.update(self.written)
 
     def _put(self, item: _Rows | _SliceDone | _Finished) -> bool:
         """Hand ``item`` to the writer; False once the run is stopping."""

@@ -2,9 +2,9 @@
 
 The pieces: :mod:`~maillogs.export.checkpoint` (how far the last committed run
 got, per profile), :mod:`~maillogs.export.lock` (one run per state name, and
-clean-up of files left by killed runs), :mod:`~maillogs.export.progress` (the
-terminal progress line) and :mod:`~maillogs.export.runner`, which puts them
-together around the engine's one request loop.
+clean-up of files left by killed runs) and :mod:`~maillogs.export.runner`,
+which puts them together around the engine's one request loop (the terminal
+progress line is the one every command shares, :mod:`maillogs.render.progress`).
 """
 
 from __future__ import annotations

@@ -77,10 +77,13 @@ EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv")
 
 
 class ProgressSink(Protocol):
-    """Receives running counts while records are written."""
+    """Receives running counts while records are written (``render.progress.Activity``)."""
 
-    def update(self, records: int, requests: int, done: float | None = None) -> None:
-        """Report records written, requests sent and, when known, the fraction done."""
+    def watch(self, adapters: Sequence[Adapter]) -> None:
+        """Count these adapters' requests and retries."""
+
+    def update(self, records: int, done: float | None = None) -> None:
+        """Report records written and, when known, the fraction done."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,8 @@ def run_export(
             stack.callback(stream.close)
             streams.append(stream)
         per_profile = dict.fromkeys((profile.name for profile in spec.profiles), 0)
+        if progress is not None:
+            progress.watch(adapters)
         written = _write_file(spec, merge_newest_first(streams), adapters, per_profile, progress)
         checkpoint = None
         if store is not None:
@@ -308,8 +313,7 @@ def _write_file(
                 written += 1
                 per_profile[record.profile] = per_profile.get(record.profile, 0) + 1
                 if progress is not None:
-                    requests = sum(a.http.request_count for a in adapters)
-                    progress.update(written, requests, fraction_fetched(adapters))
+                    progress.update(written, fraction_fetched(adapters))
     return written
 
 

@@ -208,6 +208,8 @@ class HttpClient:
             else None
         )
         self.request_count = 0
+        # Why the client is waiting to try again, while it is (for progress displays).
+        self.retrying: str | None = None
         self._pace_released = False
 
     @property
@@ -298,8 +300,13 @@ class HttpClient:
                         f"[{self.describe(path, params)}]"
                     ) from None
                 self._log(f"retrying in {delay:.2f}s after: {failure.reason}")
+                # Read by the progress display from its own thread while we wait.
+                self.retrying = f"{self.endpoint.provider_title}: {self.redact(failure.reason)}"
                 self._spend(delay)
-                self._sleep(delay)
+                try:
+                    self._sleep(delay)
+                finally:
+                    self.retrying = None
 
     def _retry_ends_by(self, attempt: int, budget_end: float) -> float | None:
         """When a retry must be done: its request's budget or the command's,

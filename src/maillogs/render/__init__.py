@@ -13,6 +13,7 @@ machine formats.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import TextIO
 
 from maillogs.core.errors import UsageError
@@ -44,12 +45,19 @@ def open_renderer(
     with_raw: bool = False,
     color: bool = False,
     width: int | None = None,
+    tz: tzinfo = UTC,
+    relative: bool = False,
+    now: datetime | None = None,
+    hide: bool = True,
 ) -> Renderer:
     """Return a renderer writing ``fmt`` to ``stream``; use it as a context manager.
 
     ``columns`` are names from ``RECORD_FIELDS`` (see ``parse_columns``). ``with_raw``
-    adds the provider's raw record (not available in a table); ``color`` and ``width``
-    only affect the table, whose width defaults to the terminal's, or 200 when piped.
+    adds the provider's raw record (not available in a table). ``color`` highlights
+    JSON and statuses; a JSON array written to a terminal is indented. ``width``
+    (default: the terminal's, or 200 when piped), ``tz`` (times are local to it),
+    ``relative`` ("3h ago" from ``now``) and ``hide`` (hide low-ranked columns that
+    do not fit; false when the user chose the columns) only affect the table.
 
     Raises:
         UsageError: for an unknown format, or ``with_raw`` with the table format.
@@ -59,11 +67,26 @@ def open_renderer(
             raise UsageError("--raw needs --format json, jsonl, csv or tsv")
         from maillogs.render.table import TableRenderer
 
-        return TableRenderer(stream, columns=columns, color=color, width=width)
+        return TableRenderer(
+            stream,
+            columns=columns,
+            color=color,
+            width=width,
+            tz=tz,
+            relative=relative,
+            now=now,
+            hide=hide,
+        )
+    # JSON is indented (an array) and highlighted only for a person at a terminal.
+    pretty = stream.isatty()
     if fmt == "json":
-        return JsonArrayRenderer(stream, columns=columns, with_raw=with_raw)
+        return JsonArrayRenderer(
+            stream, columns=columns, with_raw=with_raw, pretty=pretty, color=color
+        )
     if fmt == "jsonl":
-        return JsonLinesRenderer(stream, columns=columns, with_raw=with_raw)
+        return JsonLinesRenderer(
+            stream, columns=columns, with_raw=with_raw, pretty=pretty, color=color
+        )
     if fmt in ("csv", "tsv"):
         return DelimitedRenderer(stream, columns=columns, with_raw=with_raw, tsv=fmt == "tsv")
     raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")

@@ -33,6 +33,10 @@ class Renderer(ABC):
     def _finish(self) -> None:
         """Write whatever must follow the last record (a trailer, buffered rows)."""
 
+    def fit_note(self) -> str | None:
+        """A line for the user about columns that did not fit (tables only)."""
+        return None
+
     def write(self, record: LogRecord) -> None:
         """Render one record."""
         try:

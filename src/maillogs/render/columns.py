@@ -6,16 +6,37 @@ from collections.abc import Sequence
 
 from maillogs.core.errors import UsageError
 from maillogs.core.models import RECORD_FIELDS
+from maillogs.render.fit import REQUIRED
 
-# What fits a terminal: when it was sent, what happened, to whom, and why it failed.
+# What a person at a terminal asks first: which message (an id to copy into
+# `show`), when it was sent, what happened, to whom, and why it failed.
 DEFAULT_TABLE_COLUMNS: tuple[str, ...] = (
+    "message_id",
     "submitted_at",
     "status",
-    "sender",
     "recipient",
+    "sender",
     "subject",
     "error_message",
 )
+
+# Which columns a narrow terminal hides first (the lowest rank). Ids, times and
+# statuses are required: cut or hidden they would answer nothing.
+COLUMN_RANKS: dict[str, int] = {
+    "message_id": REQUIRED,
+    "submitted_at": REQUIRED,
+    "status": REQUIRED,
+    "recipient": 60,
+    "error_message": 50,
+    "profile": 40,
+    "sender": 30,
+    "subject": 20,
+}
+OTHER_RANK = 10
+# Prose still says something when cut: it ends in an ellipsis first. Addresses
+# keep their start when cut, so they come next; both before a column is hidden.
+PROSE_COLUMNS = frozenset({"subject", "error_message", "provider_status", "campaign_id"})
+CUTTABLE_COLUMNS = PROSE_COLUMNS | {"recipient", "sender"}
 
 
 def default_columns(fmt: str, multi_profile: bool) -> tuple[str, ...]:

@@ -1,4 +1,9 @@
-"""JSON array and JSON Lines output.
+"""JSON array and JSON Lines output, in one style for every command.
+
+Piped (or written to a file), objects are compact (``{"a":1,"b":2}``), one per
+line: what jq, ``wc -l`` and diff want. On a terminal (``pretty``) a JSON
+array is indented and JSON Lines keep one object per line; with ``color`` both
+are highlighted, as gh and httpie do.
 
 Objects come from pydantic's own JSON serializer, which is both the fastest path and
 guarantees the same values as ``LogRecord.to_json_dict`` (UTC as ``Z``, other
@@ -11,8 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from maillogs.core.models import RECORD_FIELDS, LogRecord
@@ -49,42 +55,114 @@ class _Keys:
         return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
-class JsonLinesRenderer(Renderer):
-    """One JSON object per line."""
+class JsonWriter:
+    """Writes JSON object texts as one array or as lines, in the shared style.
 
-    def __init__(self, stream: TextIO, *, columns: Sequence[str], with_raw: bool) -> None:
-        super().__init__(stream)
-        self._keys = _Keys(columns, with_raw)
+    Each text given to ``write`` is one compact JSON object; ``close`` ends the
+    array (``[]`` when nothing was written, so the output is always valid).
+    """
 
-    def _write(self, record: LogRecord) -> None:
-        self._stream.write(self._keys.dump(record) + "\n")
-
-    def _finish(self) -> None:
-        """Nothing follows the last line."""
-
-
-class JsonArrayRenderer(Renderer):
-    """One JSON array, streamed: one object per line, ``]`` written on close."""
-
-    def __init__(self, stream: TextIO, *, columns: Sequence[str], with_raw: bool) -> None:
-        super().__init__(stream)
-        self._keys = _Keys(columns, with_raw)
+    def __init__(self, stream: TextIO, *, array: bool, pretty: bool, color: bool) -> None:
+        self._stream = stream
+        self._array = array
+        self._pretty = pretty and array
         self._separator = "["
+        self._highlight: Callable[[str], str] | None = _highlighter(stream) if color else None
 
-    def _write(self, record: LogRecord) -> None:
-        self._stream.write(self._separator + self._keys.dump(record))
+    def write(self, text: str) -> None:
+        """Add one object (compact JSON text)."""
+        if self._pretty:
+            text = "  " + _dumps(json.loads(text), indent=2).replace("\n", "\n  ")
+        if self._highlight is not None:
+            text = self._highlight(text)
+        if not self._array:
+            self._stream.write(text + "\n")
+            return
+        opening = "[\n" if self._pretty else "["
+        separator = opening if self._separator == "[" else self._separator
+        self._stream.write(separator + text)
         self._separator = ",\n"
 
+    def close(self) -> None:
+        """End the array; nothing for JSON Lines."""
+        if not self._array:
+            return
+        if self._separator == "[":
+            # Still "[" when nothing was written: the output must be "[]", a valid array.
+            self._stream.write("[]\n")
+        else:
+            self._stream.write("\n]\n" if self._pretty else "]\n")
+
+
+def _highlighter(stream: TextIO) -> Callable[[str], str]:
+    """JSON text -> the same text with colours (Rich's JSON highlighter)."""
+    from rich.highlighter import JSONHighlighter
+    from rich.text import Text
+
+    from maillogs.render.table import make_console
+
+    console = make_console(stream, color=True)
+    highlighter = JSONHighlighter()
+
+    def highlight(text: str) -> str:
+        with console.capture() as captured:
+            # soft_wrap: a long value stays on its line, as the plain text would.
+            console.print(highlighter(Text(text)), soft_wrap=True, end="")
+        return captured.get()
+
+    return highlight
+
+
+class _JsonRenderer(Renderer):
+    """Records through a ``JsonWriter``: an array or lines, per ``ARRAY``."""
+
+    ARRAY: bool
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        columns: Sequence[str],
+        with_raw: bool,
+        pretty: bool = False,
+        color: bool = False,
+    ) -> None:
+        super().__init__(stream)
+        self._keys = _Keys(columns, with_raw)
+        self._writer = JsonWriter(stream, array=self.ARRAY, pretty=pretty, color=color)
+
+    def _write(self, record: LogRecord) -> None:
+        self._writer.write(self._keys.dump(record))
+
     def _finish(self) -> None:
-        # Still "[" when nothing was written: the output must be "[]", a valid array.
-        self._stream.write("[]\n" if self._separator == "[" else "]\n")
+        self._writer.close()
+
+
+class JsonLinesRenderer(_JsonRenderer):
+    """One JSON object per line."""
+
+    ARRAY = False
+
+
+class JsonArrayRenderer(_JsonRenderer):
+    """One JSON array, streamed: one object per line (indented on a terminal),
+    ``]`` written on close."""
+
+    ARRAY = True
 
 
 def dumps_finite(value: Any) -> str:
-    """``value`` as one line of JSON, NaN and infinities as ``null`` (provider
-    data may carry them, Python's parser accepts them, JSON has neither), and
-    the characters of ``_UNSAFE`` escaped, as for records."""
-    text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    """``value`` as one line of compact JSON, NaN and infinities as ``null``
+    (provider data may carry them, Python's parser accepts them, JSON has
+    neither), and the characters of ``_UNSAFE`` escaped, as for records."""
+    return _dumps(_finite(value))
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    separators = (",", ": ") if indent else (",", ":")
+    text = json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+    )
     return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
@@ -96,3 +174,13 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(item) for item in value]
     return value
+
+
+def write_document(stream: TextIO, value: Any) -> None:
+    """One JSON document (a list of profiles, a schema) in the shared style:
+    indented and highlighted on a terminal, compact when piped."""
+    pretty = stream.isatty()
+    text = _dumps(_finite(value), indent=2 if pretty else None)
+    if pretty and not (os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"):
+        text = _highlighter(stream)(text)
+    stream.write(text + "\n")

@@ -1,8 +1,9 @@
 """The table of ``maillogs tail``: one row printed as each record arrives.
 
 A follow cannot wait for a chunk of rows, and must not redraw what scrolled
-by: each row prints at once, in columns fixed when the first row prints (the
-header with it), so every later row lines up under it. The widths start
+by: each row prints at once, in the columns the first row fixes (the header
+with it), so later rows line up under it; the header repeats only when an id,
+time or status longer than any before needs more room (``TableRenderer``). The widths start
 from what such values usually take, so that one short first row does not
 squeeze the rest; a longer value ends in an ellipsis, as in every table.
 """
@@ -39,11 +40,10 @@ class LiveTableRenderer(TableRenderer):
         super()._write(record)
         self._print_rows()
 
-    def _fit_widths(self) -> list[int]:
-        if self._widths:
-            return self._widths
-        self._natural = [
-            max(width, TYPICAL_WIDTHS.get(name, 0))
-            for name, width in zip(self._columns, self._natural, strict=True)
-        ]
-        return super()._fit_widths()
+    def _layout(self) -> tuple[list[int], list[int]]:
+        if self._kept is None:  # the first row: the layout every later row keeps
+            self._natural = [
+                max(width, TYPICAL_WIDTHS.get(name, 0))
+                for name, width in zip(self._columns, self._natural, strict=True)
+            ]
+        return super()._layout()

@@ -9,18 +9,20 @@ the table.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TextIO
 
 from maillogs.core.errors import OutputError, UsageError
 from maillogs.core.statuses import Status
+from maillogs.render.fit import REQUIRED, FitColumn, fit_columns, hidden_note
+from maillogs.render.jsonfmt import JsonWriter, dumps_finite
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
 from maillogs.reports.stats.aggregate import StatsRow, merged_source, row_to_json
 from maillogs.reports.stats.compute import StatsResult
-from maillogs.reports.stats.periods import Grouping
+from maillogs.reports.stats.periods import Grouping, is_partial
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,6 +53,8 @@ _SEGMENTS: tuple[tuple[str, frozenset[Status], str, str], ...] = (
     ),
     ("unknown", frozenset({Status.UNKNOWN}), "bright_black", "·"),
 )
+PARTIAL = "*"
+PARTIAL_FOOTNOTE = f"{PARTIAL} partial: the range covers only part of this period."
 EVENTS_FOOTNOTE = (
     "{source}: the provider's own daily counters count events, not messages - an "
     "opened message also counts as delivered and accepted; total = accepted (queued); "
@@ -65,7 +69,7 @@ def extra_names(rows: Sequence[StatsRow]) -> list[str]:
 
 def stats_keys(grouping: Grouping, per_profile: bool, extras: Sequence[str]) -> list[str]:
     """The keys of every JSON object / CSV column, in order."""
-    keys = ["period_start", "period_end"] if grouping.is_time else ["group"]
+    keys = ["period_start", "period_end", "partial"] if grouping.is_time else ["group"]
     if per_profile:
         keys.append("profile")
     keys += ["source", "counts", *(s.value for s in Status), *extras]
@@ -81,42 +85,84 @@ def write_stats(
     chart: bool,
     color: bool,
     width: int | None = None,
-) -> None:
-    """Write ``result`` to ``stream`` as ``fmt``.
+    columns: str | None = None,
+) -> str | None:
+    """Write ``result`` to ``stream`` as ``fmt``; return the table's note about
+    hidden columns, if any.
+
+    ``columns`` (``--columns``) names the count and rate keys to show, in order;
+    the keys that say which row it is (period or group, profile) always come first.
 
     Raises:
-        UsageError: for a format stats cannot write.
+        UsageError: for a format stats cannot write, or an unknown column.
         OutputError: when ``stream`` cannot be written (a broken pipe propagates).
     """
     if fmt not in STATS_FORMATS:
         raise UsageError(
             f"--format: unknown format {fmt!r}; choose from: {', '.join(STATS_FORMATS)}"
         )
+    extras = extra_names(result.rows)
+    selected = _parse_columns(columns, result.grouping, extras)
+    note = None
     try:
         if fmt == "table":
-            write_table(result, stream, chart=chart, color=color, width=width)
+            note = write_table(
+                result, stream, chart=chart, color=color, width=width, columns=selected
+            )
         else:
-            _write_machine(result, fmt, stream, per_profile=per_profile)
+            _write_machine(
+                result, fmt, stream, per_profile=per_profile, columns=selected, color=color
+            )
         stream.flush()
     except BrokenPipeError:
         raise
     except OSError as exc:
         name = getattr(stream, "name", None) or "output"
         raise OutputError(f"cannot write to {name}: {exc.strerror or exc}") from exc
+    return note
 
 
-def _write_machine(result: StatsResult, fmt: str, stream: TextIO, *, per_profile: bool) -> None:
+def _parse_columns(
+    spec: str | None, grouping: Grouping, extras: Sequence[str]
+) -> tuple[str, ...] | None:
+    if spec is None:
+        return None
+    choices = _value_keys(stats_keys(grouping, False, extras))
+    names = [name.strip().lower() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in choices]
+    if unknown or not names:
+        what = f"unknown column {', '.join(map(repr, unknown))}" if unknown else "empty"
+        raise UsageError(f"--columns: {what}; choose from: {', '.join(choices)}")
+    return tuple(dict.fromkeys(names))
+
+
+def _value_keys(keys: Sequence[str]) -> list[str]:
+    """The keys ``--columns`` may choose: counts and rates, not the row's identity."""
+    identity = {"period_start", "period_end", "partial", "group", "profile", "source", "counts"}
+    return [key for key in keys if key not in identity]
+
+
+def _write_machine(
+    result: StatsResult,
+    fmt: str,
+    stream: TextIO,
+    *,
+    per_profile: bool,
+    columns: Sequence[str] | None,
+    color: bool,
+) -> None:
     extras = extra_names(result.rows)
-    objects = (row_to_json(row, result.tz, extras) for row in result.rows)
-    if fmt == "jsonl":
-        for obj in objects:
-            stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        return
-    if fmt == "json":
-        lines = [json.dumps(obj, ensure_ascii=False) for obj in objects]
-        stream.write("[" + ",\n".join(lines) + "]\n")
-        return
     keys = stats_keys(result.grouping, per_profile, extras)
+    if columns is not None:
+        values = set(_value_keys(keys))
+        keys = [key for key in keys if key not in values] + list(columns)
+    objects = ({key: obj[key] for key in keys} for obj in _row_objects(result, extras))
+    if fmt in ("json", "jsonl"):
+        json_writer = JsonWriter(stream, array=fmt == "json", pretty=stream.isatty(), color=color)
+        for obj in objects:
+            json_writer.write(dumps_finite(obj))
+        json_writer.close()
+        return
     tsv = fmt == "tsv"
     writer = (
         csv.writer(
@@ -130,9 +176,25 @@ def _write_machine(result: StatsResult, fmt: str, stream: TextIO, *, per_profile
         writer.writerow([_cell(obj[key], tsv) for key in keys])
 
 
+def _row_objects(result: StatsResult, extras: Sequence[str]) -> Iterator[dict[str, Any]]:
+    for row in result.rows:
+        obj = row_to_json(row, result.tz, extras)
+        if "period_start" in obj:
+            obj["partial"] = _partial(row, result)
+        yield obj
+
+
+def _partial(row: StatsRow, result: StatsResult) -> bool:
+    if not isinstance(row.group, datetime) or row.period_end is None:
+        return False
+    return is_partial(row.group, row.period_end, result.since, result.until)
+
+
 def _cell(value: Any, tsv: bool) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         # Group values (senders, domains) come from the provider: keep them inert.
         text = neutralize_formula(value)
@@ -162,15 +224,49 @@ def _shown_statuses(rows: Sequence[StatsRow]) -> list[Status]:
 
 Cell = Callable[[StatsRow], str]
 
+# Which numeric columns a narrow terminal keeps longest (higher stays). The
+# total and the rates answer "how did it go"; rare statuses go first.
+_RANKS: dict[str, int] = {
+    "total": 99,
+    "delivery_rate": 98,
+    "bounce_rate": 97,
+    "delivered": 90,
+    "bounced": 89,
+    "failed": 88,
+    "blocked": 87,
+    "queued": 86,
+    "open_rate": 85,
+    "opened": 84,
+    "sent": 83,
+    "deferred": 82,
+    "clicked": 81,
+    "expired": 80,
+    "complained": 79,
+    "unsubscribed": 78,
+    "unknown": 77,
+    "share": 99,
+}
+# Provider-specific metrics, after every canonical column.
+_EXTRA_RANK = 50
 
-def _columns(rows: Sequence[StatsRow], grouping: Grouping) -> list[tuple[str, Cell]]:
-    """Numeric columns of the table: header and how to fill it from a row."""
+
+@dataclass(frozen=True)
+class _NumberColumn:
+    key: str  # its name for --columns and in machine output
+    header: str
+    fill: Cell
+
+
+def _columns(rows: Sequence[StatsRow], grouping: Grouping) -> list[_NumberColumn]:
+    """Numeric columns of the table: key, header and how to fill it from a row."""
     grand = sum(row.total for row in rows)
     if grouping is Grouping.STATUS:
         # Per-status columns would only repeat the total on a diagonal.
         return [
-            ("total", lambda row: str(row.total)),
-            ("share", lambda row: _percent(row.total / grand if grand else None)),
+            _NumberColumn("total", "total", lambda row: str(row.total)),
+            _NumberColumn(
+                "share", "share", lambda row: _percent(row.total / grand if grand else None)
+            ),
         ]
 
     def count(status: Status) -> Cell:
@@ -185,12 +281,12 @@ def _columns(rows: Sequence[StatsRow], grouping: Grouping) -> list[tuple[str, Ce
         return lambda row: _percent(row.rates(digits=None)[key])
 
     return [
-        *((s.value, count(s)) for s in _shown_statuses(rows)),
-        *((sanitize_cell(n), extra(n)) for n in extra_names(rows)),
-        ("total", lambda row: str(row.total)),
-        ("deliv %", rate("delivery_rate")),
-        ("bounce %", rate("bounce_rate")),
-        ("open %", rate("open_rate")),
+        *(_NumberColumn(s.value, s.value, count(s)) for s in _shown_statuses(rows)),
+        *(_NumberColumn(n, sanitize_cell(n), extra(n)) for n in extra_names(rows)),
+        _NumberColumn("total", "total", lambda row: str(row.total)),
+        _NumberColumn("delivery_rate", "deliv %", rate("delivery_rate")),
+        _NumberColumn("bounce_rate", "bounce %", rate("bounce_rate")),
+        _NumberColumn("open_rate", "open %", rate("open_rate")),
     ]
 
 
@@ -213,9 +309,21 @@ def _total_row(rows: Sequence[StatsRow]) -> StatsRow | None:
 
 
 def write_table(
-    result: StatsResult, stream: TextIO, *, chart: bool, color: bool, width: int | None = None
-) -> None:
-    """A table of groups x statuses with totals and rates, then a bar chart."""
+    result: StatsResult,
+    stream: TextIO,
+    *,
+    chart: bool,
+    color: bool,
+    width: int | None = None,
+    columns: Sequence[str] | None = None,
+) -> str | None:
+    """A table of groups x statuses with totals and rates, then a bar chart.
+
+    The numeric columns are fitted to the width by rank (see ``render.fit``):
+    numbers are never cut, the lowest-ranked columns are hidden instead, unless
+    ``columns`` (keys, as in machine output) says which to show. Returns the
+    note naming hidden columns, or None.
+    """
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -230,36 +338,81 @@ def write_table(
         f"by {result.grouping.value}, {result.since.astimezone(result.tz):%Y-%m-%d %H:%M} to "
         f"{result.until.astimezone(result.tz):%Y-%m-%d %H:%M} ({zone})"
     )
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
+    numbers = _columns(rows, result.grouping)
+    if columns is not None:
+        by_key = {n.key: n for n in numbers}
+        numbers = [by_key[key] for key in columns if key in by_key]
+    total = _total_row(rows)
+    # A period the range covers only in part is marked: its counts are not a whole one's.
+    heads = [
+        [period_label(row, result.grouping, result.tz) + (PARTIAL if _partial(row, result) else "")]
+        for row in rows
+    ]
+    if per_profile:
+        for head, row in zip(heads, rows, strict=True):
+            head.append(sanitize_cell(row.profile or ""))
+    cells = [[n.fill(row) for n in numbers] for row in rows]
+    total_cells = [] if total is None else [n.fill(total) for n in numbers]
+    fitted = fit_columns(
+        [
+            FitColumn(result.grouping.value, _widest(result.grouping.value, heads, 0), REQUIRED),
+            *(
+                [FitColumn("profile", _widest("profile", heads, 1), REQUIRED)]
+                if per_profile
+                else []
+            ),
+            *(
+                FitColumn(n.key, _widest(n.header, [*cells, total_cells], i), _rank(n.key))
+                for i, n in enumerate(numbers)
+            ),
+        ],
+        console.width,
+        hide=columns is None,
     )
-    columns = _columns(rows, result.grouping)
+    shown = [w is not None for w in fitted.widths[2 if per_profile else 1 :]]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     # Labels and numbers cut in the middle say nothing: they never wrap.
     table.add_column(result.grouping.value, no_wrap=True)
     if per_profile:
         table.add_column("profile", no_wrap=True)
-    for header, _ in columns:
-        table.add_column(header, justify="right", no_wrap=True)
-    for row in rows:
-        head = [period_label(row, result.grouping, result.tz)]
-        if per_profile:
-            head.append(sanitize_cell(row.profile or ""))
-        table.add_row(*(Text(c) for c in [*head, *(fill(row) for _, fill in columns)]))
-    total = _total_row(rows)
+    for number, keep in zip(numbers, shown, strict=True):
+        if keep:
+            table.add_column(number.header, justify="right", no_wrap=True)
+
+    def kept(values: list[str]) -> list[str]:
+        return [value for value, keep in zip(values, shown, strict=True) if keep]
+
+    for head, values in zip(heads, cells, strict=True):
+        table.add_row(*(Text(c) for c in [*head, *kept(values)]))
     if total is not None:
-        head = ["total", *([""] if per_profile else [])]
         table.add_section()
-        cells = [*head, *(fill(total) for _, fill in columns)]
-        table.add_row(*(Text(c, style="bold") for c in cells))
+        head = ["total", *([""] if per_profile else [])]
+        table.add_row(*(Text(c, style="bold") for c in [*head, *kept(total_cells)]))
     console.print(Text(title, style="bold"))
+    # Never cut a label or a number: wider than the terminal, the terminal wraps.
+    fitted_to = console.width
+    console.width = max(fitted.total, fitted_to)
     console.print(table)
+    console.width = fitted_to
     for name in sorted({row.source.name for row in rows if row.source.counts == "events"}):
         console.print(Text(EVENTS_FOOTNOTE.format(source=name), style="dim"))
+    if any(_partial(row, result) for row in rows):
+        console.print(Text(PARTIAL_FOOTNOTE, style="dim"))
     if chart and rows:
         _print_chart(console, result, rows, color=color)
+    if not fitted.hidden:
+        return None
+    return hidden_note(fitted.hidden, fitted_to, "see them with --columns or --format csv")
+
+
+def _rank(key: str) -> int:
+    return _RANKS.get(key, _EXTRA_RANK)
+
+
+def _widest(header: str, rows: Sequence[Sequence[str]], index: int) -> int:
+    from rich.cells import cell_len
+
+    return max([cell_len(header), *(cell_len(row[index]) for row in rows if row)])
 
 
 def _print_chart(

@@ -1,17 +1,17 @@
 """Human-readable table output for a terminal (or a pager), built with Rich.
 
 Rows are printed in chunks so output starts at once and memory stays bounded on
-large results. Column widths only ever grow from one chunk to the next, so chunks
-line up as one continuous table; when a later chunk needs wider columns the header
-is printed again above it. Values wider than the terminal allows end in an ellipsis.
+large results. The first chunk fixes the layout (see ``TableRenderer``), so chunks
+line up as one continuous table. Free text wider than its column ends in an
+ellipsis; ids, times and statuses are never cut.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import TextIO
 
 from rich import box
@@ -23,12 +23,13 @@ from rich.text import Text
 from maillogs.core.models import LogRecord, status_label
 from maillogs.core.statuses import Status
 from maillogs.render.base import Renderer
+from maillogs.render.columns import COLUMN_RANKS, CUTTABLE_COLUMNS, OTHER_RANK, PROSE_COLUMNS
+from maillogs.render.fit import GAP, FitColumn, fit_columns, hidden_note
 from maillogs.render.sanitize import sanitize_cell
+from maillogs.render.times import local_time, relative_time, zone_label
 
 CHUNK_ROWS = 100
-# Columns that are cut before any other when the terminal is too narrow.
-FREE_TEXT_COLUMNS = frozenset({"subject", "error_message", "provider_status"})
-MIN_FREE_TEXT = 12
+TIME_COLUMNS = frozenset({"submitted_at", "delivered_at", "updated_at"})
 # Width used when the output is not a terminal and the caller gives none.
 PIPE_WIDTH = 200
 
@@ -75,60 +76,38 @@ def make_console(stream: TextIO, *, color: bool, width: int | None = None) -> Co
     )
 
 
-def format_time(value: datetime) -> str:
-    """``2024-01-15 10:30:00Z`` for UTC, ``2024-01-15 12:30:00+02:00`` otherwise."""
-    text = value.isoformat(sep=" ", timespec="seconds")
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _display(value: object) -> str:
+def _display(value: object, show_time: Callable[[datetime], str]) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return format_time(value)
+        return show_time(value)
     # Every text field is provider-controlled: make it inert before Rich sees it.
     return sanitize_cell(str(value))
 
 
-def _water_fill(natural: list[int], available: int) -> list[int]:
-    """Cap the widest columns first until the widths sum to at most ``available``."""
-    if sum(natural) <= available:
-        return natural
-    low, high = 1, max(natural)
-    while low < high:
-        cap = (low + high + 1) // 2
-        if sum(min(width, cap) for width in natural) <= available:
-            low = cap
-        else:
-            high = cap - 1
-    return [min(width, low) for width in natural]
-
-
-def _fit(natural: list[int], available: int, free_text: list[bool]) -> list[int]:
-    """Column widths summing to at most ``available``, cutting free text first.
-
-    Subjects and error messages still say something when cut; a cut address,
-    timestamp or id does not, so those keep their width while they can.
-    """
-    if sum(natural) <= available:
-        return natural
-    pairs = list(zip(natural, free_text, strict=True))
-    text_widths = [width if free else 0 for width, free in pairs]
-    other_widths = [0 if free else width for width, free in pairs]
-    # Free text keeps at least a readable stub; the other columns share the rest.
-    stubs = sum(min(width, MIN_FREE_TEXT) for width in text_widths)
-    others = _water_fill(other_widths, max(available - stubs, 0))
-    texts = _water_fill(text_widths, available - sum(others))
-    return [max(1, other + text) for other, text in zip(others, texts, strict=True)]
-
-
 class TableRenderer(Renderer):
-    """Rows of sanitized text; statuses coloured only when ``color`` is set."""
+    """Rows of sanitized text; statuses coloured only when ``color`` is set.
+
+    Columns are fitted to the width by rank (see ``render.fit``): the first chunk
+    decides which columns are shown (``hidden`` names the others) and how wide the
+    free text is; later chunks keep that layout, so the header is printed again
+    only when an id, time or status longer than any before needs more room.
+    Times are local to ``tz`` (named in the header), or "3h ago" with ``relative``.
+    """
 
     def __init__(
-        self, stream: TextIO, *, columns: Sequence[str], color: bool, width: int | None
+        self,
+        stream: TextIO,
+        *,
+        columns: Sequence[str],
+        color: bool,
+        width: int | None,
+        tz: tzinfo = UTC,
+        relative: bool = False,
+        now: datetime | None = None,
+        hide: bool = True,
     ) -> None:
         super().__init__(stream)
         self._columns = tuple(columns)
@@ -136,13 +115,30 @@ class TableRenderer(Renderer):
         self._console = make_console(stream, color=color, width=width)
         self._status_index = self._columns.index("status") if "status" in self._columns else -1
         self._rows: list[list[str]] = []
+        now = now or datetime.now(UTC)
+        if relative:
+            self._show_time: Callable[[datetime], str] = lambda t: relative_time(t, now, tz)
+        else:
+            self._show_time = lambda t: local_time(t, tz)
+        zone = "" if relative else f" ({zone_label(tz, now)})"
+        self._headers = [
+            f"{name}{zone}" if name in TIME_COLUMNS else name for name in self._columns
+        ]
         # Widest content seen so far per column (header included), before fitting.
-        self._natural = [cell_len(name) for name in self._columns]
+        self._natural = [cell_len(header) for header in self._headers]
+        self._hide = hide
+        self._kept: list[int] | None = None
+        self._first_widths: dict[int, int] = {}
         self._widths: list[int] = []
-        self._free_text = [name in FREE_TEXT_COLUMNS for name in self._columns]
+        self.hidden: list[str] = []
+
+    def fit_note(self) -> str | None:
+        if not self.hidden:
+            return None
+        return hidden_note(self.hidden, self._console.width, "see them with --columns")
 
     def _write(self, record: LogRecord) -> None:
-        row = [_display(getattr(record, name)) for name in self._columns]
+        row = [_display(getattr(record, name), self._show_time) for name in self._columns]
         if self._status_index >= 0:
             # A status reported for the whole message must not read as this recipient's.
             row[self._status_index] = status_label(record.status, record.status_scope)
@@ -156,11 +152,11 @@ class TableRenderer(Renderer):
             self._print_rows()
 
     def _print_rows(self) -> None:
-        widths = self._fit_widths()
+        kept, widths = self._layout()
         table = Table(
             *(
-                Column(Text(name), width=width, no_wrap=True, overflow="ellipsis")
-                for name, width in zip(self._columns, widths, strict=True)
+                Column(Text(self._headers[i]), width=width, no_wrap=True, overflow="ellipsis")
+                for i, width in zip(kept, widths, strict=True)
             ),
             box=box.SIMPLE_HEAD,
             show_edge=False,
@@ -170,9 +166,16 @@ class TableRenderer(Renderer):
         )
         self._widths = widths
         for row in self._rows:
-            table.add_row(*(self._cell(i, text) for i, text in enumerate(row)))
+            table.add_row(*(self._cell(i, row[i]) for i in kept))
         self._rows = []
-        self._console.print(table)
+        # Required columns are never cut: wider than the terminal, the table
+        # is printed at its own width (the terminal wraps it) rather than cut.
+        fitted_to = self._console.width
+        self._console.width = max(sum(widths) + GAP * (len(widths) - 1), fitted_to)
+        try:
+            self._console.print(table)
+        finally:
+            self._console.width = fitted_to
 
     def _cell(self, index: int, text: str) -> Text:
         if self._color and index == self._status_index:
@@ -180,11 +183,32 @@ class TableRenderer(Renderer):
             return Text(text, style=_STATUS_STYLES.get(status, ""))
         return Text(text)
 
-    def _fit_widths(self) -> list[int]:
+    def _layout(self) -> tuple[list[int], list[int]]:
+        """The shown columns (indices) and their widths for the rows buffered."""
         self._natural = [
-            max([natural, *(cell_len(row[i]) for row in self._rows)])
-            for i, natural in enumerate(self._natural)
+            max([width, *(cell_len(row[i]) for row in self._rows)])
+            for i, width in enumerate(self._natural)
         ]
-        # Columns are two spaces apart: one of collapsed padding, one of divider.
-        available = self._console.width - 2 * (len(self._columns) - 1)
-        return _fit(self._natural, available, self._free_text)
+        first = self._kept is None
+        candidates = list(range(len(self._columns))) if self._kept is None else self._kept
+        fitted = fit_columns(
+            [
+                FitColumn(
+                    self._columns[i],
+                    # Free text keeps its first width: growing it would move every column.
+                    min(self._natural[i], self._first_widths.get(i, self._natural[i])),
+                    COLUMN_RANKS.get(self._columns[i], OTHER_RANK),
+                    cuttable=self._columns[i] in CUTTABLE_COLUMNS,
+                    cut_first=self._columns[i] in PROSE_COLUMNS,
+                )
+                for i in candidates
+            ],
+            self._console.width,
+            hide=self._hide and first,
+        )
+        shown = [(i, w) for i, w in zip(candidates, fitted.widths, strict=True) if w is not None]
+        if first:
+            self._kept = [i for i, _ in shown]
+            self.hidden = fitted.hidden
+            self._first_widths = {i: w for i, w in shown if self._columns[i] in CUTTABLE_COLUMNS}
+        return [i for i, _ in shown], [w for _, w in shown]

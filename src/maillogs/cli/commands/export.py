@@ -115,7 +115,7 @@ def export_command(
     from maillogs.core.errors import UsageError
     from maillogs.export import DEFAULT_LOOKBACK, EXPORT_FORMATS, ExportSpec, run_export
     from maillogs.export.checkpoint import DEFAULT_STATE
-    from maillogs.export.progress import Progress
+    from maillogs.render.progress import activity
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be combined")
@@ -151,8 +151,7 @@ def export_command(
         concurrency=concurrency,
         overwrite=overwrite,
     )
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
-    try:
+    with activity("exporting", quiet=quiet) as progress:
         result = run_export(
             spec,
             warn=runtime.warn,
@@ -160,8 +159,6 @@ def export_command(
             debug=runtime.debug_log if debug else None,
             demo_transport=common.demo_transport,
         )
-    finally:
-        progress.close()
     if verbose:
         sys.stderr.write(_summary(result, spec.state) + "\n")
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -53,7 +52,9 @@ def statuses_command(as_json: JsonOpt = False) -> None:
             },
             "providers": mapping,
         }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, document)
         return
     for status, meaning in STATUS_MEANINGS.items():
         natives = [
@@ -96,7 +97,9 @@ def providers_command(as_json: JsonOpt = False) -> None:
             **capabilities,
         }
     if as_json:
-        sys.stdout.write(json.dumps(described, indent=2) + "\n")
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, described)
         return
     for info in described.values():
         sys.stdout.write(f"{info['title']}\n")
@@ -118,5 +121,6 @@ def providers_command(as_json: JsonOpt = False) -> None:
 def schema_command() -> None:
     """The JSON Schema of one output record (json/jsonl formats)."""
     from maillogs.providers.record_schema import record_json_schema
+    from maillogs.render.jsonfmt import write_document
 
-    sys.stdout.write(json.dumps(record_json_schema(), indent=2) + "\n")
+    write_document(sys.stdout, record_json_schema())

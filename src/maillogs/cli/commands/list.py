@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, complete
+from maillogs.cli import common, complete, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -65,6 +65,8 @@ def list_command(
         bool,
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
+    relative: terminal.RelativeOpt = False,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
@@ -80,6 +82,8 @@ def list_command(
     from maillogs.core.sorting import parse_sort, sort_records
     from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
@@ -99,17 +103,30 @@ def list_command(
             return
         shown = 0
         more = False
+        status = activity("fetching")
+        status.watch(adapters)
         with (
+            status,
             closing(fetch_records(plans, query, concurrency=concurrency)) as fetched,
             # Before the output opens: past the --sort bound, nothing is written.
             closing(sort_records(fetched, order, first=None if all_ else limit)) as records,
-            common.output_stream(output) as stream,
+            common.output_stream(output) as file,
+            paged_output(
+                file,
+                command=terminal.pager_for(fmt, to_stdout=output is None, no_pager=no_pager),
+                # The status line goes before output starts on the same terminal.
+                before_output=status.stop if output is None else lambda: None,
+            ) as stream,
             open_renderer(
                 fmt,
                 stream,
                 columns=selected,
                 with_raw=raw,
                 color=output is None and common.color_enabled(sys.stdout),
+                tz=common.resolve_tz(filters.tz),
+                relative=relative,
+                now=now,
+                hide=columns is None,
             ) as renderer,
         ):
             for record in records:
@@ -118,6 +135,8 @@ def list_command(
                     break
                 renderer.write(record)
                 shown += 1
+    if (note := renderer.fit_note()) is not None:
+        terminal.dim_note(note)
     if more:
         runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
     elif shown == 0:

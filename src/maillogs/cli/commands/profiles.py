@@ -7,7 +7,6 @@ Status messages go to stderr so stdout carries only data (``list``/``show``).
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -389,7 +388,9 @@ def list_(fmt: FormatOption = None) -> None:
             }
             for s in summaries
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, rows)
         return
     table = _new_table("", "name", "provider", "base_url", "timezone", "kind")
     for s in summaries:
@@ -443,7 +444,9 @@ def show(
             ],
             "env_vars": list(description.env_vars),
         }
-        typer.echo(json.dumps(document, indent=2))
+        from maillogs.render.jsonfmt import write_document
+
+        write_document(sys.stdout, document)
         return
     kind = "built-in" if description.builtin else f"from {description.config_path}"
     default = ", default" if description.is_default else ""

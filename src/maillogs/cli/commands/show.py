@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, complete
+from maillogs.cli import common, complete, terminal
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
 
@@ -41,6 +41,7 @@ def show_command(
             autocompletion=complete.complete_zones,
         ),
     ] = None,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
@@ -68,7 +69,9 @@ def show_command(
     """
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
-    from maillogs.render.jsonfmt import dumps_finite
+    from maillogs.render.jsonfmt import JsonWriter, dumps_finite
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
     from maillogs.reports.show import SHOW_FORMATS, find_messages, hit_panel, hit_to_json
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
@@ -81,35 +84,36 @@ def show_command(
     zone = common.resolve_tz(tz or local_zone_name())
     profiles = common.load_profiles(profile, runtime)
     missing: list[str] = []
-    out = sys.stdout
-    console = None
-    if fmt == "table":
-        from maillogs.render.table import make_console
+    status = activity("looking up")
+    pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
+    # The missing ids are reported once the pager (if any) is done.
+    with paged_output(sys.stdout, command=pager, before_output=status.stop) as out:
+        console = None
+        if fmt == "table":
+            from maillogs.render.table import make_console
 
-        console = make_console(out, color=common.color_enabled(out))
-    separator = "["
-    now = datetime.now(UTC)
-    try:
-        with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
-            found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
-            for message_id, hits in found:
-                if not hits:
-                    missing.append(message_id)
-                for hit in hits:
-                    if console is not None:
-                        console.print(hit_panel(hit, zone))
-                        continue
-                    line = dumps_finite(hit_to_json(hit))
-                    if fmt == "jsonl":
-                        out.write(line + "\n")
-                    else:
-                        out.write(separator + line)
-                        separator = ",\n"
-    finally:
-        # Even when a provider fails midway, what was found stays a valid array.
-        if fmt == "json":
-            out.write("[]\n" if separator == "[" else "]\n")
-        out.flush()
+            console = make_console(out, color=common.color_enabled(sys.stdout))
+        writer = JsonWriter(
+            out, array=fmt == "json", pretty=out.isatty(), color=common.color_enabled(sys.stdout)
+        )
+        now = datetime.now(UTC)
+        try:
+            with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters, status:
+                status.watch(adapters)
+                found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+                for message_id, hits in found:
+                    if not hits:
+                        missing.append(message_id)
+                    for hit in hits:
+                        if console is not None:
+                            console.print(hit_panel(hit, zone))
+                            continue
+                        writer.write(dumps_finite(hit_to_json(hit)))
+        finally:
+            # Even when a provider fails midway, what was found stays a valid array.
+            if console is None:
+                writer.close()
+            out.flush()
     if missing:
         asked = ", ".join(p.name for p in profiles)
         raise NotFoundError(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from maillogs.cli import common, complete
+from maillogs.cli import common, complete, terminal
 from maillogs.cli.options import NO_FILTERS, Filters, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
@@ -50,6 +51,17 @@ def stats_command(
             show_default=False,
         ),
     ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            metavar="COLUMNS",
+            help="Comma-separated counts and rates to show (keys as in --format csv, "
+            "e.g. delivered,bounced,total,delivery_rate). Default: what fits the terminal.",
+        ),
+    ] = None,
+    no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
@@ -57,11 +69,17 @@ def stats_command(
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
 
     Without --since/--range: the last 7 calendar days of --tz, today included.
+    --range 7d (or 2w) means the same: the last 7 (14) calendar days, today
+    included, starting at midnight of --tz; --range 24h the last 24 whole
+    hours, the current one included. Periods the range covers only in part
+    (today, so far) are marked '*' in the table and partial=true in machine
+    output.
     Time periods with no mail are shown with zeros. Several profiles are merged
     into one row per group unless --per-profile.
 
     Keys of json/jsonl/csv rows: period_start, period_end (RFC 3339 in --tz; for
-    --by status/sender/recipient-domain a 'group' key instead), profile (with
+    --by status/sender/recipient-domain a 'group' key instead), partial (true
+    when the range covers only part of the period; time groupings only), profile (with
     --per-profile), source ('logs' or '<provider>-stats'), counts ('messages':
     one per message and recipient, as 'list' counts them; 'events': a message can
     count under several statuses), one key per canonical status (null when the
@@ -83,9 +101,11 @@ def stats_command(
       maillogs stats --by recipient-domain -s bounced -f csv
     """
     from maillogs.core.timeparse import local_zone_name
+    from maillogs.render.pager import paged_output
+    from maillogs.render.progress import activity
     from maillogs.render.stats import write_stats
     from maillogs.reports.stats.compute import compute_stats, parse_source_mode
-    from maillogs.reports.stats.periods import parse_grouping
+    from maillogs.reports.stats.periods import calendar_since, parse_grouping
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
     now = datetime.now(UTC)
@@ -94,9 +114,13 @@ def stats_command(
     # Periods follow the zone's daylight-saving rules, so name it when we can.
     zone_name = filters.tz or local_zone_name()
     query = filters.query(limit=None, now=now, tz=zone_name)
+    since = calendar_since(filters.range_, common.resolve_tz(zone_name), now)
+    if since is not None:
+        query = dataclasses.replace(query, since=since)
     fmt = common.resolve_format(fmt, None, sys.stdout)
     profiles = common.load_profiles(profile, runtime)
-    with runtime.open_adapters(profiles, now=now) as adapters:
+    with runtime.open_adapters(profiles, now=now) as adapters, activity("counting") as status:
+        status.watch(adapters)
         result = compute_stats(
             adapters,
             query,
@@ -112,11 +136,16 @@ def stats_command(
         runtime.info(note)
     if not result.rows:
         runtime.info("No records match.")
-    write_stats(
-        result,
-        fmt,
-        sys.stdout,
-        per_profile=per_profile,
-        chart=sys.stdout.isatty() if chart is None else chart,
-        color=common.color_enabled(sys.stdout),
-    )
+    pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
+    with paged_output(sys.stdout, command=pager) as stream:
+        fit_note = write_stats(
+            result,
+            fmt,
+            stream,
+            per_profile=per_profile,
+            chart=sys.stdout.isatty() if chart is None else chart,
+            color=common.color_enabled(sys.stdout),
+            columns=columns,
+        )
+    if fit_note is not None:
+        terminal.dim_note(fit_note)

@@ -65,7 +65,7 @@ def sync_command(
     from maillogs.archive.paths import archive_path
     from maillogs.archive.sync import DEFAULT_LOOKBACK, SyncSpec, run_sync
     from maillogs.core.errors import UsageError
-    from maillogs.export.progress import Progress
+    from maillogs.render.progress import activity
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be combined")
@@ -85,8 +85,7 @@ def sync_command(
         concurrency=concurrency,
         keep_raw=raw,
     )
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty(), label="syncing")
-    try:
+    with activity("syncing", quiet=quiet) as progress:
         results = run_sync(
             spec,
             warn=runtime.warn,
@@ -94,8 +93,6 @@ def sync_command(
             debug=runtime.debug_log if debug else None,
             demo_transport=common.demo_transport,
         )
-    finally:
-        progress.close()
     if verbose:
         for result in results:
             sys.stderr.write(_summary(result) + "\n")

@@ -8,6 +8,7 @@ would confuse the two 01:00 hours of a night when clocks go back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -124,3 +125,34 @@ def same_days(first: date, last: date, a: tzinfo, b: tzinfo) -> bool:
             return False
         day += timedelta(days=1)
     return True
+
+
+# `--range 7d`, `2w`, `24h` as stats reads them (see ``calendar_since``).
+_CALENDAR_RANGE = re.compile(r"^\s*(\d{1,6})\s*(h|d|w)\s*$", re.IGNORECASE)
+
+
+def calendar_since(range_text: str | None, tz: tzinfo, now: datetime) -> datetime | None:
+    """Where ``stats --range Nd|Nw|Nh`` starts: on a period boundary, not ``now - N``.
+
+    Counts per day from "exactly 7 x 24 hours ago" would make the first day a
+    stub of a day that reads like a whole one. So ``Nd`` (``Nw``: 7N days) means
+    the last N calendar days of ``tz``, today included (as the default range),
+    and ``Nh`` the last N whole hours of the local clock, the current one
+    included. None for any other range (it is taken as written).
+    """
+    match = _CALENDAR_RANGE.match(range_text or "")
+    if match is None:
+        return None
+    count, unit = int(match.group(1)), match.group(2).lower()
+    if count == 0:
+        return None
+    if unit == "h":
+        return period_start(now, Grouping.HOUR, tz) - timedelta(hours=count - 1)
+    days = count * 7 if unit == "w" else count
+    return local_midnight(now.astimezone(tz).date() - timedelta(days=days - 1), tz)
+
+
+def is_partial(start: datetime, end: datetime, since: datetime, until: datetime) -> bool:
+    """True when the range ``[since, until)`` covers only part of a period: its
+    counts are not comparable with a whole period's (a day still under way)."""
+    return start < since or end > until
