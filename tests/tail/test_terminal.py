@@ -35,7 +35,7 @@ def test_rows_line_up_under_one_header_as_they_come(tmp_path: Path) -> None:
     assert process.wait(timeout=60) == 0
     lines = [line for line in b"".join(chunks).decode().splitlines() if line.strip()]
     header, rule, *rows = lines
-    assert header.split()[:2] == ["submitted_at", "status"]
+    assert header.split()[:2] == ["message_id", "submitted_at"]  # the list table's columns
     assert set(rule.strip()) == {"─"}
     assert len(rows) == 5  # the last 3, then 2 new: no header repeated, nothing redrawn
     status_column = header.index("status")
