@@ -410,12 +410,17 @@ class Adapter(ABC):
         rows_key: str,
         next_token: Callable[[dict[str, Any]], Any],
         row_key: Callable[[Any], Hashable],
+        start: Any = None,
     ) -> Iterator[list[Any]]:
         """Yield the rows of each page of a cursor walk until the provider sends
         no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)
         or an empty page; ``row_key`` tells a row read before from a new one,
-        so that a server answering the same rows under fresh tokens is stopped."""
+        so that a server answering the same rows under fresh tokens is stopped.
+        ``start``: the next token of a first page read before (None: from the top)."""
         paginator = CursorPaginator()
+        if start is not None:
+            first = self._text_token(start, path, page_params(None))
+            paginator.advance(PageInfo(1, next_token=first))
         stall = StallGuard(self.spec().title)
         while not paginator.finished:
             params = page_params(paginator.current_value)
@@ -423,14 +428,22 @@ class Adapter(ABC):
             stall.check(rows, row_key, partial(self.http.describe, path, params))
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
-            if token is not None and not isinstance(token, str):
-                # Not the end (that is null) and not a token: stopping here
-                # would cut the results short without a word.
-                raise ProviderDataError(
-                    f"{self.spec().title} sent a next-page token that is not text: "
-                    f"{self.http.excerpt(token, 40)!r} [{self.http.describe(path, params)}]"
-                )
-            paginator.advance(PageInfo(len(rows), next_token=token))
+            paginator.advance(PageInfo(len(rows), next_token=self._text_token(token, path, params)))
+
+    def _text_token(self, token: Any, path: str, params: Params) -> str | None:
+        """A next-page token as sent, None for the end.
+
+        Raises:
+            ProviderDataError: when it is neither text nor null.
+        """
+        if token is not None and not isinstance(token, str):
+            # Not the end (that is null) and not a token: stopping here
+            # would cut the results short without a word.
+            raise ProviderDataError(
+                f"{self.spec().title} sent a next-page token that is not text: "
+                f"{self.http.excerpt(token, 40)!r} [{self.http.describe(path, params)}]"
+            )
+        return token
 
     def get_page(self, path: str, params: Params, *, rows_key: str) -> tuple[Any, list[Any]]:
         """GET one page and return (body, rows), checking the rows are a list.
