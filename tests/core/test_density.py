@@ -1,12 +1,13 @@
 """Cursor walks cut by density after their first page (fetch/density.py), against
-the sandbox's EDITH: the records of a plain sequential walk, in its order, and
-few requests where the range is sparse."""
+the sandbox's EDITH and Infobip v4: the records of a plain sequential walk, in
+its order, and few requests where the range is sparse."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,8 @@ from maillogs.fetch.paging import Window
 from maillogs.providers.edith import adapter as edith_adapter
 from maillogs.providers.edith.adapter import MAX_WINDOW
 from maillogs.providers.edith.spec import DEMO_TOKEN
+from maillogs.providers.infobip import adapter as infobip_adapter
+from maillogs.providers.infobip.spec import DEMO_API_KEY as INFOBIP_KEY
 from maillogs.sandbox import Emulator, EmulatorConfig, EmulatorTransport
 from tests.support import make_profile
 
@@ -25,9 +28,19 @@ NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
-def _walk(emulator: Emulator, query: Query, concurrency: int) -> tuple[list[LogRecord], int]:
-    """(records, requests sent) of ``list`` over the sandbox's EDITH."""
-    profile = make_profile("edith", base_url="http://sandbox.test", settings={"token": DEMO_TOKEN})
+PROFILES = {
+    "edith": make_profile("edith", base_url="http://sandbox.test", settings={"token": DEMO_TOKEN}),
+    "infobip": make_profile(
+        "infobip", base_url="http://sandbox.test", settings={"api_key": INFOBIP_KEY}
+    ),
+}
+
+
+def _walk(
+    emulator: Emulator, query: Query, concurrency: int = 8, provider: str = "edith"
+) -> tuple[list[LogRecord], int]:
+    """(records, requests sent) of ``list`` over one of the sandbox's providers."""
+    profile = PROFILES[provider]
     with open_adapters(
         [profile], transport_factory=lambda _p: EmulatorTransport(emulator), now=emulator.now
     ) as (adapter,):
@@ -36,21 +49,29 @@ def _walk(emulator: Emulator, query: Query, concurrency: int) -> tuple[list[LogR
         return records, adapter.http.request_count
 
 
+@pytest.mark.parametrize(
+    ("provider", "module", "name", "chain_requests"),
+    [
+        # 3,000 rows over the sandbox's 10 days: 60 pages of 50, two 7-day windows.
+        ("edith", edith_adapter, "PIECES", 60),
+        # 3,000 rows over 48 hours: 3 pages of 1,000 (the last one short).
+        ("infobip", infobip_adapter, "V4_PIECES", 3),
+    ],
+)
 def test_a_dense_range_cut_in_pieces_gives_the_sequential_walks_records_in_order(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, provider: str, module: Any, name: str, chain_requests: int
 ) -> None:
-    # 3,000 recipient rows over the sandbox's 10 days: 60 pages of 50, two 7-day windows.
     emulator = Emulator(EmulatorConfig(records=3000, now=NOW))
     query = Query(since=NOW - timedelta(days=11))
-    pieces, requests = _walk(emulator, query, concurrency=8)
+    pieces, requests = _walk(emulator, query, provider=provider)
     # At most one piece a window: each window is one chain of page tokens.
-    monkeypatch.setattr(edith_adapter, "PIECES", replace(edith_adapter.PIECES, max_pieces=1))
-    chained, chained_requests = _walk(emulator, query, concurrency=8)
+    monkeypatch.setattr(module, name, replace(getattr(module, name), max_pieces=1))
+    chained, chained_requests = _walk(emulator, query, provider=provider)
     assert len(pieces) == 3000
     assert [r.model_dump() for r in pieces] == [r.model_dump() for r in chained]
-    # Each piece ends on a short page: a few requests more than the chains' 60.
-    assert chained_requests == 60
-    assert 60 < requests <= 60 * 1.5
+    # Each piece ends on a short page: a few requests more than the chains.
+    assert chained_requests == chain_requests
+    assert chain_requests < requests <= max(chain_requests * 1.5, chain_requests + 3)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +85,10 @@ def test_a_dense_range_cut_in_pieces_gives_the_sequential_walks_records_in_order
 )
 def test_sparse_ranges_stay_cheap(since: datetime, until: datetime, most: int) -> None:
     emulator = Emulator(EmulatorConfig(records=3000, now=NOW))
-    records, requests = _walk(emulator, Query(since=since, until=until), concurrency=8)
+    records, requests = _walk(
+        emulator,
+        Query(since=since, until=until),
+    )
     assert len(records) < 50
     assert requests <= most
 

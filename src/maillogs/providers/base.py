@@ -336,7 +336,9 @@ class Adapter(ABC):
         """The native status group of ``record``, for adapters with ``native_groups``."""
         return None
 
-    def select_native_groups(self, streams: list[Stream], query: Query, plan: Plan) -> list[Stream]:
+    def select_native_groups(
+        self, streams: Iterable[Stream], query: Query, plan: Plan
+    ) -> Iterable[Stream]:
         """``streams`` keeping only what --status words naming a native group select.
 
         ``Query.matches`` checks canonical statuses only: ``rejected`` lets
@@ -359,7 +361,8 @@ class Adapter(ABC):
                 for term in terms
             )
 
-        return [_only_records(stream, selected) for stream in streams]
+        # Lazy, as ``streams`` may be (building one may send a request).
+        return (_only_records(stream, selected) for stream in streams)
 
     def warn_unreachable(
         self, warn: Callable[[str], None], reason: str, earliest: datetime, remedy: str = ""
@@ -560,6 +563,19 @@ def required_time(row: Mapping[str, Any], key: str) -> datetime:
     if moment is None:
         raise ValueError(f"{key} is missing")
     return moment
+
+
+def dated_by(key: str) -> Callable[[Any], datetime | None]:
+    """A row's RFC 3339 time under ``key``, None when it has none that reads
+    (cutting a walk by density must not fail on a row its page reports)."""
+
+    def row_time(row: Any) -> datetime | None:
+        try:
+            return parse_iso_time(row.get(key)) if isinstance(row, dict) else None
+        except ValueError:
+            return None
+
+    return row_time
 
 
 def parse_iso_time(value: Any) -> datetime | None:

@@ -39,6 +39,7 @@ from maillogs.providers.base import (
     Plan,
     Stream,
     TrackEvent,
+    dated_by,
     delivery_times,
     one_status_each,
     parse_iso_time,
@@ -98,14 +99,6 @@ def _row_key(row: Any) -> Hashable:
     if not isinstance(row, dict):
         return id(row)  # normalizing it will report the malformed entry
     return (text_or_none(row.get("refId")), text_or_none(row.get("recipientAddress")))
-
-
-def _row_time(row: Any) -> datetime | None:
-    """When a row was created, None when it cannot say (its page reports it)."""
-    try:
-        return parse_iso_time(row.get("createdAt")) if isinstance(row, dict) else None
-    except ValueError:
-        return None
 
 
 def is_expired_token(error: ProviderRequestError) -> bool:
@@ -181,7 +174,7 @@ class EdithAdapter(Adapter):
         plan.streams = walk_by_density(
             windows,
             lambda window: self._first_page(params, window),
-            _row_time,
+            dated_by("createdAt"),
             lambda rows, window: self.pending(list(rows), self._parse, window),
             lambda window: self._window_stream(params, window),
             PIECES,
