@@ -534,6 +534,8 @@ def adapter_class(spec: ProviderSpec) -> type[Adapter]:
 
 def text_or_none(value: Any) -> str | None:
     """Provider strings with ``""`` meaning absent (Kaleyra) folded to None."""
+    if type(value) is str:  # nearly always: no copy, no stripped copy
+        return value if value and not value.isspace() else None
     if value is None:
         return None
     text = str(value)
@@ -580,6 +582,14 @@ def dated_by(key: str) -> Callable[[Any], datetime | None]:
 
 def parse_iso_time(value: Any) -> datetime | None:
     """RFC 3339 / ISO 8601 with offset (``Z``, ``+00:00`` or ``+0000``) -> aware UTC."""
+    if type(value) is str and value.endswith("Z"):
+        # The commonest spelling (EDITH's), already UTC: nothing to strip or convert.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the full path below says what is wrong
+        if parsed is not None and parsed.year in SAFE_YEARS:
+            return parsed
     text = text_or_none(value)
     if text is None:
         return None
@@ -616,7 +626,7 @@ def delivery_times(
 
 # Years whose instants survive being moved by a day or an offset either way
 # (windows, day boundaries, local-time display) without leaving datetime's range.
-_SAFE_YEARS = range(2, 9999)
+SAFE_YEARS = range(2, 9999)
 
 
 def utc_in_range(moment: datetime, text: str) -> datetime:
@@ -633,6 +643,6 @@ def utc_in_range(moment: datetime, text: str) -> datetime:
         utc = moment.astimezone(UTC)
     except OverflowError:
         utc = None
-    if utc is None or utc.year not in _SAFE_YEARS:
+    if utc is None or utc.year not in SAFE_YEARS:
         raise ValueError(f"timestamp {text!r} is out of range (years 2-9998)")
     return utc
