@@ -127,7 +127,10 @@ class EdithAdapter(Adapter):
         },
         local=("from @domain", "exact window edges"),
         unsupported=(),
-        pagination="pageToken cursor (short-lived), windows of at most 7 days walked concurrently",
+        pagination=(
+            "pageToken cursor (short-lived), windows of at most 7 days, each cut after its "
+            "first page into pieces walked concurrently"
+        ),
         page_size="50 (max 50, default 20)",
         rate_limit="none published",
         retention=(

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 RETENTION = timedelta(hours=48)
 MAX_LIMIT = 1000  # documented maximum for both versions
-# Windows the retention period is cut into, so they can be walked concurrently
+# v1: windows the retention period is cut into, so they can be walked concurrently
 # when requests are not paced (see ``plan``).
 WINDOW = timedelta(hours=6)
 # v4 walks the whole range as one cursor chain, cut after its first page into
@@ -192,7 +192,10 @@ class InfobipAdapter(Adapter):
         },
         local=("status refinement from status/error names", "@domain addresses"),
         unsupported=("recipient-type",),
-        pagination="v4: useCursor + cursor.nextCursor; v1: none (full windows split in time)",
+        pagination=(
+            "v4: useCursor + cursor.nextCursor, unpaced ranges cut after the first page into "
+            "pieces walked concurrently; v1: none (full windows split in time)"
+        ),
         page_size="1000 (max 1000, default 50)",
         rate_limit=(
             "v1 60 requests/min, v4 120 requests/min per account (client-side limiter, "
