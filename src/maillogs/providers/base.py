@@ -413,18 +413,21 @@ class Adapter(ABC):
         rows_key: str,
         next_token: Callable[[dict[str, Any]], Any],
         row_key: Callable[[Any], Hashable],
-        start: Any = None,
+        after: tuple[list[Any], Any] | None = None,
     ) -> Iterator[list[Any]]:
         """Yield the rows of each page of a cursor walk until the provider sends
         no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)
         or an empty page; ``row_key`` tells a row read before from a new one,
         so that a server answering the same rows under fresh tokens is stopped.
-        ``start``: the next token of a first page read before (None: from the top)."""
+        ``after``: the rows and next token of a first page read before, to go
+        on from (None: from the top)."""
         paginator = CursorPaginator()
-        if start is not None:
-            first = self._text_token(start, path, page_params(None))
-            paginator.advance(PageInfo(1, next_token=first))
         stall = StallGuard(self.spec().title)
+        if after is not None:
+            first_rows, first_token = after
+            stall.remember(first_rows, row_key)
+            first_token = self._text_token(first_token, path, page_params(None))
+            paginator.advance(PageInfo(len(first_rows), next_token=first_token))
         while not paginator.finished:
             params = page_params(paginator.current_value)
             body, rows = self.get_page(path, params, rows_key=rows_key)

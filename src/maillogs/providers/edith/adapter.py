@@ -241,14 +241,11 @@ class EdithAdapter(Adapter):
         already, and the next token they came with) when given."""
         ledger = RestartLedger()
         restarts = 0
-        start: Any = None
-        if after is not None:
-            rows, start = after
-            for row in rows:
-                ledger.is_new(_row_key(row))
+        for row in after[0] if after else ():
+            ledger.is_new(_row_key(row))
         while True:
             # A resumed walk's first request carries a token: it may expire.
-            pages_read = 0 if start is None else 1
+            pages_read = 0 if after is None else 1
             try:
                 for rows in self.walk_cursor(
                     LOGS_PATH,
@@ -256,7 +253,7 @@ class EdithAdapter(Adapter):
                     rows_key="emailLogs",
                     next_token=lambda body: body.get("nextPageToken"),
                     row_key=_row_key,
-                    start=start,
+                    after=after,
                 ):
                     pages_read += 1
                     fresh = [row for row in rows if ledger.is_new(_row_key(row))]
@@ -277,7 +274,7 @@ class EdithAdapter(Adapter):
                         "try again, or narrow the query"
                     ) from None
                 ledger.restart()
-                start = None
+                after = None  # from the top: the first page's token has expired too
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
         ref_id = required_text(row, "refId")

@@ -330,19 +330,23 @@ class InfobipAdapter(Adapter):
         cursor = _next_cursor(body) if isinstance(body, dict) and rows else None
         if cursor is None:
             return FirstPage(rows, None)
-        return FirstPage(rows, lambda: self._walk_cursor(params, window, since, cursor))
+        return FirstPage(rows, lambda: self._walk_cursor(params, window, since, (rows, cursor)))
 
     def _walk_cursor(
-        self, params: list[tuple[str, str]], window: Window, since: datetime, start: Any = None
+        self,
+        params: list[tuple[str, str]],
+        window: Window,
+        since: datetime,
+        after: tuple[list[Any], Any] | None = None,
     ) -> Iterator[PendingPage]:
-        """The window's pages; from the cursor ``start`` (after a first page) when given."""
+        """The window's pages; after a first page (its rows and cursor) when given."""
         pages = self.walk_cursor(
             self.logs_path,
             lambda cursor: self._page_params(params, window, since, cursor),
             rows_key="results",
             next_token=_next_cursor,
             row_key=_message_id,
-            start=start,
+            after=after,
         )
         for rows in pages:
             yield self.pending(rows, self._parse, window)
