@@ -29,9 +29,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from functools import cache, partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -139,12 +139,14 @@ def _day_key(row: Any) -> Any:
 
 def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     """``"2022-01-11 10:11:27"`` in the account zone -> aware UTC; ``""`` -> None."""
-    if type(value) is str and TIMESTAMP_SHAPE.fullmatch(value):
+    if type(value) is str and TIMESTAMP_SHAPE.fullmatch(value) and value[:4] in _SAFE_YEAR_TEXT:
         # The documented shape, nothing to strip: two times a row, the
-        # commonest work of a Kaleyra walk, so it skips what it can.
-        if _is_utc(tz) and value[:4] in _SAFE_YEAR_TEXT:
-            # An offset in the text is cheaper than datetime.replace(tzinfo=...).
-            return datetime.fromisoformat(value + "+00:00")
+        # commonest work of a Kaleyra walk. Read as UTC, then moved by the
+        # zone's offset in that hour: cheaper than datetime.replace(tzinfo=...)
+        # and astimezone, the same instant.
+        offset = _offset_in_hour(tz, value[:13])
+        if offset is not None:
+            return datetime.fromisoformat(value + "+00:00") - offset
         return utc_in_range(datetime.fromisoformat(value).replace(tzinfo=tz), value)
     text = text_or_none(value)
     if text is None:
@@ -155,14 +157,21 @@ def parse_kaleyra_time(value: Any, tz: tzinfo) -> datetime | None:
     return utc_in_range(datetime.fromisoformat(text).replace(tzinfo=tz), text)
 
 
-# Four-digit years well inside datetime's range (see utc_in_range).
-_SAFE_YEAR_TEXT = frozenset(f"{year:04d}" for year in SAFE_YEARS)
+# Four-digit years whose instants stay inside SAFE_YEARS whatever the zone's
+# offset (less than a day), so the quick path needs no range check.
+_SAFE_YEAR_TEXT = frozenset(f"{year:04d}" for year in SAFE_YEARS[1:-1])
+_LAST_SECOND = timedelta(minutes=59, seconds=59)
 
 
-@cache
-def _is_utc(tz: tzinfo) -> bool:
-    """Whether ``tz`` is UTC itself (no offset ever): its times need no conversion."""
-    return tz is UTC or getattr(tz, "key", None) in ("UTC", "Etc/UTC")
+@lru_cache(maxsize=4096)
+def _offset_in_hour(tz: tzinfo, hour: str) -> timedelta | None:
+    """The zone's UTC offset through the local hour ``hour`` (``YYYY-MM-DD HH``),
+    as ``datetime.replace(tzinfo=tz)`` reads its times; None when it differs
+    between the hour's first and last second (a change of offset within it)."""
+    start = datetime.fromisoformat(hour + ":00:00")
+    first = start.replace(tzinfo=tz).utcoffset()
+    last = (start + _LAST_SECOND).replace(tzinfo=tz).utcoffset()
+    return first if first is not None and first == last else None
 
 
 def split_price(value: Any, parts: int) -> list[float | None]:
