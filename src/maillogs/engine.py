@@ -259,10 +259,11 @@ def plan_records(
     read_ahead = READ_AHEAD_ROWS
     if query.limit is not None:
         # Fetching ahead more than the records asked for could need spends
-        # requests (and rate limit) on pages nobody reads.
-        read_ahead = max(1, min(read_ahead, query.limit))
+        # requests (and rate limit) on pages nobody reads: the running walks
+        # share the limit (EDITH's pieces, say, are eight walks at once).
         if plan.page_rows:
             concurrency = min(concurrency, -(-query.limit // plan.page_rows) + 1)
+        read_ahead = max(1, min(read_ahead, query.limit // max(1, concurrency)))
     pages = run_ordered(plan.streams, concurrency, weigh=len, read_ahead=read_ahead)
     recent = RecentKeys()
     # Closed here, in the reading thread, however this generator ends (a page

@@ -163,7 +163,10 @@ def test_edith_pages_of_the_same_rows_with_fresh_tokens_stop_with_exit_65(
     assert outcome.code == 65
     assert_one_line_error(outcome)
     assert "EDITH's pagination makes no progress: 5 pages" in outcome.stderr
-    assert requests == 6  # the first page, then five of the same rows
+    # The first page, then five of the same rows in each walk: the window is
+    # cut into pieces walked at once (its first page looks dense), and every
+    # running piece stops on its own.
+    assert requests <= 1 + 6 * CONCURRENCY
 
 
 def test_infobip_cursors_over_the_same_rows_stop_with_exit_65(config_path: Path) -> None:

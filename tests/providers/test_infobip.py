@@ -49,15 +49,15 @@ def test_v4_cursor_walk_with_documented_fields() -> None:
 
 
 def test_without_dates_each_documented_row_comes_once() -> None:
-    # No dates: the 48 hours Infobip keeps, in 6-hour windows. Every window gets
-    # the documented answer here; rows dated before the whole range belong to
-    # the oldest window only, so each is shown exactly once.
+    # No dates: the 48 hours Infobip keeps, one v4 range cut only when its
+    # first page says there is more (here it is the last): one request, and
+    # rows dated before the range belong to it, so each is shown exactly once.
     body = load_fixture("infobip_v4_logs.json")
     body["cursor"]["nextCursor"] = None
     with respx.mock:
         route = respx.get(f"{BASE}/email/4/logs").mock(return_value=httpx.Response(200, json=body))
         records = run_query(make_profile("infobip"), Query(), now=NOW + timedelta(days=10))
-    assert len(route.calls) == 8
+    assert len(route.calls) == 1
     assert [r.message_id for r in records] == ["MESSAGE-ID-124-xyz", "MESSAGE-ID-123-xyz"]
 
 
@@ -76,13 +76,17 @@ def test_paced_requests_ask_for_the_whole_retention_in_one_window(version: str) 
     assert call.request.url.params["sentUntil"] == "2020-02-24T12:00:00.000+0000"
 
 
-def test_explain_names_six_hour_windows_only_when_the_range_is_cut() -> None:
-    def native(query: Query) -> list[str]:
-        with open_adapters([make_profile("infobip")], now=NOW) as (adapter,):
+def test_explain_names_how_the_range_is_cut() -> None:
+    def native(query: Query, profile: Any) -> list[str]:
+        with open_adapters([profile], now=NOW) as (adapter,):
             return adapter.plan(query, lambda _m: None).native
 
-    assert native(Query()) == ["since/until -> sentSince/sentUntil (6h windows)"]
-    assert native(Query(since=NOW - timedelta(hours=1))) == ["since/until -> sentSince/sentUntil"]
+    hour = Query(since=NOW - timedelta(hours=1))
+    v4 = ["since/until -> sentSince/sentUntil (cut by density after the first page)"]
+    assert native(Query(), make_profile("infobip")) == v4
+    assert native(hour, make_profile("infobip")) == v4
+    assert native(Query(), v1_profile()) == ["since/until -> sentSince/sentUntil (6h windows)"]
+    assert native(hour, v1_profile()) == ["since/until -> sentSince/sentUntil"]
 
 
 def test_v4_records_normalize_status_error_and_price() -> None:

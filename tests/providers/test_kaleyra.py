@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from maillogs.core.statuses import Status
 from maillogs.engine import fetch_records, make_plans, open_adapters
 from maillogs.export.runner import fraction_fetched
 from maillogs.fetch.http import ProviderRequestError
+from maillogs.providers.kaleyra.adapter import parse_kaleyra_time
 from tests.providers.helpers import run_query
 from tests.support import load_fixture, make_profile
 
@@ -326,3 +328,23 @@ def test_stats_pages_of_the_same_days_stop_with_a_data_error() -> None:
         with pytest.raises(ProviderDataError, match="pagination makes no progress"):
             list(adapters[0].daily_counts(datetime(2022, 8, 1).date(), NOW.date()))
     assert route.call_count == 6  # page 1, then five pages of the same days
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["UTC", "Asia/Kolkata", "America/New_York", "Europe/London", "Australia/Lord_Howe"],
+)
+def test_account_times_are_the_same_instants_across_offset_changes(zone: str) -> None:
+    # Times are read with the zone's offset for their hour (a quick path);
+    # through the 2024 changes of offset, including the half-hour ones of
+    # Lord Howe, the instants must be those of replace(tzinfo=zone).
+    tz = ZoneInfo(zone)
+    days = ["2024-03-10", "2024-03-31", "2024-04-07", "2024-10-06", "2024-10-27", "2024-11-03"]
+    for day in days:
+        moment = datetime.fromisoformat(f"{day} 00:00:00") - timedelta(hours=6)
+        for _ in range(36 * 60 // 7):
+            moment += timedelta(minutes=7, seconds=13)
+            text = moment.isoformat(sep=" ")
+            expected = moment.replace(tzinfo=tz).astimezone(UTC)
+            assert parse_kaleyra_time(text, tz) == expected, text
+            assert parse_kaleyra_time(text, tz).tzinfo is UTC  # type: ignore[union-attr]

@@ -341,7 +341,9 @@ class Adapter(ABC):
         """The native status group of ``record``, for adapters with ``native_groups``."""
         return None
 
-    def select_native_groups(self, streams: list[Stream], query: Query, plan: Plan) -> list[Stream]:
+    def select_native_groups(
+        self, streams: Iterable[Stream], query: Query, plan: Plan
+    ) -> Iterable[Stream]:
         """``streams`` keeping only what --status words naming a native group select.
 
         ``Query.matches`` checks canonical statuses only: ``rejected`` lets
@@ -364,7 +366,8 @@ class Adapter(ABC):
                 for term in terms
             )
 
-        return [_only_records(stream, selected) for stream in streams]
+        # Lazy, as ``streams`` may be (building one may send a request).
+        return (_only_records(stream, selected) for stream in streams)
 
     def warn_unreachable(
         self,
@@ -425,27 +428,43 @@ class Adapter(ABC):
         rows_key: str,
         next_token: Callable[[dict[str, Any]], Any],
         row_key: Callable[[Any], Hashable],
+        after: tuple[list[Any], Any] | None = None,
     ) -> Iterator[list[Any]]:
         """Yield the rows of each page of a cursor walk until the provider sends
         no next token (EDITH ``nextPageToken``, Infobip ``cursor.nextCursor``)
         or an empty page; ``row_key`` tells a row read before from a new one,
-        so that a server answering the same rows under fresh tokens is stopped."""
+        so that a server answering the same rows under fresh tokens is stopped.
+        ``after``: the rows and next token of a first page read before, to go
+        on from (None: from the top)."""
         paginator = CursorPaginator()
         stall = StallGuard(self.spec().title)
+        if after is not None:
+            first_rows, first_token = after
+            stall.remember(first_rows, row_key)
+            first_token = self._text_token(first_token, path, page_params(None))
+            paginator.advance(PageInfo(len(first_rows), next_token=first_token))
         while not paginator.finished:
             params = page_params(paginator.current_value)
             body, rows = self.get_page(path, params, rows_key=rows_key)
             stall.check(rows, row_key, partial(self.http.describe, path, params))
             yield rows
             token = next_token(body) if isinstance(body, dict) else None
-            if token is not None and not isinstance(token, str):
-                # Not the end (that is null) and not a token: stopping here
-                # would cut the results short without a word.
-                raise ProviderDataError(
-                    f"{self.spec().title} sent a next-page token that is not text: "
-                    f"{self.http.excerpt(token, 40)!r} [{self.http.describe(path, params)}]"
-                )
-            paginator.advance(PageInfo(len(rows), next_token=token))
+            paginator.advance(PageInfo(len(rows), next_token=self._text_token(token, path, params)))
+
+    def _text_token(self, token: Any, path: str, params: Params) -> str | None:
+        """A next-page token as sent, None for the end.
+
+        Raises:
+            ProviderDataError: when it is neither text nor null.
+        """
+        if token is not None and not isinstance(token, str):
+            # Not the end (that is null) and not a token: stopping here
+            # would cut the results short without a word.
+            raise ProviderDataError(
+                f"{self.spec().title} sent a next-page token that is not text: "
+                f"{self.http.excerpt(token, 40)!r} [{self.http.describe(path, params)}]"
+            )
+        return token
 
     def get_page(self, path: str, params: Params, *, rows_key: str) -> tuple[Any, list[Any]]:
         """GET one page and return (body, rows), checking the rows are a list.
@@ -533,6 +552,8 @@ def adapter_class(spec: ProviderSpec) -> type[Adapter]:
 
 def text_or_none(value: Any) -> str | None:
     """Provider strings with ``""`` meaning absent (Kaleyra) folded to None."""
+    if type(value) is str:  # nearly always: no copy, no stripped copy
+        return value if value and not value.isspace() else None
     if value is None:
         return None
     text = str(value)
@@ -564,8 +585,29 @@ def required_time(row: Mapping[str, Any], key: str) -> datetime:
     return moment
 
 
+def dated_by(key: str) -> Callable[[Any], datetime | None]:
+    """A row's RFC 3339 time under ``key``, None when it has none that reads
+    (cutting a walk by density must not fail on a row its page reports)."""
+
+    def row_time(row: Any) -> datetime | None:
+        try:
+            return parse_iso_time(row.get(key)) if isinstance(row, dict) else None
+        except ValueError:
+            return None
+
+    return row_time
+
+
 def parse_iso_time(value: Any) -> datetime | None:
     """RFC 3339 / ISO 8601 with offset (``Z``, ``+00:00`` or ``+0000``) -> aware UTC."""
+    if type(value) is str and value.endswith("Z"):
+        # The commonest spelling (EDITH's), already UTC: nothing to strip or convert.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # the full path below says what is wrong
+        if parsed is not None and parsed.year in SAFE_YEARS:
+            return parsed
     text = text_or_none(value)
     if text is None:
         return None
@@ -602,7 +644,7 @@ def delivery_times(
 
 # Years whose instants survive being moved by a day or an offset either way
 # (windows, day boundaries, local-time display) without leaving datetime's range.
-_SAFE_YEARS = range(2, 9999)
+SAFE_YEARS = range(2, 9999)
 
 
 def utc_in_range(moment: datetime, text: str) -> datetime:
@@ -619,6 +661,6 @@ def utc_in_range(moment: datetime, text: str) -> datetime:
         utc = moment.astimezone(UTC)
     except OverflowError:
         utc = None
-    if utc is None or utc.year not in _SAFE_YEARS:
+    if utc is None or utc.year not in SAFE_YEARS:
         raise ValueError(f"timestamp {text!r} is out of range (years 2-9998)")
     return utc

@@ -3,7 +3,9 @@
 Facts from EDITH's docs that shape this adapter:
 - auth is ``Authorization: Bearer TOKEN``;
 - ``startCreatedAt``/``endCreatedAt`` are RFC 3339; a range over 7 days is
-  refused, so longer ranges are cut into 7-day windows (walked concurrently);
+  refused, so longer ranges are cut into 7-day windows; each window's first
+  page tells how dense it is, and the rest of it is cut into pieces walked
+  concurrently (``fetch/density.py``: a cursor chain alone is sequential);
   no dates means the last 7 days, which we make explicit (and warn about
   when every record is asked for: ``list --all``, ``export``);
 - ``pageSize`` max 50, ``pageToken`` from ``nextPageToken`` until null; tokens
@@ -26,6 +28,7 @@ from maillogs.core.errors import ProviderDataError, TemporaryFailureError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
+from maillogs.fetch.density import FirstPage, Pieces, walk_by_density
 from maillogs.fetch.http import Params, ProviderRequestError
 from maillogs.fetch.paging import RestartLedger, Window, windows_newest_first
 from maillogs.providers import base
@@ -36,6 +39,11 @@ if TYPE_CHECKING:
 LOGS_PATH = "/v1/email/logs"
 PAGE_SIZE = 50  # documented maximum (default 20)
 MAX_WINDOW = timedelta(days=7)
+# A 7-day window's first page tells how dense it is; the rest is cut into
+# pieces of about ten pages, walked concurrently (fetch/density.py). Ten pages
+# keep a piece within the engine's read-ahead (1,000 rows), so no worker waits
+# on the reader; createdAt has whole seconds in EDITH's docs.
+PIECES = Pieces(piece_rows=10 * PAGE_SIZE, resolution=timedelta(seconds=1), max_pieces=64)
 # How often one window may restart in a row, without reaching a new record,
 # after its page token expired.
 MAX_TOKEN_RESTARTS = 3
@@ -106,7 +114,10 @@ class EdithAdapter(base.Adapter):
         },
         local=("from @domain", "exact window edges"),
         unsupported=(),
-        pagination="pageToken cursor (short-lived), windows of at most 7 days walked concurrently",
+        pagination=(
+            "pageToken cursor (short-lived), windows of at most 7 days, each cut after its "
+            "first page into pieces walked concurrently"
+        ),
         page_size="50 (max 50, default 20)",
         rate_limit="none published",
         retention=(
@@ -148,7 +159,14 @@ class EdithAdapter(base.Adapter):
                 )
         windows = list(windows_newest_first(since, until, MAX_WINDOW))
         plan.requests = [(LOGS_PATH, self._page_params(params, w, None)) for w in windows]
-        plan.streams = [self._window_stream(params, w) for w in windows]
+        plan.streams = walk_by_density(
+            windows,
+            lambda window: self._first_page(params, window),
+            base.dated_by("createdAt"),
+            lambda rows, window: self.pending(list(rows), self._parse, window),
+            lambda window: self._window_stream(params, window),
+            PIECES,
+        )
         plan.page_rows = PAGE_SIZE
         return plan
 
@@ -186,16 +204,35 @@ class EdithAdapter(base.Adapter):
         ]
         return [*page, ("pageToken", token)] if token else page
 
+    def _first_page(
+        self, params: list[tuple[str, str]], window: Window
+    ) -> FirstPage[base.PendingPage]:
+        """A window's first page, and how its own walk would go on."""
+        page = self._page_params(params, window, None)
+        body, rows = self.get_page(LOGS_PATH, page, rows_key="emailLogs")
+        token = body.get("nextPageToken") if isinstance(body, dict) and rows else None
+        if token is None:
+            return FirstPage(rows, None)
+        return FirstPage(rows, lambda: self._walk_window(params, window, (rows, token)))
+
     def _window_stream(self, params: list[tuple[str, str]], window: Window) -> base.Stream:
         return lambda: self._walk_window(params, window)
 
     def _walk_window(
-        self, params: list[tuple[str, str]], window: Window
+        self,
+        params: list[tuple[str, str]],
+        window: Window,
+        after: tuple[list[Any], Any] | None = None,
     ) -> Iterator[base.PendingPage]:
+        """The window's pages; from the page after ``after`` (rows passed on
+        already, and the next token they came with) when given."""
         ledger = RestartLedger()
         restarts = 0
+        for row in after[0] if after else ():
+            ledger.is_new(_row_key(row))
         while True:
-            pages_read = 0
+            # A resumed walk's first request carries a token: it may expire.
+            pages_read = 0 if after is None else 1
             try:
                 for rows in self.walk_cursor(
                     LOGS_PATH,
@@ -203,6 +240,7 @@ class EdithAdapter(base.Adapter):
                     rows_key="emailLogs",
                     next_token=lambda body: body.get("nextPageToken"),
                     row_key=_row_key,
+                    after=after,
                 ):
                     pages_read += 1
                     fresh = [row for row in rows if ledger.is_new(_row_key(row))]
@@ -223,6 +261,7 @@ class EdithAdapter(base.Adapter):
                         "try again, or narrow the query"
                     ) from None
                 ledger.restart()
+                after = None  # from the top: the first page's token has expired too
 
     def _parse(self, row: dict[str, Any]) -> list[LogRecord]:
         ref_id = base.required_text(row, "refId")

@@ -20,7 +20,7 @@ half-open ``[start, end)`` there, so no record is lost or counted twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from maillogs.core.errors import ProviderDataError
 from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
 from maillogs.core.statuses import Status
+from maillogs.fetch.density import FirstPage, Pieces, walk_by_density
 from maillogs.fetch.http import Params
 from maillogs.fetch.paging import Window, windows_newest_first
 from maillogs.providers import base
@@ -37,9 +38,17 @@ if TYPE_CHECKING:
 
 RETENTION = timedelta(hours=48)
 MAX_LIMIT = 1000  # documented maximum for both versions
-# Windows the retention period is cut into, so they can be walked concurrently
+# v1: windows the retention period is cut into, so they can be walked concurrently
 # when requests are not paced (see ``plan``).
 WINDOW = timedelta(hours=6)
+# v4 walks the whole range as one cursor chain, cut after its first page into
+# pieces expected to fit in one page each (fetch/density.py), so they are
+# walked concurrently: a chain is one request at a time, and a 6-hour window
+# of a busy account holds several pages (its next page waits for the reader
+# while another window is read). sentAt has milliseconds.
+V4_PIECES = Pieces(
+    piece_rows=7 * MAX_LIMIT // 10, resolution=timedelta(milliseconds=1), max_pieces=64
+)
 # v1 cannot page: a full answer splits its window down to this resolution.
 SPLIT_RESOLUTION = timedelta(milliseconds=1)
 # How far a window's request reaches into the older window (see _page_params).
@@ -170,7 +179,10 @@ class InfobipAdapter(base.Adapter):
         },
         local=("status refinement from status/error names", "@domain addresses"),
         unsupported=("recipient-type",),
-        pagination="v4: useCursor + cursor.nextCursor; v1: none (full windows split in time)",
+        pagination=(
+            "v4: useCursor + cursor.nextCursor, unpaced ranges cut after the first page into "
+            "pieces walked concurrently; v1: none (full windows split in time)"
+        ),
         page_size="1000 (max 1000, default 50)",
         rate_limit=(
             "v1 60 requests/min, v4 120 requests/min per account (client-side limiter, "
@@ -217,15 +229,26 @@ class InfobipAdapter(base.Adapter):
         # (v4 pages through it, v1 splits it when full), and for a message id
         # (a handful of rows); 6-hour windows only when requests are not paced.
         whole_range = bool(query.message_id) or self.http.paced
-        span = until - since if whole_range else WINDOW
+        by_density = self.version == "4" and not whole_range
+        span = until - since if whole_range or by_density else WINDOW
         windows = list(windows_newest_first(since, until, span))
         cut = f" ({WINDOW.seconds // 3600}h windows)" if len(windows) > 1 else ""
+        cut = " (cut by density after the first page)" if by_density else cut
         plan.native.append(f"since/until -> sentSince/sentUntil{cut}")
         plan.requests = [
             (self.logs_path, self._page_params(params, w, since, None)) for w in windows
         ]
         walk = self._walk_cursor if self.version == "4" else self._walk_split
-        streams = [self._stream(walk, params, w, since) for w in windows]
+        streams: Iterable[base.Stream] = [self._stream(walk, params, w, since) for w in windows]
+        if by_density:
+            streams = walk_by_density(
+                windows,
+                lambda window: self._first_page(params, window, since),
+                base.dated_by("sentAt"),
+                lambda rows, window: self.pending(list(rows), self._parse, window),
+                lambda window: self._stream(walk, params, window, since),
+                V4_PIECES,
+            )
         plan.streams = self.select_native_groups(streams, query, plan)
         plan.page_rows = MAX_LIMIT
         return plan
@@ -284,15 +307,32 @@ class InfobipAdapter(base.Adapter):
     ) -> base.Stream:
         return lambda: walk(params, window, since)
 
-    def _walk_cursor(
+    def _first_page(
         self, params: list[tuple[str, str]], window: Window, since: datetime
+    ) -> FirstPage[base.PendingPage]:
+        """A v4 window's first page, and how its own walk would go on."""
+        page = self._page_params(params, window, since, None)
+        body, rows = self.get_page(self.logs_path, page, rows_key="results")
+        cursor = _next_cursor(body) if isinstance(body, dict) and rows else None
+        if cursor is None:
+            return FirstPage(rows, None)
+        return FirstPage(rows, lambda: self._walk_cursor(params, window, since, (rows, cursor)))
+
+    def _walk_cursor(
+        self,
+        params: list[tuple[str, str]],
+        window: Window,
+        since: datetime,
+        after: tuple[list[Any], Any] | None = None,
     ) -> Iterator[base.PendingPage]:
+        """The window's pages; after a first page (its rows and cursor) when given."""
         pages = self.walk_cursor(
             self.logs_path,
             lambda cursor: self._page_params(params, window, since, cursor),
             rows_key="results",
             next_token=_next_cursor,
             row_key=_message_id,
+            after=after,
         )
         for rows in pages:
             yield self.pending(rows, self._parse, window)
