@@ -334,6 +334,12 @@ class Adapter(ABC):
 
     def native_group(self, record: LogRecord) -> str | None:
         """The native status group of ``record``, for adapters with ``native_groups``."""
+        return self.status_group(record.provider_status)
+
+    @classmethod
+    def status_group(cls, provider_status: str | None) -> str | None:
+        """The native status group of a record whose ``provider_status`` this is
+        (a class method: the archive's offline queries ask it without an adapter)."""
         return None
 
     def select_native_groups(self, streams: list[Stream], query: Query, plan: Plan) -> list[Stream]:

@@ -1,0 +1,183 @@
+"""A ``Query`` as SQL over the archive's ``records`` table.
+
+Every value the user typed is a bound parameter, never text in the statement.
+What a record matches is decided exactly as the live command decides it
+(``Query.matches``, then a provider's own status groups), so an offline answer
+holds the same records as a live one over a synced range:
+
+- statuses: ``status IN (...)``, the union of every ``--status`` word; a word
+  that names a provider's own status group (``rejected`` is Infobip's REJECTED)
+  selects, on that provider, exactly the records of the group, as the live
+  adapter does;
+- ``--from``/``--to`` (an address or ``@domain``) and ``--message-id`` compare
+  case-insensitively. SQLite's ``lower`` and ``NOCASE`` only fold ASCII, so
+  these run the live comparisons themselves, as SQL functions registered on the
+  connection (:func:`register_functions`);
+- ``--since``/``--until``: microseconds since the epoch, half-open; an undated
+  record only matches an unbounded query;
+- order: newest first by ``submitted_at``, undated last, like the live merge.
+  Records submitted in the same microsecond come in profile, message id and
+  recipient order (a live walk has them in the provider's order).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from maillogs.core.query import Query, address_matches
+from maillogs.core.statuses import StatusAlias
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+
+# The archive column each record field is read from, in ``RECORD_FIELDS`` order.
+FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("provider", "provider"),
+    ("profile", "profile"),
+    ("message_id", "message_id"),
+    ("status", "status"),
+    ("provider_status", "provider_status"),
+    ("sender", "sender"),
+    ("recipient", "recipient"),
+    ("recipient_type", "recipient_type"),
+    ("subject", "subject"),
+    ("submitted_at", "submitted_us"),
+    ("delivered_at", "delivered_us"),
+    ("updated_at", "updated_us"),
+    ("error_code", "error_code"),
+    ("error_message", "error_message"),
+    ("campaign_id", "campaign_id"),
+    ("opened", "opened"),
+    ("clicked", "clicked"),
+    ("price", "price"),
+    ("status_scope", "status_scope"),
+)
+# Newest first, undated last; then a stable order for records of one instant.
+ORDER_BY = "submitted_us IS NULL, submitted_us DESC, profile, message_id, recipient"
+
+_ADDRESS_FN = "maillogs_address_matches"
+_CASEFOLD_FN = "maillogs_casefold"
+_GROUP_FN = "maillogs_status_group"
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float on the way)."""
+    return (moment - EPOCH) // ONE_US
+
+
+def from_us(us: int | None) -> datetime | None:
+    """The aware UTC instant ``us`` microseconds after the epoch (None stays None)."""
+    return None if us is None else EPOCH + timedelta(microseconds=us)
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A statement fragment and the values bound to its ``?`` placeholders, in order."""
+
+    text: str
+    params: tuple[Any, ...] = ()
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def where(query: Query, profiles: Sequence[str]) -> Sql:
+    """The ``WHERE`` condition selecting what ``query`` matches in ``profiles``."""
+    parts = [f"profile IN ({_marks(len(profiles))})"]
+    params: list[Any] = list(profiles)
+    if query.statuses:
+        statuses = sorted(status.value for status in query.statuses)
+        parts.append(f"status IN ({_marks(len(statuses))})")
+        params.extend(statuses)
+        group = _status_groups(query)
+        if group is not None:
+            parts.append(group.text)
+            params.extend(group.params)
+    for value, column in ((query.sender, "sender"), (query.recipient, "recipient")):
+        if value:
+            parts.append(f"{_ADDRESS_FN}(?, {column})")
+            params.append(value)
+    if query.recipient_type:
+        parts.append("recipient_type = ?")
+        params.append(query.recipient_type)
+    if query.message_id:
+        parts.append(f"{_CASEFOLD_FN}(message_id) = ?")
+        params.append(query.message_id.casefold())
+    if query.since is not None or query.until is not None:
+        parts.append("submitted_us IS NOT NULL")
+    if query.since is not None:
+        parts.append("submitted_us >= ?")
+        params.append(to_us(query.since))
+    if query.until is not None:
+        parts.append("submitted_us < ?")
+        params.append(to_us(query.until))
+    return Sql(" AND ".join(parts), tuple(params))
+
+
+def select(query: Query, profiles: Sequence[str], columns: Sequence[str]) -> Sql:
+    """``SELECT columns`` of the records ``query`` matches, in the live order, up to its limit."""
+    condition = where(query, profiles)
+    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {ORDER_BY}"
+    if query.limit is None:
+        return Sql(text, condition.params)
+    return Sql(text + " LIMIT ?", (*condition.params, query.limit))
+
+
+def record_columns() -> list[str]:
+    """The archive columns of every record field, in ``RECORD_FIELDS`` order."""
+    return [column for _, column in FIELD_COLUMNS]
+
+
+def _status_groups(query: Query) -> Sql | None:
+    """On a provider with native status groups, what the ``--status`` words
+    select there (see ``Adapter.select_native_groups``); None when no word
+    names such a group."""
+    terms = query.status_words()
+    if not any(term.native_group for term in terms):
+        return None
+    from maillogs.providers.base import adapter_class
+    from maillogs.providers.registry import PROVIDERS
+
+    parts: list[str] = []
+    params: list[Any] = []
+    for spec in PROVIDERS.values():
+        adapter = adapter_class(spec)
+        if not any(term.native_group in adapter.native_groups for term in terms):
+            continue
+        selected = [_term_condition(term, adapter.native_groups) for term in terms]
+        parts.append(f"(provider <> ? OR {' OR '.join(s.text for s in selected)})")
+        params.append(spec.name)
+        params.extend(p for s in selected for p in s.params)
+    if not parts:
+        return None
+    return Sql(" AND ".join(parts), tuple(params))
+
+
+def _term_condition(term: StatusAlias, groups: frozenset[str]) -> Sql:
+    if term.native_group in groups:
+        return Sql(f"{_GROUP_FN}(provider, provider_status) IS ?", (term.native_group,))
+    statuses = sorted(status.value for status in term.statuses)
+    return Sql(f"status IN ({_marks(len(statuses))})", tuple(statuses))
+
+
+def _status_group(provider: str, provider_status: str | None) -> str | None:
+    from maillogs.providers.base import adapter_class
+    from maillogs.providers.registry import get_spec
+
+    return adapter_class(get_spec(provider)).status_group(provider_status)
+
+
+def _casefold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register the comparisons :func:`where` uses on ``conn`` (per connection)."""
+    conn.create_function(_ADDRESS_FN, 2, address_matches, deterministic=True)
+    conn.create_function(_CASEFOLD_FN, 1, _casefold, deterministic=True)
+    conn.create_function(_GROUP_FN, 2, _status_group, deterministic=True)
