@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -89,6 +90,17 @@ TzOpt = Annotated[
         "--tz",
         metavar="ZONE",
         help="Zone for dates without an offset (IANA name). Default: the local zone.",
+    ),
+]
+
+ArchiveOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--archive",
+        metavar="PATH",
+        help="The archive file. Default: $MAILLOGS_ARCHIVE, else archive.sqlite3 in the "
+        "user data directory (`maillogs archive path`).",
+        show_default=False,
     ),
 ]
 

@@ -62,3 +62,16 @@ class ConfigError(MaillogsError):
 
 
 EXIT_INTERRUPTED = 130
+
+
+class ArchiveError(MaillogsError):
+    """The archive file is not one this maillogs can use: not SQLite, corrupt,
+    or written by a newer maillogs (EX_DATAERR). It is never repaired silently."""
+
+    exit_code = 65
+
+
+class ArchiveMissingError(MaillogsError):
+    """There is no archive to read yet (EX_NOINPUT)."""
+
+    exit_code = 66

@@ -1,0 +1,422 @@
+"""Opening the archive, and writing records, coverage and checkpoints into it.
+
+Every failure to use the file is one :class:`ArchiveError` line naming the path
+(exit 65) or, for a reader, :class:`ArchiveMissingError` (exit 66). A file that
+is not SQLite, is corrupt, or was written by a newer maillogs is refused before
+anything is written to it: never overwritten, never "repaired".
+
+Writes go through a staging table: a chunk of records is inserted as it is
+(``executemany``, no index), then a few set-based statements count what is new
+or changed, record status changes and upsert the lot. That keeps the per-record
+work in Python to building one tuple.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from maillogs.archive.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
+from maillogs.core.errors import ArchiveError, ArchiveMissingError, TemporaryFailureError
+from maillogs.core.fileio import PRIVATE_FILE_MODE, private_dir
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveMissingError",
+    "Counts",
+    "add_coverage",
+    "open_archive",
+    "set_checkpoint",
+    "upsert",
+]
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+# How long a second writer (sync, prune) waits for the first before exit 75.
+WRITER_WAIT_SECONDS = 2.0
+# How long a statement waits for SQLite's own lock (a checkpoint of the WAL,
+# a reader finishing) before failing.
+BUSY_TIMEOUT_MS = 30_000
+
+# The record columns a sync writes, in LogRecord order where it has them.
+RECORD_COLUMNS = (
+    "provider",
+    "profile",
+    "message_id",
+    "recipient",
+    "recipient_type",
+    "status",
+    "provider_status",
+    "sender",
+    "subject",
+    "submitted_us",
+    "delivered_us",
+    "updated_us",
+    "error_code",
+    "error_message",
+    "campaign_id",
+    "opened",
+    "clicked",
+    "price",
+    "status_scope",
+    "raw",
+)
+KEY_COLUMNS = RECORD_COLUMNS[:4]
+# What makes a record "changed" on re-sync: everything but the key and raw
+# (raw is the provider's text, kept only with --raw; its absence is no change).
+_COMPARED = [c for c in RECORD_COLUMNS if c not in KEY_COLUMNS and c != "raw"]
+_KEY_JOIN = " AND ".join(f"r.{c} = i.{c}" for c in KEY_COLUMNS)
+_DIFFERS = " OR ".join(f"r.{c} IS NOT i.{c}" for c in _COMPARED)
+
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS incoming({})".format(", ".join(RECORD_COLUMNS))
+_STAGE_INSERT = "INSERT INTO temp.incoming VALUES ({})".format(  # noqa: S608 - placeholders only
+    ", ".join("?" * len(RECORD_COLUMNS))
+)
+_COUNT = f"""
+SELECT count(*), coalesce(sum(r.provider IS NULL), 0),
+       coalesce(sum(r.provider IS NOT NULL AND ({_DIFFERS})), 0)
+FROM temp.incoming AS i LEFT JOIN records AS r ON {_KEY_JOIN}
+"""  # noqa: S608 - our own column names, no values
+# A status change keeps the old status (first seen when the record was, unless
+# an earlier change already holds it) and the new one (first seen now).
+_OLD_STATUS = f"""
+INSERT OR IGNORE INTO status_changes
+SELECT r.provider, r.profile, r.message_id, r.recipient, r.status, r.first_seen_us
+FROM temp.incoming AS i JOIN records AS r ON {_KEY_JOIN}
+WHERE r.status IS NOT i.status
+"""  # noqa: S608 - our own column names, no values
+_NEW_STATUS = f"""
+INSERT OR IGNORE INTO status_changes
+SELECT i.provider, i.profile, i.message_id, i.recipient, i.status, :seen
+FROM temp.incoming AS i JOIN records AS r ON {_KEY_JOIN}
+WHERE r.status IS NOT i.status
+"""  # noqa: S608 - our own column names, no values
+_UPSERT = """
+INSERT INTO records({cols}, first_seen_us, last_seen_us)
+SELECT {cols}, :seen, :seen FROM temp.incoming WHERE true
+ON CONFLICT (provider, profile, message_id, recipient) DO UPDATE SET
+{updates}, raw = coalesce(excluded.raw, raw), last_seen_us = excluded.last_seen_us
+""".format(
+    cols=", ".join(RECORD_COLUMNS),
+    updates=",\n".join(f"{c} = excluded.{c}" for c in _COMPARED),
+)
+
+
+@dataclass
+class Counts:
+    """What an upsert did: keys never seen before, keys whose fields changed,
+    keys seen again as they were."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add ``other``'s counts to these."""
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+
+
+def to_us(moment: datetime | None) -> int | None:
+    """Microseconds since the epoch (UTC), exactly: no float on the way."""
+    return None if moment is None else (moment - EPOCH) // ONE_US
+
+
+def now_us() -> int:
+    """The wall clock in microseconds since the epoch."""
+    return to_us(datetime.now(UTC)) or 0
+
+
+def record_row(record: LogRecord, *, keep_raw: bool = False) -> tuple[Any, ...]:
+    """``record`` as a row of ``RECORD_COLUMNS``: fields read directly, no
+    serialisation through pydantic (this runs once per record of a sync)."""
+    return (
+        record.provider,
+        record.profile,
+        record.message_id,
+        record.recipient or "",
+        record.recipient_type,
+        record.status.value,
+        record.provider_status,
+        record.sender,
+        record.subject,
+        to_us(record.submitted_at),
+        to_us(record.delivered_at),
+        to_us(record.updated_at),
+        record.error_code,
+        record.error_message,
+        record.campaign_id,
+        record.opened,
+        record.clicked,
+        record.price,
+        record.status_scope,
+        json.dumps(record.raw, ensure_ascii=False, separators=(",", ":"))
+        if keep_raw and record.raw is not None
+        else None,
+    )
+
+
+def upsert(
+    conn: sqlite3.Connection, records: Iterable[LogRecord], *, seen_us: int, keep_raw: bool = False
+) -> Counts:
+    """Write ``records`` into the caller's transaction; see :func:`upsert_rows`."""
+    return upsert_rows(conn, [record_row(r, keep_raw=keep_raw) for r in records], seen_us=seen_us)
+
+
+def upsert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, seen_us: int) -> Counts:
+    """Insert or update rows of ``RECORD_COLUMNS``; record status changes.
+
+    Runs inside the caller's transaction: the caller commits them together with
+    the coverage and checkpoint they belong to.
+
+    Args:
+        conn: A connection from :func:`open_archive` with ``create=True``.
+        rows: Rows built by :func:`record_row`.
+        seen_us: This sync's wall clock (first/last seen, status change times).
+
+    Returns:
+        How many rows were new, changed and unchanged.
+    """
+    if not rows:
+        return Counts()
+    conn.execute(_STAGE)
+    conn.executemany(_STAGE_INSERT, rows)
+    total, new, changed = conn.execute(_COUNT).fetchone()
+    if changed:
+        conn.execute(_OLD_STATUS)
+        conn.execute(_NEW_STATUS, {"seen": seen_us})
+    conn.execute(_UPSERT, {"seen": seen_us})
+    conn.execute("DELETE FROM temp.incoming")
+    return Counts(new=new, changed=changed, unchanged=total - new - changed)
+
+
+def add_coverage(
+    conn: sqlite3.Connection, provider: str, profile: str, start_us: int, end_us: int
+) -> None:
+    """Mark ``[start_us, end_us)`` as synced, merged with the intervals it
+    overlaps or touches (inside the caller's transaction)."""
+    if end_us <= start_us:
+        return
+    args = (provider, profile, end_us, start_us)
+    low, high = conn.execute(
+        "SELECT min(start_us), max(end_us) FROM coverage"
+        " WHERE provider = ? AND profile = ? AND start_us <= ? AND end_us >= ?",
+        args,
+    ).fetchone()
+    if low is not None:
+        start_us, end_us = min(start_us, low), max(end_us, high)
+        conn.execute(
+            "DELETE FROM coverage"
+            " WHERE provider = ? AND profile = ? AND start_us <= ? AND end_us >= ?",
+            args,
+        )
+    conn.execute("INSERT INTO coverage VALUES (?, ?, ?, ?)", (provider, profile, start_us, end_us))
+
+
+def set_checkpoint(
+    conn: sqlite3.Connection,
+    provider: str,
+    profile: str,
+    *,
+    checkpoint_us: int,
+    sync_us: int,
+    counts: Counts,
+) -> None:
+    """Record that ``profile`` is synced up to ``checkpoint_us`` (in the caller's
+    transaction, with the records that make it true)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (provider, profile, checkpoint_us, sync_us, counts.new, counts.changed, counts.unchanged),
+    )
+
+
+def checkpoints(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """(provider, profile) -> the instant (µs) its records are synced up to."""
+    rows = conn.execute(
+        "SELECT provider, profile, checkpoint_us FROM sync_state WHERE checkpoint_us IS NOT NULL"
+    )
+    return {(provider, profile): us for provider, profile, us in rows}
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed whole, or rolled back."""
+    with database_errors(path):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's errors into one line naming the archive."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"archive {path}: {_describe(exc)}") from None
+
+
+def _describe(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return "not an SQLite database (file untouched)"
+    if "malformed" in text or "corrupt" in text:
+        return "the file is corrupt (file untouched; restore a backup or move it away)"
+    return text
+
+
+def open_archive(path: Path, *, create: bool) -> sqlite3.Connection:
+    """Open the archive at ``path``.
+
+    Args:
+        path: The archive file (see :func:`maillogs.archive.paths.archive_path`).
+        create: ``True`` for writers: create the file (0600, in a 0700 directory
+            when that is created too) and migrate it to the current schema.
+            ``False`` for readers: open read-only; nothing is created or migrated.
+
+    Returns:
+        An autocommit connection (``isolation_level=None``): writers use
+        :func:`transaction`.
+
+    Raises:
+        ArchiveMissingError: ``create=False`` and there is no archive yet (exit 66).
+        ArchiveError: Not SQLite, corrupt, not maillogs', or written by a newer
+            maillogs (exit 65); the file is left as it was.
+    """
+    if create:
+        _create_file(path)
+    elif not path.exists() or _is_empty(path):
+        raise ArchiveMissingError(f"no archive at {path}: run `maillogs sync` first")
+    _check_header(path)
+    with database_errors(path):
+        conn = _connect(path, create=create)
+        try:
+            version = _check_version(conn, path, create=create)
+            if create:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode NORMAL loses no committed transaction when the
+                # process dies, only (at worst) the last ones on a power cut.
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA temp_store = MEMORY")
+                migrate(conn, version)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def _create_file(path: Path) -> None:
+    private_dir(path.parent)  # OutputError (exit 73) when it cannot be made
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ArchiveError(f"cannot create archive {path}: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, PRIVATE_FILE_MODE)  # whatever the umask
+    finally:
+        os.close(fd)
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite opens it for writing."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except IsADirectoryError:
+        raise ArchiveError(f"archive {path} is a directory, not a file") from None
+    except OSError as exc:
+        raise ArchiveError(f"cannot read archive {path}: {exc.strerror or exc}") from None
+    if head and head != SQLITE_MAGIC:
+        raise ArchiveError(f"{path} is not an SQLite database (file untouched)")
+
+
+def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    if create:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    else:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _check_version(conn: sqlite3.Connection, path: Path, *, create: bool) -> int:
+    """The file's schema version, once it is known to be ours and not too new."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    app_id: int = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables: int = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive {path} has schema version {version}, written by a newer maillogs "
+            f"(this one knows up to {SCHEMA_VERSION}); upgrade maillogs (file untouched)"
+        )
+    if (version and app_id != APPLICATION_ID) or (not version and tables):
+        raise ArchiveError(
+            f"{path} is an SQLite database but not a maillogs archive (file untouched)"
+        )
+    if not create and version == 0:
+        raise ArchiveMissingError(f"no archive at {path}: run `maillogs sync` first")
+    if not create and version < SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive {path} has schema version {version}; run `maillogs sync` to upgrade it"
+        )
+    return version
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the archive's writer lock (``PATH.lock``, flock), waiting up to
+    ``wait`` seconds for another sync or prune to finish.
+
+    Raises:
+        TemporaryFailureError: Still held by another run after ``wait`` (exit 75).
+    """
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(
+            lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE
+        )
+    except OSError as exc:
+        raise ArchiveError(f"cannot create lock file {lock_path}: {exc.strerror or exc}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TemporaryFailureError(
+                        f"another maillogs sync or prune is writing {path}; try again later"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
