@@ -23,16 +23,15 @@ holds the same records as a live one over a synced range:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
+from maillogs.archive.store import EPOCH, to_us
 from maillogs.core.query import Query, address_matches
 from maillogs.core.statuses import StatusAlias
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_US = timedelta(microseconds=1)
 
 # The archive column each record field is read from, in ``RECORD_FIELDS`` order.
 FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -62,11 +61,6 @@ ORDER_BY = "submitted_us IS NULL, submitted_us DESC, profile, message_id, recipi
 _ADDRESS_FN = "maillogs_address_matches"
 _CASEFOLD_FN = "maillogs_casefold"
 _GROUP_FN = "maillogs_status_group"
-
-
-def to_us(moment: datetime) -> int:
-    """Microseconds since the epoch, exactly (no float on the way)."""
-    return (moment - EPOCH) // ONE_US
 
 
 def from_us(us: int | None) -> datetime | None:
@@ -122,7 +116,8 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
 def select(query: Query, profiles: Sequence[str], columns: Sequence[str]) -> Sql:
     """``SELECT columns`` of the records ``query`` matches, in the live order, up to its limit."""
     condition = where(query, profiles)
-    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {ORDER_BY}"
+    # Only our own column names and placeholders are formatted in; values are bound.
+    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {ORDER_BY}"  # noqa: S608
     if query.limit is None:
         return Sql(text, condition.params)
     return Sql(text + " LIMIT ?", (*condition.params, query.limit))
@@ -166,10 +161,21 @@ def _term_condition(term: StatusAlias, groups: frozenset[str]) -> Sql:
 
 
 def _status_group(provider: str, provider_status: str | None) -> str | None:
-    from maillogs.providers.base import adapter_class
-    from maillogs.providers.registry import get_spec
+    return _group_of(provider)(provider_status)
 
-    return adapter_class(get_spec(provider)).status_group(provider_status)
+
+@cache
+def _group_of(provider: str) -> Callable[[str | None], str | None]:
+    """The provider's ``Adapter.status_group``; none for a provider no longer registered."""
+    from maillogs.providers.base import adapter_class
+    from maillogs.providers.registry import PROVIDERS
+
+    spec = PROVIDERS.get(provider)
+    return adapter_class(spec).status_group if spec is not None else _no_group
+
+
+def _no_group(provider_status: str | None) -> None:
+    return None
 
 
 def _casefold(value: str | None) -> str | None:
