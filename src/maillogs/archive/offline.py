@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -189,7 +189,7 @@ def row_to_record(row: Sequence[Any]) -> LogRecord:
 
 def read_records(
     conn: sqlite3.Connection, query: Query, profiles: Sequence[str], *, raw: bool = False
-) -> Iterator[LogRecord]:
+) -> Generator[LogRecord, None, None]:
     """The records ``query`` matches, as :func:`read_rows`, each a ``LogRecord``."""
     for row in read_rows(conn, query, profiles, raw=raw):
         yield row_to_record(row)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from maillogs.cli import common
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
 
 DEFAULT_LIMIT = 100
 
@@ -51,6 +56,8 @@ def list_command(
         typer.Option("--explain", help="Show the requests that would be sent; send nothing."),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     debug: common.DebugOpt = False,
 ) -> None:
     """List email log records matching the filters, newest first.
@@ -61,8 +68,7 @@ def list_command(
 
       maillogs list --status failed --format json | jq '.[].recipient'
     """
-    from maillogs.engine import fetch_records, make_plans
-    from maillogs.render import default_columns, open_renderer, parse_columns
+    from maillogs.render import default_columns, parse_columns
 
     runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
@@ -70,37 +76,65 @@ def list_command(
     query = filters.query(limit=None if all_ else limit + 1, now=now)
     output = None if output_text is None else common.output_file(output_text)
     fmt = common.resolve_format(fmt, output, sys.stdout)
-    profiles = common.load_profiles(profile, runtime)
-    selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
-    with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
-        plans = make_plans(adapters, query, runtime.warn)
-        if explain:
-            from maillogs.cli.explain import print_explanation
+    if offline:
+        from maillogs.cli.offline import offline_records, refuse
 
-            print_explanation(plans, adapters, None if all_ else limit)
-            return
-        shown = 0
-        more = False
-        with (
-            closing(fetch_records(plans, query, concurrency=concurrency)) as records,
-            common.output_stream(output) as stream,
-            open_renderer(
-                fmt,
-                stream,
-                columns=selected,
-                with_raw=raw,
-                color=output is None and common.color_enabled(sys.stdout),
-            ) as renderer,
+        if explain:
+            raise refuse("--explain")
+        with offline_records(archive, profile, query, raw=raw, now=now, runtime=runtime) as (
+            names,
+            found,
         ):
-            for record in records:
-                if not all_ and shown == limit:
-                    more = True
-                    break
-                renderer.write(record)
-                shown += 1
+            selected = parse_columns(columns, default=default_columns(fmt, len(names) > 1))
+            shown, more = _write(found, fmt, output, selected, raw, None if all_ else limit)
+    else:
+        from maillogs.engine import fetch_records, make_plans
+
+        profiles = common.load_profiles(profile, runtime)
+        selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
+        with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
+            plans = make_plans(adapters, query, runtime.warn)
+            if explain:
+                from maillogs.cli.explain import print_explanation
+
+                print_explanation(plans, adapters, None if all_ else limit)
+                return
+            found = fetch_records(plans, query, concurrency=concurrency)
+            shown, more = _write(found, fmt, output, selected, raw, None if all_ else limit)
     if more:
         runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
     elif shown == 0:
         runtime.info("No records match.")
     elif output is not None:
         runtime.info(f"Wrote {shown} records to {output}.")
+
+
+def _write(
+    records: Generator[LogRecord, None, None],
+    fmt: str,
+    output: Path | None,
+    columns: Sequence[str],
+    raw: bool,
+    limit: int | None,
+) -> tuple[int, bool]:
+    """Render up to ``limit`` records; return how many, and whether more matched."""
+    from maillogs.render import open_renderer
+
+    shown = 0
+    with (
+        closing(records) as found,
+        common.output_stream(output) as stream,
+        open_renderer(
+            fmt,
+            stream,
+            columns=columns,
+            with_raw=raw,
+            color=output is None and common.color_enabled(sys.stdout),
+        ) as renderer,
+    ):
+        for record in found:
+            if limit is not None and shown == limit:
+                return shown, True
+            renderer.write(record)
+            shown += 1
+    return shown, False

@@ -1,0 +1,106 @@
+"""``--offline``: ``list``, ``stats``, ``show`` and ``export`` answered from the archive.
+
+The commands keep their own options, rendering and exit codes; this module only
+swaps where records come from. No adapter, HTTP client or credential is
+created: a profile is a name in the archive (one removed from the
+configuration stays queryable), and ``--profile``, ``$MAILLOGS_PROFILE`` and
+``default_profile`` select as they do live, else every archived profile.
+What only a provider can answer is a usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maillogs.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from maillogs.cli.common import Runtime
+    from maillogs.core.models import LogRecord
+    from maillogs.core.query import Query
+
+
+def refuse(option: str) -> UsageError:
+    """The usage error for an option only a provider can answer."""
+    return UsageError(f"{option} needs the provider; it cannot be combined with --offline")
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open archive and the profiles a command reads from it."""
+
+    conn: sqlite3.Connection
+    path: Path
+    profiles: list[str]
+
+
+@contextmanager
+def open_session(
+    archive: Path | None, selected: list[str] | None, runtime: Runtime
+) -> Iterator[Session]:
+    """The archive (``--archive``, ``$MAILLOGS_ARCHIVE`` or the default) read-only,
+    and the selected profiles in it.
+
+    Raises:
+        ArchiveMissingError: No archive (exit 66).
+        ArchiveError: Not a usable archive (exit 65).
+        UsageError: A selected profile the archive has never synced.
+    """
+    from maillogs.archive.offline import choose_profiles, open_reader
+    from maillogs.archive.paths import archive_path
+
+    path = archive_path(archive)
+    with closing(open_reader(path)) as conn:
+        names = _selected_names(selected, runtime)
+        yield Session(conn, path, choose_profiles(conn, names, path))
+
+
+def _selected_names(selected: list[str] | None, runtime: Runtime) -> list[str]:
+    """The live selection's names, read without building (or needing) the profiles."""
+    from maillogs.profiles.resolve import profile_selection
+    from maillogs.profiles.store import read_config
+
+    names, _ = profile_selection(
+        selected, env=os.environ, load=lambda: read_config(env=os.environ, warn=runtime.warn)
+    )
+    return names
+
+
+def warn_coverage(session: Session, query: Query, now: datetime, runtime: Runtime) -> None:
+    """One warning per profile whose synced intervals miss part of the asked range."""
+    from maillogs.archive.offline import coverage_gaps
+
+    until = query.until if query.until is not None else now
+    for line in coverage_gaps(session.conn, session.profiles, query.since, until):
+        runtime.warn(line)
+
+
+@contextmanager
+def offline_records(
+    archive: Path | None,
+    selected: list[str] | None,
+    query: Query,
+    *,
+    raw: bool,
+    now: datetime,
+    runtime: Runtime,
+) -> Iterator[tuple[list[str], Generator[LogRecord, None, None]]]:
+    """The profiles read and the records ``query`` matches in them, newest first.
+
+    Raises:
+        UsageError: ``--param`` (a provider's own filter).
+    """
+    if query.params:
+        raise refuse("--param")
+    from maillogs.archive.offline import read_records
+
+    with open_session(archive, selected, runtime) as session:
+        warn_coverage(session, query, now, runtime)
+        yield session.profiles, read_records(session.conn, query, session.profiles, raw=raw)
