@@ -239,7 +239,13 @@ def set_checkpoint(
     """Record that ``profile`` is synced up to ``checkpoint_us`` (in the caller's
     transaction, with the records that make it true)."""
     conn.execute(
-        "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?)",
+        # Never backwards: a backfill (--since before the checkpoint) ends its
+        # early slices before the point an earlier run already reached.
+        "INSERT INTO sync_state VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (provider, profile) DO UPDATE SET"
+        " checkpoint_us = max(coalesce(checkpoint_us, 0), excluded.checkpoint_us),"
+        " last_sync_us = excluded.last_sync_us, last_new = excluded.last_new,"
+        " last_changed = excluded.last_changed, last_unchanged = excluded.last_unchanged",
         (provider, profile, checkpoint_us, sync_us, counts.new, counts.changed, counts.unchanged),
     )
 
@@ -399,6 +405,7 @@ def writer_lock(path: Path, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]
         TemporaryFailureError: Still held by another run after ``wait`` (exit 75).
     """
     lock_path = path.with_name(path.name + ".lock")
+    private_dir(path.parent)
     try:
         fd = os.open(
             lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, PRIVATE_FILE_MODE

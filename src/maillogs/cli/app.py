@@ -45,6 +45,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "maillogs.cli.commands.show:show_command",
         "What happened to an email: each recipient's status, errors, timestamps, events.",
     ),
+    "sync": (
+        "maillogs.cli.commands.sync:sync_command",
+        "Copy each profile's new and changed records into the local archive.",
+    ),
+    "archive": (
+        "maillogs.cli.commands.archive:archive_app",
+        "The local archive: where it is, what it holds, pruning old records.",
+    ),
     "statuses": (
         "maillogs.cli.commands.info:statuses_command",
         "The canonical status vocabulary and how each provider's values map onto it.",

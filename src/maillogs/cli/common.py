@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -188,3 +188,27 @@ def demo_transport() -> httpx.BaseTransport:
     from maillogs.sandbox.transport import demo_transport as sandbox_transport
 
     return sandbox_transport()
+
+
+def parse_duration_option(option: str, text: str) -> timedelta:
+    """A duration option's value (``30m``, ``2h``, ``1d``); a usage error names ``option``."""
+    from maillogs.core.errors import UsageError
+    from maillogs.core.timeparse import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def parse_time_option(option: str, text: str, *, tz: tzinfo, now: datetime) -> datetime:
+    """A point-in-time option's value (``2024-05-01``, ``7d``, ISO); errors name ``option``."""
+    from maillogs.core.errors import UsageError
+    from maillogs.core.timeparse import parse_instant
+
+    if not text.strip():
+        raise UsageError(f"{option}: empty value")
+    try:
+        return parse_instant(text, tz=tz, now=now)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None

@@ -41,6 +41,7 @@ class Progress:
         enabled: bool,
         interval: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "exporting",
     ) -> None:
         """Prepare the display.
 
@@ -49,7 +50,9 @@ class Progress:
             enabled: Draw at all (only for a terminal, and not with ``--quiet``).
             interval: Minimum seconds between redraws.
             clock: Monotonic seconds (tests pass a fake one).
+            label: What the line starts with (``exporting``, ``syncing``).
         """
+        self._label = label
         self._stream = stream
         self.enabled = enabled
         self._interval = interval
@@ -78,7 +81,7 @@ class Progress:
         if done:  # neither unknown nor zero
             left = f", about {format_elapsed(elapsed * (1 - done) / done)} left"
         self._stream.write(
-            f"{_CLEAR_LINE}exporting: {records} records, {requests} requests, "
+            f"{_CLEAR_LINE}{self._label}: {records} records, {requests} requests, "
             f"{rate:.0f} records/s, {format_elapsed(elapsed)}{left}"
         )
         self._stream.flush()

@@ -70,6 +70,9 @@ class ProviderSpec:
     demo_settings: dict[str, str] = field(default_factory=dict)
     # How the sandbox emulates it; None: no demo profile, no sandbox API.
     sandbox: SandboxSpec | None = None
+    # How far back the provider's log reaches, when documented (None: not
+    # documented). A first `maillogs sync` starts no earlier than this.
+    retention: timedelta | None = None
 
     def load_adapter(self) -> type[Any]:
         """Import and return the adapter class (heavy: pulls in httpx and pydantic).

@@ -28,6 +28,8 @@ SPEC: Final = ProviderSpec(
     settings_doc="API key (`Authorization: App …`) and `4` or `1`",
     id_label="Infobip messageId",
     demo_settings={"api_key": DEMO_API_KEY, "api_version": "4"},
+    # Documented: "Email logs are available for the last 48 hours."
+    retention=timedelta(hours=48),
     sandbox=SandboxSpec(
         emulator_path="maillogs.providers.infobip.emulator:build",
         route="/email",
