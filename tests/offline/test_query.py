@@ -110,7 +110,7 @@ def _live(query: Query, adapters: dict[str, Adapter], profiles: tuple[str, ...])
             [lambda page=page: iter([page])], query, adapter.new_plan(query)
         )
         kept.extend(record for stream in streams for pending in stream() for record in pending())
-    kept.sort(key=lambda r: (r.profile, r.message_id, r.recipient or ""))
+    kept.sort(key=lambda r: (profiles.index(r.profile), r.message_id, r.recipient or ""))
     kept.sort(key=lambda r: r.submitted_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     kept.sort(key=lambda r: r.submitted_at is None)
     return kept[: query.limit] if query.limit is not None else kept

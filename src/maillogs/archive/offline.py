@@ -107,15 +107,21 @@ def _instant(us: int) -> str:
 
 
 def coverage_gaps(
-    conn: sqlite3.Connection, profiles: Sequence[str], since: datetime | None, until: datetime
+    conn: sqlite3.Connection,
+    profiles: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
 ) -> list[str]:
-    """One line per profile whose synced intervals do not cover ``[since, until)``,
-    naming what they do cover. An unbounded start asks for everything, which
-    the archive answers with what it holds: nothing to warn about."""
-    if since is None or until <= since:
+    """One line per profile whose synced intervals do not cover ``[since, until)``
+    (``until`` None: up to ``now``), naming what they do cover. An unbounded
+    start asks for everything, which the archive answers with what it holds:
+    nothing to warn about."""
+    end_at = until if until is not None else now
+    if since is None or end_at <= since:
         return []
     # to_us is None only for None; `or 0` tells mypy so (0 stays 0).
-    start, end = to_us(since) or 0, to_us(until) or 0
+    start, end = to_us(since) or 0, to_us(end_at) or 0
     notes = []
     for profile in profiles:
         rows = conn.execute(
@@ -126,18 +132,17 @@ def coverage_gaps(
         covered = [Interval(max(s, start), min(e, end)) for s, e in rows]
         if _covers(covered, start, end):
             continue
-        asked = Interval(start, end)
+        asked = f"{_instant(start)}..{'now' if until is None else _instant(end)}"
         if not covered:
-            notes.append(f"profile {profile!r}: nothing synced in {asked}; run `maillogs sync`")
+            notes.append(
+                f"profile {profile!r}: the archive covers nothing of {asked}; run `maillogs sync`"
+            )
             continue
         shown = ", ".join(map(str, covered[:SHOWN_INTERVALS]))
         more = len(covered) - SHOWN_INTERVALS
         if more > 0:
             shown += f" and {more} more"
-        notes.append(
-            f"profile {profile!r}: of {asked} the archive covers only {shown}; "
-            "records outside are missing"
-        )
+        notes.append(f"profile {profile!r}: of {asked} the archive covers only {shown}")
     return notes
 
 

@@ -15,9 +15,9 @@ holds the same records as a live one over a synced range:
   connection (:func:`register_functions`);
 - ``--since``/``--until``: microseconds since the epoch, half-open; an undated
   record only matches an unbounded query;
-- order: newest first by ``submitted_at``, undated last, like the live merge.
-  Records submitted in the same microsecond come in profile, message id and
-  recipient order (a live walk has them in the provider's order).
+- order: newest first by ``submitted_at``, undated last, like the live merge;
+  records of one instant in the order the profiles were asked for, then by
+  message id and recipient (a live walk has those in the provider's order).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("price", "price"),
     ("status_scope", "status_scope"),
 )
-# Newest first, undated last; then a stable order for records of one instant.
-ORDER_BY = "submitted_us IS NULL, submitted_us DESC, profile, message_id, recipient"
+# Newest first, undated last (the live merge's order).
+ORDER_BY = "submitted_us IS NULL, submitted_us DESC"
 
 _ADDRESS_FN = "maillogs_address_matches"
 _CASEFOLD_FN = "maillogs_casefold"
@@ -116,11 +116,16 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
 def select(query: Query, profiles: Sequence[str], columns: Sequence[str]) -> Sql:
     """``SELECT columns`` of the records ``query`` matches, in the live order, up to its limit."""
     condition = where(query, profiles)
+    # Records of one instant: profiles in the order asked, as the live merge
+    # takes its streams; within a profile by message id and recipient.
+    rank = " ".join("WHEN ? THEN " + str(i) for i in range(len(profiles)))
+    order = f"{ORDER_BY}, CASE profile {rank} END, message_id, recipient"
     # Only our own column names and placeholders are formatted in; values are bound.
-    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {ORDER_BY}"  # noqa: S608
+    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {order}"  # noqa: S608
+    params = (*condition.params, *profiles)
     if query.limit is None:
-        return Sql(text, condition.params)
-    return Sql(text + " LIMIT ?", (*condition.params, query.limit))
+        return Sql(text, params)
+    return Sql(text + " LIMIT ?", (*params, query.limit))
 
 
 def record_columns() -> list[str]:

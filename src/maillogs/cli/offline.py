@@ -77,8 +77,7 @@ def warn_coverage(session: Session, query: Query, now: datetime, runtime: Runtim
     """One warning per profile whose synced intervals miss part of the asked range."""
     from maillogs.archive.offline import coverage_gaps
 
-    until = query.until if query.until is not None else now
-    for line in coverage_gaps(session.conn, session.profiles, query.since, until):
+    for line in coverage_gaps(session.conn, session.profiles, query.since, query.until, now):
         runtime.warn(line)
 
 
