@@ -14,8 +14,8 @@ import os
 import sqlite3
 from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from maillogs.cli.common import Runtime
     from maillogs.core.models import LogRecord
     from maillogs.core.query import Query
+    from maillogs.reports.stats.compute import StatsResult
+    from maillogs.reports.stats.periods import Grouping
 
 
 def refuse(option: str) -> UsageError:
@@ -103,3 +105,40 @@ def offline_records(
     with open_session(archive, selected, runtime) as session:
         warn_coverage(session, query, now, runtime)
         yield session.profiles, read_records(session.conn, query, session.profiles, raw=raw)
+
+
+def offline_stats(
+    archive: Path | None,
+    selected: list[str] | None,
+    query: Query,
+    *,
+    grouping: Grouping,
+    tz: tzinfo,
+    now: datetime,
+    native_only: bool,
+    per_profile: bool,
+    runtime: Runtime,
+) -> StatsResult:
+    """``stats`` counted from the archived records (as ``--source logs``).
+
+    Raises:
+        UsageError: ``--param``, or ``--source native`` (the provider's own counters).
+    """
+    if native_only:
+        raise refuse("--source native")
+    if query.params:
+        raise refuse("--param")
+    from maillogs.archive.stats import offline_stats as count
+
+    with open_session(archive, selected, runtime) as session:
+        result = count(
+            session.conn,
+            query,
+            session.profiles,
+            grouping=grouping,
+            tz=tz,
+            now=now,
+            per_profile=per_profile,
+        )
+        warn_coverage(session, replace(query, since=result.since), now, runtime)
+    return result

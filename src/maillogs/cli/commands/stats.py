@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from maillogs.cli import common
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
@@ -50,6 +50,8 @@ def stats_command(
         ),
     ] = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     debug: common.DebugOpt = False,
 ) -> None:
     """Delivery at a glance: counts per period with delivery, bounce and open rates.
@@ -82,7 +84,7 @@ def stats_command(
     """
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.stats import write_stats
-    from maillogs.reports.stats.compute import compute_stats, parse_source_mode
+    from maillogs.reports.stats.compute import SourceMode, compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import parse_grouping
 
     runtime = common.Runtime(debug=debug)
@@ -93,19 +95,34 @@ def stats_command(
     zone_name = filters.tz or local_zone_name()
     query = filters.query(limit=None, now=now, tz=zone_name)
     fmt = common.resolve_format(fmt, None, sys.stdout)
-    profiles = common.load_profiles(profile, runtime)
-    with runtime.open_adapters(profiles, now=now) as adapters:
-        result = compute_stats(
-            adapters,
+    if offline:
+        from maillogs.cli.offline import offline_stats
+
+        result = offline_stats(
+            archive,
+            profile,
             query,
             grouping=grouping,
             tz=common.resolve_tz(zone_name),
             now=now,
-            mode=mode,
+            native_only=mode is SourceMode.NATIVE,
             per_profile=per_profile,
-            warn=runtime.warn,
-            concurrency=concurrency,
+            runtime=runtime,
         )
+    else:
+        profiles = common.load_profiles(profile, runtime)
+        with runtime.open_adapters(profiles, now=now) as adapters:
+            result = compute_stats(
+                adapters,
+                query,
+                grouping=grouping,
+                tz=common.resolve_tz(zone_name),
+                now=now,
+                mode=mode,
+                per_profile=per_profile,
+                warn=runtime.warn,
+                concurrency=concurrency,
+            )
     for note in result.notes:
         runtime.info(note)
     if not result.rows:
