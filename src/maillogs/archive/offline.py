@@ -204,11 +204,22 @@ def history(
     conn: sqlite3.Connection, provider: str, profile: str, message_id: str
 ) -> list[tuple[str | None, str, datetime | None]]:
     """``(recipient, status, first seen)`` of every status a message's records were
-    seen in, per recipient, oldest first."""
+    seen in, oldest first."""
     rows = conn.execute(
         "SELECT recipient, status, first_seen_us FROM history "
         "WHERE provider = ? AND profile = ? AND message_id = ? "
-        "ORDER BY recipient, first_seen_us, status",
+        "ORDER BY first_seen_us, recipient, status",
         (provider, profile, message_id),
     )
     return [(recipient or None, status, from_us(seen)) for recipient, status, seen in rows]
+
+
+def find_message(
+    conn: sqlite3.Connection, message_id: str, profiles: Sequence[str]
+) -> dict[tuple[str, str], list[LogRecord]]:
+    """(profile, provider) -> the archived records of ``message_id`` (any case),
+    in the order ``profiles`` are given, each newest first."""
+    found: dict[tuple[str, str], list[LogRecord]] = {}
+    for record in read_records(conn, Query(message_id=message_id), profiles):
+        found.setdefault((record.profile, record.provider), []).append(record)
+    return dict(sorted(found.items(), key=lambda item: profiles.index(item[0][0])))

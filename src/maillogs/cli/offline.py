@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from maillogs.cli.common import Runtime
     from maillogs.core.models import LogRecord
     from maillogs.core.query import Query
+    from maillogs.reports.show import Hit
     from maillogs.reports.stats.compute import StatsResult
     from maillogs.reports.stats.periods import Grouping
 
@@ -142,3 +143,38 @@ def offline_stats(
         )
         warn_coverage(session, replace(query, since=result.since), now, runtime)
     return result
+
+
+@contextmanager
+def offline_messages(
+    archive: Path | None, selected: list[str] | None, message_ids: list[str], runtime: Runtime
+) -> Iterator[tuple[list[str], Iterator[tuple[str, list[Hit]]]]]:
+    """The profiles asked and, for each id in order, what the archive holds of it:
+    its records, each as its recipient's state, and the status history."""
+    with open_session(archive, selected, runtime) as session:
+        yield (
+            session.profiles,
+            ((message_id, _hits(session, message_id)) for message_id in message_ids),
+        )
+
+
+def _hits(session: Session, message_id: str) -> list[Hit]:
+    from maillogs.archive.offline import find_message, history
+    from maillogs.providers.base import MessageDetail, record_states
+    from maillogs.providers.registry import PROVIDERS
+    from maillogs.reports.show import Hit, StatusSeen
+
+    hits = []
+    for (profile, provider), records in find_message(
+        session.conn, message_id, session.profiles
+    ).items():
+        seen = [
+            StatusSeen(recipient, status, first_seen)
+            for stored_id in dict.fromkeys(record.message_id for record in records)
+            for recipient, status, first_seen in history(session.conn, provider, profile, stored_id)
+        ]
+        detail = MessageDetail(message_id, records, record_states(records))
+        spec = PROVIDERS.get(provider)
+        title = spec.title if spec is not None else provider
+        hits.append(Hit(profile, provider, title, detail, history=seen))
+    return hits

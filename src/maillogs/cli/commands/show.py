@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from maillogs.cli import common
-from maillogs.cli.options import TzOpt
+from maillogs.cli.options import ArchiveOpt, OfflineOpt, TzOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
+
+if TYPE_CHECKING:
+    from maillogs.profiles.model import Profile
+    from maillogs.reports.show import Hit
 
 SHOW_FORMATS = ("table", "json", "jsonl")
 
@@ -28,6 +34,8 @@ def show_command(
     fmt: common.FormatOpt = None,
     tz: TzOpt = None,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     debug: common.DebugOpt = False,
 ) -> None:
     """What happened to an email: each recipient's status, errors, timestamps, events.
@@ -53,7 +61,7 @@ def show_command(
     from maillogs.core.errors import NotFoundError, UsageError
     from maillogs.core.timeparse import local_zone_name
     from maillogs.render.jsonfmt import dumps_finite
-    from maillogs.reports.show import find_messages, hit_panel, hit_to_json
+    from maillogs.reports.show import hit_panel, hit_to_json
 
     runtime = common.Runtime(debug=debug)
     fmt = common.resolve_format(fmt, None, sys.stdout)
@@ -63,7 +71,6 @@ def show_command(
     if not ids:
         raise UsageError("show needs at least one message id")
     zone = common.resolve_tz(tz or local_zone_name())
-    profiles = common.load_profiles(profile, runtime)
     missing: list[str] = []
     out = sys.stdout
     console = None
@@ -72,10 +79,15 @@ def show_command(
 
         console = make_console(out, color=common.color_enabled(out))
     separator = "["
-    now = datetime.now(UTC)
+    asked: list[str] = []
+    if offline:
+        from maillogs.cli.offline import offline_messages
+
+        source = offline_messages(archive, profile, ids, runtime)
+    else:
+        source = _live_messages(common.load_profiles(profile, runtime), ids, runtime, concurrency)
     try:
-        with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
-            found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+        with source as (asked, found):
             for message_id, hits in found:
                 if not hits:
                     missing.append(message_id)
@@ -95,8 +107,21 @@ def show_command(
             out.write("[]\n" if separator == "[" else "]\n")
         out.flush()
     if missing:
-        asked = ", ".join(p.name for p in profiles)
         raise NotFoundError(
             f"message id{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)} "
-            f"(asked profile{'s' if len(profiles) > 1 else ''} {asked})"
+            f"(asked profile{'s' if len(asked) > 1 else ''} {', '.join(asked)}"
+            f"{' in the archive' if offline else ''})"
         )
+
+
+@contextmanager
+def _live_messages(
+    profiles: list[Profile], ids: list[str], runtime: common.Runtime, concurrency: int
+) -> Iterator[tuple[list[str], Iterator[tuple[str, list[Hit]]]]]:
+    """The profiles asked and, for each id, every profile's answer from its provider."""
+    from maillogs.reports.show import find_messages
+
+    now = datetime.now(UTC)
+    with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters:
+        found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+        yield [p.name for p in profiles], found
