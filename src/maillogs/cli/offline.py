@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from maillogs.cli.common import Runtime
     from maillogs.core.models import LogRecord
     from maillogs.core.query import Query
+    from maillogs.export.runner import ExportResult, ProgressSink
     from maillogs.reports.show import Hit
     from maillogs.reports.stats.compute import StatsResult
     from maillogs.reports.stats.periods import Grouping
@@ -178,3 +179,44 @@ def _hits(session: Session, message_id: str) -> list[Hit]:
         title = spec.title if spec is not None else provider
         hits.append(Hit(profile, provider, title, detail, history=seen))
     return hits
+
+
+def offline_export(
+    archive: Path | None,
+    selected: list[str] | None,
+    query: Query,
+    *,
+    output: Path,
+    fmt: str,
+    now: datetime,
+    runtime: Runtime,
+    progress: ProgressSink | None,
+) -> ExportResult:
+    """``export`` of the archived records: the live export's file, formats and
+    atomic write, without checkpoints (``--since-last`` follows a provider).
+
+    Raises:
+        UsageError: ``--param``.
+    """
+    import time
+
+    from maillogs.export.lock import remove_stale_temps
+    from maillogs.export.runner import ExportResult, write_records
+
+    started = time.monotonic()
+    with offline_records(archive, selected, query, raw=False, now=now, runtime=runtime) as (
+        names,
+        records,
+    ):
+        removed = remove_stale_temps(output, older_than=time.time())
+        per_profile = dict.fromkeys(names, 0)
+        written = write_records(output, fmt, records, [], per_profile, progress)
+    return ExportResult(
+        output=output,
+        records=written,
+        duplicates=0,
+        per_profile=per_profile,
+        windows={name: (query.since, query.until) for name in names},
+        seconds=time.monotonic() - started,
+        stale_removed=len(removed),
+    )
