@@ -94,7 +94,8 @@ class SyncSpec:
         archive: The archive file.
         profiles: The profiles to sync.
         now: This run's "now": the end of every window.
-        since: ``--since``: where every profile starts (else checkpoint or first-run default).
+        since: ``--since``: where a profile's first sync starts (later ones continue
+            from their checkpoint); default its retention, at most 7 days.
         lookback: How far before the checkpoint to start again.
         concurrency: Pages fetched at once per profile, where the pagination allows.
         keep_raw: Store the provider's raw record too.
@@ -130,14 +131,21 @@ def first_start(spec: SyncSpec, profile: Profile) -> datetime:
 
 
 def window_start(spec: SyncSpec, profile: Profile, checkpoint_us: int | None) -> datetime:
-    """The start of ``profile``'s window this run (its end is ``spec.now``)."""
-    if spec.since is not None:
-        return min(spec.since, spec.now)
+    """The start of ``profile``'s window this run (its end is ``spec.now``).
+
+    Never before the provider's retention: nothing older can come back, and
+    the coverage must not claim a stretch that was never readable.
+    """
     if checkpoint_us is None:
-        return first_start(spec, profile)
-    checkpoint = min(EARLIEST + timedelta(microseconds=checkpoint_us), spec.now)
-    # --lookback 999999w must not leave datetime's range.
-    return checkpoint - spec.lookback if spec.lookback < checkpoint - EARLIEST else EARLIEST
+        start = first_start(spec, profile) if spec.since is None else spec.since
+    else:
+        checkpoint = min(EARLIEST + timedelta(microseconds=checkpoint_us), spec.now)
+        # --lookback 999999w must not leave datetime's range.
+        start = checkpoint - spec.lookback if spec.lookback < checkpoint - EARLIEST else EARLIEST
+    retention = get_spec(profile.provider).retention
+    if retention is not None:
+        start = max(start, spec.now - retention)
+    return min(start, spec.now)
 
 
 def slices(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -166,6 +174,22 @@ class _SliceDone:
 @dataclass(frozen=True)
 class _Finished:
     result: ProfileResult
+
+
+def once_each(warn: Warn) -> Warn:
+    """``warn``, passing each distinct message on once: a profile walks its
+    window slice by slice, and each slice's plan may say the same thing."""
+    lock = threading.Lock()
+    said: set[str] = set()
+
+    def once(message: str) -> None:
+        with lock:
+            new = message not in said
+            said.add(message)
+        if new:
+            warn(message)
+
+    return once
 
 
 def run_sync(
@@ -213,7 +237,7 @@ def run_sync(
                     )
                     for a in adapters
                 ]
-                _Writer(conn, spec, adapters, progress).run(results, warn)
+                _Writer(conn, spec, adapters, progress).run(results, once_each(warn))
     for result in results:
         if result.error is not None:
             raise result.error

@@ -48,10 +48,9 @@ def sync_command(
 
     Each profile continues from its checkpoint minus --lookback up to now; its
     first sync starts at --since, else as far back as the provider keeps logs
-    (Infobip: 48 hours), at most 7 days. --since always wins: use it to
-    backfill. Records are keyed by (provider, profile, message id, recipient):
-    a row keeps the latest fields, and every status a record was seen in is
-    kept with the time it was first seen.
+    (Infobip: 48 hours), at most 7 days. Records are keyed by (provider,
+    profile, message id, recipient): a row keeps the latest fields, and every
+    status a record was seen in is kept with the time it was first seen.
 
     A run killed at any moment loses nothing: each slice of records commits
     with its checkpoint, and the next run continues from there. A second sync
