@@ -157,8 +157,10 @@ def test_uncovered_range_names_what_is_covered(synced: Synced) -> None:
     # One line per profile; each names the interval its sync covered.
     assert len(lines) == 3
     assert all("covers only" in line and ".." in line for line in lines)
-    code, _, err = run("list", "--offline", *DEMO, *RANGE, "--until", "2h", "-n", "1")
-    assert err == ""
+    # A range inside what was synced, or open to now right after a sync: nothing to say.
+    for until in (("--until", "2h"), ()):
+        code, _, err = run("list", "--offline", *DEMO, *RANGE, *until, "-n", "1")
+        assert err == ""
 
 
 @pytest.fixture

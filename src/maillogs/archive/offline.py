@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 # Coverage intervals named in one warning line before "and N more".
 SHOWN_INTERVALS = 3
+# A range open to now counts as covered when the last sync ended at most this
+# long ago: with `sync` from cron every 10 minutes, the minutes since the last
+# run are not worth a warning on every query; a sync that stopped running is.
+FRESH = timedelta(hours=1)
 
 
 def open_reader(path: Path) -> sqlite3.Connection:
@@ -114,10 +118,10 @@ def coverage_gaps(
     now: datetime,
 ) -> list[str]:
     """One line per profile whose synced intervals do not cover ``[since, until)``
-    (``until`` None: up to ``now``), naming what they do cover. An unbounded
-    start asks for everything, which the archive answers with what it holds:
-    nothing to warn about."""
-    end_at = until if until is not None else now
+    (``until`` None: up to ``now`` less ``FRESH``), naming what they do cover.
+    An unbounded start asks for everything, which the archive answers with what
+    it holds: nothing to warn about."""
+    end_at = until if until is not None else now - FRESH
     if since is None or end_at <= since:
         return []
     # to_us is None only for None; `or 0` tells mypy so (0 stays 0).

@@ -55,6 +55,8 @@ FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("price", "price"),
     ("status_scope", "status_scope"),
 )
+# The archive's key: one row per key.
+KEY = "provider, profile, message_id, recipient"
 # Newest first, undated last (the live merge's order).
 ORDER_BY = "submitted_us IS NULL, submitted_us DESC"
 
@@ -119,13 +121,19 @@ def select(query: Query, profiles: Sequence[str], columns: Sequence[str]) -> Sql
     # Records of one instant: profiles in the order asked, as the live merge
     # takes its streams; within a profile by message id and recipient.
     rank = " ".join("WHEN ? THEN " + str(i) for i in range(len(profiles)))
-    order = f"{ORDER_BY}, CASE profile {rank} END, message_id, recipient"
+    order = f"ORDER BY {ORDER_BY}, CASE profile {rank} END, message_id, recipient"
     # Only our own column names and placeholders are formatted in; values are bound.
-    text = f"SELECT {', '.join(columns)} FROM records WHERE {condition.text} ORDER BY {order}"  # noqa: S608
-    params = (*condition.params, *profiles)
+    selected = f"SELECT {', '.join(columns)} FROM records WHERE"  # noqa: S608
     if query.limit is None:
-        return Sql(text, params)
-    return Sql(text + " LIMIT ?", (*params, query.limit))
+        return Sql(f"{selected} {condition.text} {order}", (*condition.params, *profiles))
+    # With a limit, the newest keys are found in an index (which holds the key
+    # and the time), and only those rows are read whole: sorting every match's
+    # whole row to keep 100 of them costs ~10x more.
+    keys = f"SELECT {KEY} FROM records WHERE {condition.text} {order} LIMIT ?"  # noqa: S608
+    return Sql(
+        f"{selected} ({KEY}) IN ({keys}) {order}",
+        (*condition.params, *profiles, query.limit, *profiles),
+    )
 
 
 def record_columns() -> list[str]:
