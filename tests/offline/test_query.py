@@ -110,9 +110,10 @@ def _live(query: Query, adapters: dict[str, Adapter], profiles: tuple[str, ...])
             [lambda page=page: iter([page])], query, adapter.new_plan(query)
         )
         kept.extend(record for stream in streams for pending in stream() for record in pending())
-    kept.sort(key=lambda r: (profiles.index(r.profile), r.message_id, r.recipient or ""))
+    # Within a profile and instant, by key descending; then profiles as asked; newest first.
+    kept.sort(key=lambda r: (r.provider, r.message_id, r.recipient or ""), reverse=True)
+    kept.sort(key=lambda r: profiles.index(r.profile))
     kept.sort(key=lambda r: r.submitted_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-    kept.sort(key=lambda r: r.submitted_at is None)
     return kept[: query.limit] if query.limit is not None else kept
 
 
@@ -179,7 +180,7 @@ def test_values_are_bound_not_formatted() -> None:
         tz=UTC,
         now=NOW,
     )
-    statement = select(query, ["prod'"], ["message_id"])
+    statement = select(query, "prod'", ["message_id"])
     assert "DROP" not in statement.text
     assert "example" not in statement.text
     assert "prod'" not in statement.text

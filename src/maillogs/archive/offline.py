@@ -7,7 +7,10 @@ archive, so one removed from the configuration stays queryable.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+import math
 import sqlite3
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -166,10 +169,29 @@ _RAW = "raw"
 def read_rows(
     conn: sqlite3.Connection, query: Query, profiles: Sequence[str], *, raw: bool = False
 ) -> Iterator[tuple[Any, ...]]:
-    """The archive rows ``query`` matches, newest first, as ``record_columns()`` (+ raw)."""
+    """The archive rows ``query`` matches, newest first, as ``record_columns()`` (+ raw).
+
+    One stream per profile, merged like the live command merges its profiles'
+    streams (on equal times, the profile asked for first comes first).
+    """
     columns = [*record_columns(), _RAW] if raw else record_columns()
-    statement = select(query, profiles, columns)
-    yield from conn.execute(statement.text, statement.params)
+    streams = []
+    for profile in profiles:
+        statement = select(query, profile, columns)
+        streams.append(conn.execute(statement.text, statement.params))
+    merged: Iterator[tuple[Any, ...]] = (
+        streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest, reverse=True)
+    )
+    return itertools.islice(merged, query.limit) if query.limit is not None else merged
+
+
+_SUBMITTED = record_columns().index("submitted_us")
+
+
+def _newest(row: tuple[Any, ...]) -> float:
+    # Undated rows sort below every instant, as None stands for "oldest" live.
+    us: int | None = row[_SUBMITTED]
+    return -math.inf if us is None else us
 
 
 _NAMES = tuple(name for name, _ in FIELD_COLUMNS)

@@ -15,9 +15,10 @@ holds the same records as a live one over a synced range:
   connection (:func:`register_functions`);
 - ``--since``/``--until``: microseconds since the epoch, half-open; an undated
   record only matches an unbounded query;
-- order: newest first by ``submitted_at``, undated last, like the live merge;
-  records of one instant in the order the profiles were asked for, then by
-  message id and recipient (a live walk has those in the provider's order).
+- order: newest first by ``submitted_at``, undated last, like the live merge:
+  one stream per profile, merged in the order the profiles were asked for;
+  records of one profile and instant by their key (a live walk has those in
+  the provider's order, which the archive does not keep).
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # The archive's key: one row per key.
 KEY = "provider, profile, message_id, recipient"
-# Newest first, undated last (the live merge's order).
-ORDER_BY = "submitted_us IS NULL, submitted_us DESC"
+# Newest first, undated last (SQLite sorts NULL lowest). Records of one instant
+# come in the reverse order of the key, which is the order of the time index
+# read backwards: the rows stream from the index, never sorted whole.
+ORDER_BY = "submitted_us DESC, provider DESC, message_id DESC, recipient DESC"
 
 _ADDRESS_FN = "maillogs_address_matches"
 _CASEFOLD_FN = "maillogs_casefold"
@@ -115,24 +118,21 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
     return Sql(" AND ".join(parts), tuple(params))
 
 
-def select(query: Query, profiles: Sequence[str], columns: Sequence[str]) -> Sql:
-    """``SELECT columns`` of the records ``query`` matches, in the live order, up to its limit."""
-    condition = where(query, profiles)
-    # Records of one instant: profiles in the order asked, as the live merge
-    # takes its streams; within a profile by message id and recipient.
-    rank = " ".join("WHEN ? THEN " + str(i) for i in range(len(profiles)))
-    order = f"ORDER BY {ORDER_BY}, CASE profile {rank} END, message_id, recipient"
+def select(query: Query, profile: str, columns: Sequence[str]) -> Sql:
+    """``SELECT columns`` of ``profile``'s records that ``query`` matches, newest
+    first (undated last), up to its limit: one of the streams :func:`read_rows`
+    merges, as the live command merges one stream per profile."""
+    condition = where(query, [profile])
     # Only our own column names and placeholders are formatted in; values are bound.
     selected = f"SELECT {', '.join(columns)} FROM records WHERE"  # noqa: S608
     if query.limit is None:
-        return Sql(f"{selected} {condition.text} {order}", (*condition.params, *profiles))
+        return Sql(f"{selected} {condition.text} ORDER BY {ORDER_BY}", condition.params)
     # With a limit, the newest keys are found in an index (which holds the key
     # and the time), and only those rows are read whole: sorting every match's
     # whole row to keep 100 of them costs ~10x more.
-    keys = f"SELECT {KEY} FROM records WHERE {condition.text} {order} LIMIT ?"  # noqa: S608
+    keys = f"SELECT {KEY} FROM records WHERE {condition.text} ORDER BY {ORDER_BY} LIMIT ?"  # noqa: S608
     return Sql(
-        f"{selected} ({KEY}) IN ({keys}) {order}",
-        (*condition.params, *profiles, query.limit, *profiles),
+        f"{selected} ({KEY}) IN ({keys}) ORDER BY {ORDER_BY}", (*condition.params, query.limit)
     )
 
 

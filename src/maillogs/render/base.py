@@ -6,10 +6,12 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Self, TextIO
+from typing import TYPE_CHECKING, Self, TextIO
 
 from maillogs.core.errors import MaillogsError, OutputError
-from maillogs.core.models import LogRecord
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
 
 
 class Renderer(ABC):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from maillogs.core.errors import UsageError
-from maillogs.core.models import RECORD_FIELDS
+from maillogs.core.fields import RECORD_FIELDS
 
 # What fits a terminal: when it was sent, what happened, to whom, and why it failed.
 DEFAULT_TABLE_COLUMNS: tuple[str, ...] = (

@@ -13,10 +13,13 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from maillogs.core.models import RECORD_FIELDS, LogRecord
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.render.base import Renderer
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
 
 # Characters JSON may carry raw but that act on terminals (C1 controls such as the
 # 8-bit CSI, bidirectional overrides) or end lines for many readers (NEL, U+2028,
