@@ -169,29 +169,38 @@ _RAW = "raw"
 def read_rows(
     conn: sqlite3.Connection, query: Query, profiles: Sequence[str], *, raw: bool = False
 ) -> Iterator[tuple[Any, ...]]:
-    """The archive rows ``query`` matches, newest first, as ``record_columns()`` (+ raw).
+    """The archive rows ``query`` matches, newest first, as ``record_columns()`` (+ raw)."""
+    columns = [*record_columns(), _RAW] if raw else record_columns()
+    return merged_rows(conn, query, profiles, columns, columns.index("submitted_us"))
+
+
+def merged_rows(
+    conn: sqlite3.Connection,
+    query: Query,
+    profiles: Sequence[str],
+    expressions: Sequence[str],
+    submitted: int,
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``expressions`` for what ``query`` matches, newest first by the
+    microseconds at index ``submitted``, up to the query's limit.
 
     One stream per profile, merged like the live command merges its profiles'
     streams (on equal times, the profile asked for first comes first).
     """
-    columns = [*record_columns(), _RAW] if raw else record_columns()
+
+    def newest(row: tuple[Any, ...]) -> float:
+        # Undated rows sort below every instant, as None stands for "oldest" live.
+        us: int | None = row[submitted]
+        return -math.inf if us is None else us
+
     streams = []
     for profile in profiles:
-        statement = select(query, profile, columns)
+        statement = select(query, profile, expressions)
         streams.append(conn.execute(statement.text, statement.params))
     merged: Iterator[tuple[Any, ...]] = (
-        streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_newest, reverse=True)
+        streams[0] if len(streams) == 1 else heapq.merge(*streams, key=newest, reverse=True)
     )
     return itertools.islice(merged, query.limit) if query.limit is not None else merged
-
-
-_SUBMITTED = record_columns().index("submitted_us")
-
-
-def _newest(row: tuple[Any, ...]) -> float:
-    # Undated rows sort below every instant, as None stands for "oldest" live.
-    us: int | None = row[_SUBMITTED]
-    return -math.inf if us is None else us
 
 
 _NAMES = tuple(name for name, _ in FIELD_COLUMNS)

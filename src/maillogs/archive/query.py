@@ -31,31 +31,18 @@ from functools import cache
 from typing import Any
 
 from maillogs.archive.store import EPOCH, to_us
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.core.query import Query, address_matches
 from maillogs.core.statuses import StatusAlias
 
+
+def _column(field: str) -> str:
+    """The archive column of a record field: times are stored as ``*_us`` integers."""
+    return field.removesuffix("_at") + "_us" if field.endswith("_at") else field
+
+
 # The archive column each record field is read from, in ``RECORD_FIELDS`` order.
-FIELD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("provider", "provider"),
-    ("profile", "profile"),
-    ("message_id", "message_id"),
-    ("status", "status"),
-    ("provider_status", "provider_status"),
-    ("sender", "sender"),
-    ("recipient", "recipient"),
-    ("recipient_type", "recipient_type"),
-    ("subject", "subject"),
-    ("submitted_at", "submitted_us"),
-    ("delivered_at", "delivered_us"),
-    ("updated_at", "updated_us"),
-    ("error_code", "error_code"),
-    ("error_message", "error_message"),
-    ("campaign_id", "campaign_id"),
-    ("opened", "opened"),
-    ("clicked", "clicked"),
-    ("price", "price"),
-    ("status_scope", "status_scope"),
-)
+FIELD_COLUMNS: tuple[tuple[str, str], ...] = tuple((f, _column(f)) for f in RECORD_FIELDS)
 # The archive's key: one row per key.
 KEY = "provider, profile, message_id, recipient"
 # Newest first, undated last (SQLite sorts NULL lowest). Records of one instant

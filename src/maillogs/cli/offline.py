@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from maillogs.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from maillogs.cli.commands.list import RecordWriter
     from maillogs.cli.common import Runtime
-    from maillogs.core.models import LogRecord
     from maillogs.core.query import Query
     from maillogs.export.runner import ExportResult, ProgressSink
     from maillogs.reports.show import Hit
@@ -86,27 +86,25 @@ def warn_coverage(session: Session, query: Query, now: datetime, runtime: Runtim
 
 
 @contextmanager
-def offline_records(
+def records_session(
     archive: Path | None,
     selected: list[str] | None,
     query: Query,
     *,
-    raw: bool,
     now: datetime,
     runtime: Runtime,
-) -> Iterator[tuple[list[str], Generator[LogRecord, None, None]]]:
-    """The profiles read and the records ``query`` matches in them, newest first.
+) -> Iterator[Session]:
+    """:func:`open_session` for reading the records ``query`` matches, after
+    warning about what the archive does not cover of its range.
 
     Raises:
         UsageError: ``--param`` (a provider's own filter).
     """
     if query.params:
         raise refuse("--param")
-    from maillogs.archive.offline import read_records
-
     with open_session(archive, selected, runtime) as session:
         warn_coverage(session, query, now, runtime)
-        yield session.profiles, read_records(session.conn, query, session.profiles, raw=raw)
+        yield session
 
 
 def offline_stats(
@@ -200,17 +198,17 @@ def offline_export(
     """
     import time
 
+    from maillogs.archive.offline import read_records
     from maillogs.export.lock import remove_stale_temps
     from maillogs.export.runner import ExportResult, write_records
 
     started = time.monotonic()
-    with offline_records(archive, selected, query, raw=False, now=now, runtime=runtime) as (
-        names,
-        records,
-    ):
+    with records_session(archive, selected, query, now=now, runtime=runtime) as session:
+        names = session.profiles
         removed = remove_stale_temps(output, older_than=time.time())
         per_profile = dict.fromkeys(names, 0)
-        written = write_records(output, fmt, records, [], per_profile, progress)
+        found = read_records(session.conn, query, names)
+        written = write_records(output, fmt, found, [], per_profile, progress)
     return ExportResult(
         output=output,
         records=written,
@@ -220,3 +218,75 @@ def offline_export(
         seconds=time.monotonic() - started,
         stale_removed=len(removed),
     )
+
+
+# Records served as JSON text built by SQLite (see ``archive/jsonrows.py``).
+FAST_FORMATS = ("json", "jsonl")
+
+
+def offline_list(
+    archive: Path | None,
+    selected: list[str] | None,
+    query: Query,
+    columns: str | None,
+    *,
+    fmt: str,
+    output: Path | None,
+    raw: bool,
+    limit: int | None,
+    now: datetime,
+    runtime: Runtime,
+    write_records: RecordWriter,
+) -> tuple[int, bool]:
+    """``list --offline``: up to ``limit`` records; how many were shown and
+    whether more matched. Records go through ``write_records``, the live
+    command's own output; json and jsonl without ``--raw`` take the fast path,
+    which writes the same bytes.
+
+    Raises:
+        UsageError: ``--param``.
+    """
+    from maillogs.archive.offline import read_records
+    from maillogs.render import default_columns, parse_columns
+
+    with records_session(archive, selected, query, now=now, runtime=runtime) as session:
+        multi = len(session.profiles) > 1
+        chosen = parse_columns(columns, default=default_columns(fmt, multi))
+        if fmt not in FAST_FORMATS or raw:
+            found = read_records(session.conn, query, session.profiles, raw=raw)
+            return write_records(found, fmt, output, chosen, raw, limit)
+        return _write_json(session, query, fmt, output, chosen, limit)
+
+
+def _write_json(
+    session: Session,
+    query: Query,
+    fmt: str,
+    output: Path | None,
+    columns: Sequence[str],
+    limit: int | None,
+) -> tuple[int, bool]:
+    from maillogs.archive.jsonrows import json_objects
+    from maillogs.cli.common import output_stream
+    from maillogs.render.jsonfmt import (
+        JsonArrayRenderer,
+        JsonLinesRenderer,
+        in_field_order,
+        terminal_safe,
+    )
+
+    texts = json_objects(
+        session.conn, query, session.profiles, columns, field_order=in_field_order(columns)
+    )
+    renderer_class = JsonLinesRenderer if fmt == "jsonl" else JsonArrayRenderer
+    count = 0
+    with (
+        output_stream(output) as stream,
+        renderer_class(stream, columns=columns, with_raw=False) as renderer,
+    ):
+        for text in texts:
+            if limit is not None and count == limit:
+                return count, True
+            renderer.write_text(terminal_safe(text))
+            count += 1
+    return count, False

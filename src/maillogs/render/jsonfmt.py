@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -32,6 +33,17 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def terminal_safe(text: str) -> str:
+    """JSON ``text`` with the characters of ``_UNSAFE`` written as ``\\uXXXX`` escapes."""
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+
+
+def in_field_order(columns: Sequence[str]) -> bool:
+    """True when ``columns`` come in ``RECORD_FIELDS`` order: objects are then
+    pydantic's own text; otherwise they are re-ordered through ``json``."""
+    return sorted(columns, key=RECORD_FIELDS.index) == list(columns)
+
+
 class _Keys:
     """Which keys each object carries, and in what order."""
 
@@ -39,8 +51,7 @@ class _Keys:
         keys = [*columns, "raw"] if with_raw else list(columns)
         self.include = set(keys)
         # None when pydantic's own (field) order is already the order asked for.
-        in_field_order = sorted(columns, key=RECORD_FIELDS.index) == list(columns)
-        self.order = None if in_field_order else keys
+        self.order = None if in_field_order(columns) else keys
 
     def dump(self, record: LogRecord) -> str:
         text = record.model_dump_json(include=self.include)
@@ -49,33 +60,48 @@ class _Keys:
             text = json.dumps(
                 {key: data[key] for key in self.order}, ensure_ascii=False, separators=(",", ":")
             )
-        return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+        return terminal_safe(text)
 
 
-class JsonLinesRenderer(Renderer):
-    """One JSON object per line."""
+class _JsonRenderer(Renderer):
+    """Writes each record as one JSON object, or an object serialized elsewhere."""
 
     def __init__(self, stream: TextIO, *, columns: Sequence[str], with_raw: bool) -> None:
         super().__init__(stream)
         self._keys = _Keys(columns, with_raw)
 
     def _write(self, record: LogRecord) -> None:
-        self._stream.write(self._keys.dump(record) + "\n")
+        self._write_text(self._keys.dump(record))
+
+    def write_text(self, text: str) -> None:
+        """Write one object already serialized exactly as a record's would be
+        (the archive's fast path builds them in SQL)."""
+        self._guarded(self._write_text, text)
+
+    @abstractmethod
+    def _write_text(self, text: str) -> None:
+        """Write one serialized object."""
+
+
+class JsonLinesRenderer(_JsonRenderer):
+    """One JSON object per line."""
+
+    def _write_text(self, text: str) -> None:
+        self._stream.write(text + "\n")
 
     def _finish(self) -> None:
         """Nothing follows the last line."""
 
 
-class JsonArrayRenderer(Renderer):
+class JsonArrayRenderer(_JsonRenderer):
     """One JSON array, streamed: one object per line, ``]`` written on close."""
 
     def __init__(self, stream: TextIO, *, columns: Sequence[str], with_raw: bool) -> None:
-        super().__init__(stream)
-        self._keys = _Keys(columns, with_raw)
+        super().__init__(stream, columns=columns, with_raw=with_raw)
         self._separator = "["
 
-    def _write(self, record: LogRecord) -> None:
-        self._stream.write(self._separator + self._keys.dump(record))
+    def _write_text(self, text: str) -> None:
+        self._stream.write(self._separator + text)
         self._separator = ",\n"
 
     def _finish(self) -> None:
@@ -87,8 +113,7 @@ def dumps_finite(value: Any) -> str:
     """``value`` as one line of JSON, NaN and infinities as ``null`` (provider
     data may carry them, Python's parser accepts them, JSON has neither), and
     the characters of ``_UNSAFE`` escaped, as for records."""
-    text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
-    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+    return terminal_safe(json.dumps(_finite(value), ensure_ascii=False, allow_nan=False))
 
 
 def _finite(value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +68,6 @@ def list_command(
 
       maillogs list --status failed --format json | jq '.[].recipient'
     """
-    from maillogs.render import default_columns, parse_columns
-
     runtime = common.Runtime(debug=debug)
     now = datetime.now(UTC)
     # One extra record tells whether the limit cut anything off.
@@ -77,18 +75,26 @@ def list_command(
     output = None if output_text is None else common.output_file(output_text)
     fmt = common.resolve_format(fmt, output, sys.stdout)
     if offline:
-        from maillogs.cli.offline import offline_records, refuse
+        from maillogs.cli.offline import offline_list, refuse
 
         if explain:
             raise refuse("--explain")
-        with offline_records(archive, profile, query, raw=raw, now=now, runtime=runtime) as (
-            names,
-            found,
-        ):
-            selected = parse_columns(columns, default=default_columns(fmt, len(names) > 1))
-            shown, more = _write(found, fmt, output, selected, raw, None if all_ else limit)
+        shown, more = offline_list(
+            archive,
+            profile,
+            query,
+            columns,
+            fmt=fmt,
+            output=output,
+            raw=raw,
+            limit=None if all_ else limit,
+            now=now,
+            runtime=runtime,
+            write_records=_write,
+        )
     else:
         from maillogs.engine import fetch_records, make_plans
+        from maillogs.render import default_columns, parse_columns
 
         profiles = common.load_profiles(profile, runtime)
         selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
@@ -107,6 +113,13 @@ def list_command(
         runtime.info("No records match.")
     elif output is not None:
         runtime.info(f"Wrote {shown} records to {output}.")
+
+
+# Renders records, up to a limit; returns how many, and whether more matched.
+RecordWriter = Callable[
+    [Generator["LogRecord", None, None], str, "Path | None", Sequence[str], bool, "int | None"],
+    tuple[int, bool],
+]
 
 
 def _write(
