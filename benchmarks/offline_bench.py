@@ -6,26 +6,32 @@ profiles, then times the installed ``maillogs`` console script as a user runs
 it (a fresh process each time, start-up included).
 
     uv run python benchmarks/run.py --only offline
+
+Targets (issue 15): ``list --offline --status bounced --since 30d --limit 100``
+<= 150 ms, ``stats --offline --range 30d --by day`` <= 500 ms, ``list
+--offline --all --format jsonl`` >= 100,000 records/s, peak RSS at 1,000,000
+records <= 1.25x that at 10,000; bytes per record reported.
 """
 
 from __future__ import annotations
 
+import os
 import random
-import statistics
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from maillogs.archive.store import (
     RECORD_COLUMNS,
+    Counts,
     add_coverage,
     open_archive,
     set_checkpoint,
     to_us,
     transaction,
     upsert_rows,
-    Counts,
 )
 
 DAYS = 90
@@ -84,7 +90,8 @@ def rows(count: int, now: datetime, seed: int = 15) -> Iterator[tuple[Any, ...]]
 
 def build(path: Path, count: int, now: datetime, progress: Callable[[int], None]) -> None:
     """An archive of ``count`` records at ``path``, covered for ``DAYS`` up to ``now``."""
-    assert len(next(rows(1, now))) == len(RECORD_COLUMNS)
+    if len(next(rows(1, now))) != len(RECORD_COLUMNS):
+        raise RuntimeError("the benchmark's rows no longer match the archive's columns")
     conn = open_archive(path, create=True)
     try:
         batch: list[tuple[Any, ...]] = []
@@ -117,9 +124,90 @@ def build(path: Path, count: int, now: datetime, progress: Callable[[int], None]
         conn.close()
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+def run(
+    bench: Any, measure: Callable[..., Any], medians: Callable[..., Any], row: Any, maillogs: str
+) -> None:
+    """Build the archives, run the measurements, add a row per number to ``bench``."""
+    now = datetime.now(UTC)
+    large, small = bench.sizes.memory_large, bench.sizes.memory_small
+    archives = {}
+    for count in (small, large):
+        path = bench.scratch / f"archive-{count}.sqlite3"
+        print(f"  building a {count}-record archive...", file=sys.stderr, flush=True)
+        build(path, count, now, lambda done: None)
+        archives[count] = path
+    size = archives[large].stat().st_size
+    bench.add(
+        row(
+            f"archive of {large} records: bytes per record",
+            "<= 400 (aim)",
+            f"{size / large:.0f} B",
+            None,
+            {"bytes": size},
+        )
+    )
 
+    def env(count: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "MAILLOGS_ARCHIVE": str(archives[count]),
+            "MAILLOGS_CONFIG": str(bench.scratch / "no-config.toml"),
+            "NO_COLOR": "1",
+        }
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+    runs = max(5, bench.sizes.startup_runs // 3)
+    for args, target in (
+        (
+            (
+                "list",
+                "--offline",
+                "--status",
+                "bounced",
+                "--since",
+                "30d",
+                "--limit",
+                "100",
+                "--format",
+                "jsonl",
+            ),
+            0.150,
+        ),
+        (("stats", "--offline", "--range", "30d", "--by", "day", "--format", "jsonl"), 0.500),
+    ):
+        seconds, cpu = medians([maillogs, *args], runs, env(large))
+        bench.add(
+            row(
+                f"{' '.join(args[:2])} ... over {large} (median of {runs})",
+                f"<= {target * 1000:.0f} ms",
+                f"{seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms)",
+                seconds <= target,
+                {"seconds": seconds, "cpu_seconds": cpu},
+            )
+        )
+    every = [maillogs, "list", "--offline", "--all", "--format", "jsonl"]
+    peaks = {}
+    for count in (small, large):
+        result = measure(every, env(count))
+        peaks[count] = result.peak_rss_mb
+        if count == large:
+            rate = count / result.seconds
+            bench.add(
+                row(
+                    f"list --offline --all --format jsonl over {large}",
+                    ">= 100000 records/s",
+                    f"{rate:,.0f} records/s ({result.seconds:.1f} s; "
+                    f"CPU {count / result.cpu_seconds:,.0f} records/s)",
+                    rate >= 100_000,
+                    {"seconds": result.seconds, "cpu_seconds": result.cpu_seconds},
+                )
+            )
+    ratio = peaks[large] / peaks[small]
+    bench.add(
+        row(
+            f"list --offline --all peak RSS, {large} vs {small}",
+            "<= 1.25x",
+            f"{peaks[large]:.0f} MB vs {peaks[small]:.0f} MB ({ratio:.2f}x)",
+            ratio <= 1.25,
+            {"peak_rss_mb": peaks},
+        )
+    )

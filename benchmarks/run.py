@@ -1,6 +1,6 @@
 """maillogs benchmarks: start-up, concurrent paging, throughput, memory.
 
-    uv run python benchmarks/run.py [--quick] [--only startup,paging,throughput,memory]
+    uv run python benchmarks/run.py [--quick] [--only startup,paging,throughput,memory,offline]
 
 Starts its own ``maillogs sandbox serve`` processes on free loopback ports,
 runs the installed ``maillogs`` console script as a user would (a fresh
@@ -135,10 +135,12 @@ def measure(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
     return Run(**report)
 
 
-def medians(cmd: Sequence[str], runs: int) -> tuple[float, float]:
+def medians(
+    cmd: Sequence[str], runs: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Median wall and median CPU seconds of ``runs`` runs (after one warm-up)."""
-    measure(cmd)  # warm the OS file cache
-    results = [measure(cmd) for _ in range(runs)]
+    measure(cmd, env)  # warm the OS file cache
+    results = [measure(cmd, env) for _ in range(runs)]
     return (
         statistics.median(r.seconds for r in results),
         statistics.median(r.cpu_seconds for r in results),
@@ -512,6 +514,15 @@ class Bench:
             )
 
     # ---- report ------------------------------------------------------------------
+
+    # ---- offline queries over a large archive (issue 15) ------------------------
+
+    def offline(self) -> None:
+        """``--offline`` list and stats over an archive of ``memory_large`` records
+        (see ``offline_bench.py``)."""
+        import offline_bench
+
+        offline_bench.run(self, measure, medians, Row, MAILLOGS)
 
     def report(self, started: float, quick: bool) -> bool:
         headers = ("metric", "target", "measured", "result")

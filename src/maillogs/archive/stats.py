@@ -1,13 +1,13 @@
 """``stats --offline``: the live command's counts, periods, zones and rates, by
-SQL ``GROUP BY`` over the archive.
+SQL over the archive.
 
 The periods are the live command's own (``stats_window``: days and weeks of
-the zone, daylight-saving changes included); SQLite counts each period's
-records through the time index, joined to the list of periods passed as one
-JSON parameter. Grouping by sender or recipient domain groups the stored text
-in SQL and folds case in Python, as the live ``group_value`` does (SQLite's
-``lower`` folds ASCII only): there are few distinct senders and domains, so
-that is cheap.
+the zone, daylight-saving changes included), passed to SQLite as one JSON
+parameter; it counts each period's records per profile and status in the
+archive's (profile, status, time) index. Grouping by sender or recipient
+domain groups the stored text with ``GROUP BY`` and folds case in Python, as
+the live ``group_value`` does (SQLite's ``lower`` folds ASCII only): there are
+few distinct senders and domains, so that is cheap.
 """
 
 from __future__ import annotations
@@ -26,14 +26,21 @@ from maillogs.reports.stats.aggregate import Aggregator, GroupValue, Source, log
 from maillogs.reports.stats.compute import StatsResult, row_sources, stats_window
 from maillogs.reports.stats.periods import Grouping
 
+# One count per period, profile and status, each a range of the covering index
+# (profile, status, submitted_us): no row is read, and nothing is sorted (a
+# GROUP BY over the matching rows costs ~5x more).
 _PERIODS = """
 WITH spans(start_us, end_us) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+),
+profiles(name) AS (SELECT value FROM json_each(?)),
+statuses(name) AS (SELECT value FROM json_each(?))
+SELECT spans.start_us, profiles.name, statuses.name, (
+    SELECT count(*) FROM records
+    WHERE profile = profiles.name AND status = statuses.name
+      AND submitted_us >= spans.start_us AND submitted_us < spans.end_us AND {where}
 )
-SELECT spans.start_us, profile, status, count(*)
-FROM spans CROSS JOIN records
-WHERE submitted_us >= spans.start_us AND submitted_us < spans.end_us AND {where}
-GROUP BY 1, 2, 3
+FROM spans, profiles, statuses
 """
 # What each non-time grouping groups by in SQL (the rest happens in _group_value).
 _GROUP_EXPRESSIONS = {
@@ -90,9 +97,15 @@ def _count_periods(
 ) -> None:
     condition = where(query, profiles)
     bounds = json.dumps([[to_us(start), to_us(stop)] for start, stop in spans])
-    rows = conn.execute(_PERIODS.format(where=condition.text), (bounds, *condition.params))
+    # Every status a record can have (the archive stores canonical values only).
+    statuses = sorted(s.value for s in query.statuses or Status)
+    rows = conn.execute(
+        _PERIODS.format(where=condition.text),
+        (bounds, json.dumps(list(profiles)), json.dumps(statuses), *condition.params),
+    )
     for start_us, profile, status, count in rows:
-        _add(aggregator, profile, from_us(start_us), status, count)
+        if count:
+            _add(aggregator, profile, from_us(start_us), status, count)
     # A record stamped after now (a provider's fast clock) still counts, in its
     # own period, as live: rare, so read one by one.
     later = where(query, profiles)
