@@ -1,6 +1,8 @@
-"""maillogs benchmarks: start-up, concurrent paging, throughput, memory.
+"""maillogs benchmarks: start-up, concurrent paging, throughput, memory, archive, offline.
 
-    uv run python benchmarks/run.py [--quick] [--only startup,paging,throughput,memory,offline]
+    uv run python benchmarks/run.py [--quick] [--only SECTIONS]
+
+SECTIONS: comma-separated, of startup,paging,throughput,memory,archive,offline.
 
 Starts its own ``maillogs sandbox serve`` processes on free loopback ports,
 runs the installed ``maillogs`` console script as a user would (a fresh
@@ -461,6 +463,82 @@ class Bench:
                     {"small": asdict(base), "large": asdict(big)},
                 )
             )
+
+    # ---- 7. the archive: sync ingest vs list, re-sync, bytes per record ---------
+
+    def archive(self) -> None:
+        """``maillogs sync`` of every record the sandbox holds, per provider, vs
+        ``list --all --format jsonl`` of the same records (no latency: the
+        archive must never be the bottleneck); then a re-sync of the same,
+        unchanged, records; then the archive's bytes per record."""
+        records = self.sizes.throughput_records
+        with sandbox(records) as base_url:
+            env = self.env_for(base_url)
+            for provider in PROVIDERS:
+                self._archive_one(provider, env)
+
+    def _archive_one(self, provider: str, env: dict[str, str]) -> None:
+        import sqlite3
+
+        out = self.scratch / f"archive-{provider}.jsonl"
+        listed = measure(self.list_cmd(provider, out, *every_record(provider)), env)
+        count = _lines(out)
+        path = self.scratch / f"archive-{provider}.sqlite3"
+        sync = [MAILLOGS, "sync", "--profile", f"sandbox-{provider}", "--archive", str(path)]
+        first = measure([*sync, "--since", f"{EDITH_DAYS}d"], env)
+        # The same window again: every record unchanged (the lookback reaches back to the start).
+        again = measure([*sync, "--lookback", f"{EDITH_DAYS * 24}h"], env)
+        conn = sqlite3.connect(path)
+        archived = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        size = path.stat().st_size
+        list_rate, sync_rate, again_rate = (
+            count / listed.seconds,
+            archived / first.seconds,
+            archived / again.seconds,
+        )
+        data = {
+            "records_listed": count,
+            "records_archived": archived,
+            "list_s": listed.seconds,
+            "sync_s": first.seconds,
+            "resync_s": again.seconds,
+            "list_cpu_s": listed.cpu_seconds,
+            "sync_cpu_s": first.cpu_seconds,
+            "resync_cpu_s": again.cpu_seconds,
+            "bytes": size,
+        }
+        self.add(
+            Row(
+                f"{provider}: sync vs list --all -> jsonl, {archived} records, no latency",
+                ">= 1.0 x list",
+                f"sync {sync_rate:,.0f} rec/s, list {list_rate:,.0f} rec/s "
+                f"({sync_rate / list_rate:.2f} x); CPU {first.cpu_seconds:.2f} s vs "
+                f"{listed.cpu_seconds:.2f} s",
+                sync_rate >= list_rate,
+                data,
+            )
+        )
+        self.add(
+            Row(
+                f"{provider}: re-sync of the same records, all unchanged",
+                ">= 1.0 x first sync",
+                f"{again_rate:,.0f} rec/s ({again_rate / sync_rate:.2f} x first sync); "
+                f"CPU {again.cpu_seconds:.2f} s",
+                again_rate >= sync_rate,
+                data,
+            )
+        )
+        self.add(
+            Row(
+                f"{provider}: archive bytes per record (no --raw)",
+                "<= 400",
+                f"{size / archived:.0f} B ({size:,} bytes)",
+                size / archived <= 400,
+                data,
+            )
+        )
 
     # ---- 6. mail arriving during a walk ------------------------------------------
 

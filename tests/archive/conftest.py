@@ -11,8 +11,8 @@ from tests.integration.harness import Sandbox, SandboxPool, ServerSpec, Site, ma
 RECORDS = 300  # per provider: ~30 a day over Kaleyra's and EDITH's 10 days
 # Moderate rates of the faults retries must absorb (no 429ra: a second per hit).
 FAULTS = "500=0.08,502=0.05,503=0.05,drop=0.05,429=0.05"
-# Each request waits this long, so a sync of 11 day-slices takes about a second.
-LATENCY_MS = 15.0
+# Each request waits this long, so a sync of the 10 days takes about a second.
+LATENCY_MS = 30.0
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.integration.reference import Reference
 
@@ -12,15 +13,18 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Key = tuple[str, str, str]  # profile, message id, recipient ('' for none)
 
 
-def archived(path: Path) -> dict[Key, tuple[str, datetime]]:
-    """Every archived record: key -> (status, submitted_at)."""
+def read(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query on the archive, opened read-only."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        rows = conn.execute(
-            "SELECT profile, message_id, recipient, status, submitted_us FROM records"
-        ).fetchall()
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def archived(path: Path) -> dict[Key, tuple[str, datetime]]:
+    """Every archived record: key -> (status, submitted_at)."""
+    rows = read(path, "SELECT profile, message_id, recipient, status, submitted_us FROM records")
     return {
         (profile, message_id, recipient): (status, EPOCH + timedelta(microseconds=us))
         for profile, message_id, recipient, status, us in rows
@@ -38,13 +42,7 @@ def expected(ref: Reference, profiles: tuple[str, ...]) -> dict[Key, tuple[str, 
 
 def coverage(path: Path) -> dict[str, list[tuple[datetime, datetime]]]:
     """profile -> its synced intervals."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT profile, start_us, end_us FROM coverage ORDER BY profile, start_us"
-        ).fetchall()
-    finally:
-        conn.close()
+    rows = read(path, "SELECT profile, start_us, end_us FROM coverage ORDER BY profile, start_us")
     covered: dict[str, list[tuple[datetime, datetime]]] = {}
     for profile, start, end in rows:
         covered.setdefault(profile, []).append(

@@ -8,8 +8,12 @@ refused (never downgraded). ``PRAGMA application_id`` marks the file as a
 maillogs archive, so another program's SQLite file is refused too rather than
 having tables added to it.
 
-Size matters (an archive keeps months of mail): records are ``WITHOUT ROWID``
-tables keyed by (provider, profile, message_id, recipient), and the status
+Size matters (an archive keeps months of mail). ``records`` is keyed by
+(provider, profile, message_id, recipient) but is an ordinary rowid table on
+purpose: its two time indexes then carry a small rowid rather than the whole
+key (a ``WITHOUT ROWID`` table measured ~760 bytes per record, this one ~400),
+and rows are appended in rowid order, so table pages fill up instead of
+splitting half-empty as newest-first walks would insert them. The status
 history stores a row only for keys whose status ever changed. The ``history``
 view puts the implied rows back: a key that never changed was first seen in its
 one status when its record was (``records.first_seen_us``).
@@ -48,7 +52,7 @@ CREATE TABLE records(
     first_seen_us INTEGER NOT NULL,
     last_seen_us INTEGER NOT NULL,
     PRIMARY KEY (provider, profile, message_id, recipient)
-) WITHOUT ROWID;
+);
 CREATE INDEX records_by_profile_status_time ON records(profile, status, submitted_us);
 CREATE INDEX records_by_profile_time ON records(profile, submitted_us);
 

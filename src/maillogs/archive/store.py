@@ -5,10 +5,9 @@ Every failure to use the file is one :class:`ArchiveError` line naming the path
 is not SQLite, is corrupt, or was written by a newer maillogs is refused before
 anything is written to it: never overwritten, never "repaired".
 
-Writes go through a staging table: a chunk of records is inserted as it is
-(``executemany``, no index), then a few set-based statements count what is new
-or changed, record status changes and upsert the lot. That keeps the per-record
-work in Python to building one tuple.
+Writes come in batches: the batch's keys already archived are read with a few
+``SELECT ... IN (...)`` by message id, compared in Python, and the batch is
+written with one prepared ``executemany`` per kind (insert, update, seen again).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from maillogs.archive.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 from maillogs.core.errors import ArchiveError, ArchiveMissingError, TemporaryFailureError
 from maillogs.core.fileio import PRIVATE_FILE_MODE, private_dir
+from maillogs.core.models import RECORD_FIELDS
 
 if TYPE_CHECKING:
     from maillogs.core.models import LogRecord
@@ -51,68 +51,38 @@ WRITER_WAIT_SECONDS = 2.0
 # a reader finishing) before failing.
 BUSY_TIMEOUT_MS = 30_000
 
-# The record columns a sync writes, in LogRecord order where it has them.
+# The archive's key, then every other LogRecord field in the record's own order
+# (times as *_us), then raw: a field added to LogRecord fails here loudly until
+# the schema and record_row have it too.
+KEY_COLUMNS = ("provider", "profile", "message_id", "recipient")
 RECORD_COLUMNS = (
-    "provider",
-    "profile",
-    "message_id",
-    "recipient",
-    "recipient_type",
-    "status",
-    "provider_status",
-    "sender",
-    "subject",
-    "submitted_us",
-    "delivered_us",
-    "updated_us",
-    "error_code",
-    "error_message",
-    "campaign_id",
-    "opened",
-    "clicked",
-    "price",
-    "status_scope",
+    *KEY_COLUMNS,
+    *(
+        name.removesuffix("_at") + "_us" if name.endswith("_at") else name
+        for name in RECORD_FIELDS
+        if name not in KEY_COLUMNS
+    ),
     "raw",
 )
-KEY_COLUMNS = RECORD_COLUMNS[:4]
 # What makes a record "changed" on re-sync: everything but the key and raw
 # (raw is the provider's text, kept only with --raw; its absence is no change).
-_COMPARED = [c for c in RECORD_COLUMNS if c not in KEY_COLUMNS and c != "raw"]
-_KEY_JOIN = " AND ".join(f"r.{c} = i.{c}" for c in KEY_COLUMNS)
-_DIFFERS = " OR ".join(f"r.{c} IS NOT i.{c}" for c in _COMPARED)
+_COMPARED = RECORD_COLUMNS[4:-1]
+_STATUS = RECORD_COLUMNS.index("status")
+_SUBMITTED = RECORD_COLUMNS.index("submitted_us")
+_RAW = RECORD_COLUMNS.index("raw")
+# Message ids looked up per SELECT (SQLite allows 32,766 parameters).
+_LOOKUP_IDS = 500
 
-_STAGE = "CREATE TEMP TABLE IF NOT EXISTS incoming({})".format(", ".join(RECORD_COLUMNS))
-_STAGE_INSERT = "INSERT INTO temp.incoming VALUES ({})".format(  # noqa: S608 - placeholders only
-    ", ".join("?" * len(RECORD_COLUMNS))
+_FIND_COLUMNS = ", ".join(("rowid", "message_id", "recipient", "first_seen_us", *_COMPARED))
+_FIND = f"SELECT {_FIND_COLUMNS} FROM records WHERE provider = ? AND profile = ? AND message_id IN ({{}})"  # noqa: E501, S608
+_INSERT = "INSERT INTO records({}, first_seen_us, last_seen_us) VALUES ({})".format(  # noqa: S608
+    ", ".join(RECORD_COLUMNS), ", ".join("?" * (len(RECORD_COLUMNS) + 2))
 )
-_COUNT = f"""
-SELECT count(*), coalesce(sum(r.provider IS NULL), 0),
-       coalesce(sum(r.provider IS NOT NULL AND ({_DIFFERS})), 0)
-FROM temp.incoming AS i LEFT JOIN records AS r ON {_KEY_JOIN}
-"""  # noqa: S608 - our own column names, no values
-# A status change keeps the old status (first seen when the record was, unless
-# an earlier change already holds it) and the new one (first seen now).
-_OLD_STATUS = f"""
-INSERT OR IGNORE INTO status_changes
-SELECT r.provider, r.profile, r.message_id, r.recipient, r.status, r.first_seen_us
-FROM temp.incoming AS i JOIN records AS r ON {_KEY_JOIN}
-WHERE r.status IS NOT i.status
-"""  # noqa: S608 - our own column names, no values
-_NEW_STATUS = f"""
-INSERT OR IGNORE INTO status_changes
-SELECT i.provider, i.profile, i.message_id, i.recipient, i.status, :seen
-FROM temp.incoming AS i JOIN records AS r ON {_KEY_JOIN}
-WHERE r.status IS NOT i.status
-"""  # noqa: S608 - our own column names, no values
-_UPSERT = """
-INSERT INTO records({cols}, first_seen_us, last_seen_us)
-SELECT {cols}, :seen, :seen FROM temp.incoming WHERE true
-ON CONFLICT (provider, profile, message_id, recipient) DO UPDATE SET
-{updates}, raw = coalesce(excluded.raw, raw), last_seen_us = excluded.last_seen_us
-""".format(
-    cols=", ".join(RECORD_COLUMNS),
-    updates=",\n".join(f"{c} = excluded.{c}" for c in _COMPARED),
+_UPDATE = "UPDATE records SET {}, raw = coalesce(?, raw), last_seen_us = ? WHERE rowid = ?".format(  # noqa: S608
+    ", ".join(f"{column} = ?" for column in _COMPARED)
 )
+_SEEN_AGAIN = "UPDATE records SET last_seen_us = ?, raw = coalesce(?, raw) WHERE rowid = ?"
+_STATUS_SEEN = "INSERT OR IGNORE INTO status_changes VALUES (?, ?, ?, ?, ?, ?)"
 
 
 @dataclass
@@ -149,10 +119,10 @@ def record_row(record: LogRecord, *, keep_raw: bool = False) -> tuple[Any, ...]:
         record.profile,
         record.message_id,
         record.recipient or "",
-        record.recipient_type,
         record.status.value,
         record.provider_status,
         record.sender,
+        record.recipient_type,
         record.subject,
         to_us(record.submitted_at),
         to_us(record.delivered_at),
@@ -181,7 +151,9 @@ def upsert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, seen_u
     """Insert or update rows of ``RECORD_COLUMNS``; record status changes.
 
     Runs inside the caller's transaction: the caller commits them together with
-    the coverage and checkpoint they belong to.
+    the coverage and checkpoint they belong to. The rows already archived are
+    looked up by message id (a few SELECTs per batch) and compared here, so a
+    new row costs one INSERT and an unchanged one a one-column UPDATE.
 
     Args:
         conn: A connection from :func:`open_archive` with ``create=True``.
@@ -189,19 +161,65 @@ def upsert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], *, seen_u
         seen_us: This sync's wall clock (first/last seen, status change times).
 
     Returns:
-        How many rows were new, changed and unchanged.
+        How many keys were new, changed and unchanged.
     """
-    if not rows:
-        return Counts()
-    conn.execute(_STAGE)
-    conn.executemany(_STAGE_INSERT, rows)
-    total, new, changed = conn.execute(_COUNT).fetchone()
-    if changed:
-        conn.execute(_OLD_STATUS)
-        conn.execute(_NEW_STATUS, {"seen": seen_us})
-    conn.execute(_UPSERT, {"seen": seen_us})
-    conn.execute("DELETE FROM temp.incoming")
-    return Counts(new=new, changed=changed, unchanged=total - new - changed)
+    # One row per key, the last one given (an address that is both to and cc).
+    latest = {row[:4]: row for row in rows}
+    archived = _archived(conn, latest)
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    seen_again: list[tuple[Any, ...]] = []
+    statuses: list[tuple[Any, ...]] = []
+    for key, row in latest.items():
+        found = archived.get(key)
+        if found is None:
+            inserts.append((*row, seen_us, seen_us))
+            continue
+        rowid, first_seen, fields = found
+        if fields == row[4:-1]:
+            seen_again.append((seen_us, row[_RAW], rowid))
+            continue
+        updates.append((*row[4:-1], row[_RAW], seen_us, rowid))
+        old_status = fields[_STATUS - 4]
+        if old_status != row[_STATUS]:
+            statuses.append((*key, old_status, first_seen))
+            statuses.append((*key, row[_STATUS], seen_us))
+    if inserts:
+        # Oldest first: appended rows fill the time index's pages instead of splitting them.
+        inserts.sort(key=_submitted_order)
+        conn.executemany(_INSERT, inserts)
+    if updates:
+        conn.executemany(_UPDATE, updates)
+    if seen_again:
+        conn.executemany(_SEEN_AGAIN, seen_again)
+    if statuses:
+        conn.executemany(_STATUS_SEEN, statuses)
+    return Counts(new=len(inserts), changed=len(updates), unchanged=len(seen_again))
+
+
+def _submitted_order(row: tuple[Any, ...]) -> int:
+    submitted: int | None = row[_SUBMITTED]
+    return -1 if submitted is None else submitted
+
+
+def _archived(
+    conn: sqlite3.Connection, keys: Iterable[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], tuple[int, int, tuple[Any, ...]]]:
+    """key -> (rowid, first_seen_us, compared fields) of the keys already archived."""
+    ids: dict[tuple[str, str], set[str]] = {}
+    for provider, profile, message_id, _ in keys:
+        ids.setdefault((provider, profile), set()).add(message_id)
+    found: dict[tuple[Any, ...], tuple[int, int, tuple[Any, ...]]] = {}
+    for (provider, profile), wanted in ids.items():
+        listed = list(wanted)
+        for at in range(0, len(listed), _LOOKUP_IDS):
+            chunk = listed[at : at + _LOOKUP_IDS]
+            sql = _FIND.format(", ".join("?" * len(chunk)))
+            for rowid, message_id, recipient, first_seen, *fields in conn.execute(
+                sql, (provider, profile, *chunk)
+            ):
+                found[provider, profile, message_id, recipient] = (rowid, first_seen, tuple(fields))
+    return found
 
 
 def add_coverage(

@@ -2,15 +2,16 @@
 
 Per profile the window runs from its checkpoint minus the lookback (first run:
 ``--since``, else the provider's retention or 7 days, whichever is shorter) up
-to this run's "now". It is walked in slices of at most a day, oldest first;
+to this run's "now". It is walked in slices of at most ``SLICE``, oldest first;
 each slice is one ordinary query through the engine (the same adapters,
 paging, retries and rate limits as ``list``).
 
-Why slices, oldest first: the checkpoint may only say "synced up to T" once
-every record before T is in the file. A slice's records, its coverage interval
-and the checkpoint at its end are committed in one transaction, so a run
-killed at any instant leaves a checkpoint that never runs ahead of the data,
-and the next run starts again from there (upserts make the repeat harmless).
+Why the checkpoint is safe: it may only say "synced up to T" once every record
+before T is in the file. Records commit in batches as they arrive; a slice's
+last batch, its covered interval and the checkpoint at its end commit in one
+transaction, so a run killed at any instant leaves a checkpoint that never
+runs ahead of the data, and the next run starts again from there (upserts make
+the repeat harmless).
 
 Profiles are fetched concurrently, one thread each; one writer (the calling
 thread) owns the SQLite connection and applies their batches in arrival order.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
@@ -62,14 +64,19 @@ bounces) and records appear in the log APIs minutes to an hour late."""
 FIRST_SYNC_LIMIT = timedelta(days=7)
 """A first sync without ``--since`` reaches back the provider's retention, at most this."""
 
-SLICE = timedelta(days=1)
-"""The longest stretch committed at once: what a killed first sync must redo."""
+SLICE = timedelta(days=31)
+"""The longest stretch whose checkpoint commits at once: what a killed sync must
+fetch again (its records are kept; they come back unchanged). Cron runs and
+default first runs (at most 7 days) are one slice. Shorter slices would cost
+speed: EDITH's walks run concurrently only across its 7-day windows of one
+query, and Kaleyra answers whole days, so each slice edge fetches a day twice."""
 
 BATCH_ROWS = 2000
-"""Rows handed to the writer at once (one ``executemany``)."""
+"""Rows handed to the writer at once (one ``executemany``, one commit)."""
 
-COMMIT_ROWS = 20_000
-"""Commit at least this often inside a long slice, so the WAL stays small."""
+BATCH_SECONDS = 0.5
+"""...or fewer, when a slow provider took this long to send them: what a run
+has fetched is in the file soon, whatever the pace."""
 
 Warn = Callable[[str], None]
 
@@ -169,6 +176,7 @@ class _SliceDone:
     result: ProfileResult
     start: datetime
     end: datetime
+    rows: list[tuple[Any, ...]]  # the slice's last batch, committed with its checkpoint
 
 
 @dataclass(frozen=True)
@@ -263,7 +271,6 @@ class _Writer:
         self.inbox: queue.Queue[_Rows | _SliceDone | _Finished] = queue.Queue(maxsize=16)
         self.stop = threading.Event()
         self.written = 0
-        self.uncommitted = 0
 
     def run(self, results: Sequence[ProfileResult], warn: Warn) -> None:
         threads = [
@@ -297,14 +304,11 @@ class _Writer:
                 if isinstance(item, _Finished):
                     running -= 1
                 elif isinstance(item, _Rows):
-                    item.result.counts.add(upsert_rows(conn, item.rows, seen_us=self.seen_us))
-                    self.written += len(item.rows)
-                    self.uncommitted += len(item.rows)
-                    if self.uncommitted >= COMMIT_ROWS:
-                        self._commit()
-                    self._report()
+                    self._upsert(item.result, item.rows)
+                    self._commit()
                 else:
                     result = item.result
+                    self._upsert(result, item.rows)
                     start_us, end_us = to_us(item.start) or 0, to_us(item.end) or 0
                     add_coverage(conn, result.provider, result.profile, start_us, end_us)
                     set_checkpoint(
@@ -321,10 +325,15 @@ class _Writer:
             conn.execute("ROLLBACK")
             raise
 
+    def _upsert(self, result: ProfileResult, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            result.counts.add(upsert_rows(self.conn, rows, seen_us=self.seen_us))
+            self.written += len(rows)
+            self._report()
+
     def _commit(self) -> None:
         self.conn.execute("COMMIT")
         self.conn.execute("BEGIN IMMEDIATE")
-        self.uncommitted = 0
 
     def _report(self) -> None:
         requests = sum(adapter.http.request_count for adapter in self.adapters)
@@ -343,10 +352,14 @@ class _Writer:
     def _fetch(self, adapter: Adapter, result: ProfileResult, warn: Warn) -> None:
         try:
             for start, end in slices(result.since, result.until):
+                held: list[tuple[Any, ...]] = []
                 for rows in self._slice_rows(adapter, start, end, warn):
-                    if not self._put(_Rows(result, rows)):
+                    if held and not self._put(_Rows(result, held)):
                         return
-                if not self._put(_SliceDone(result, start, end)):
+                    held = rows
+                if self.stop.is_set():
+                    return  # cut short: this slice is not covered
+                if not self._put(_SliceDone(result, start, end, held)):
                     return
         except MaillogsError as error:
             message = str(error)
@@ -366,12 +379,14 @@ class _Writer:
         plans = make_plans([adapter], query, warn)
         keep_raw = self.spec.keep_raw
         batch: list[tuple[Any, ...]] = []
+        due = time.monotonic() + BATCH_SECONDS
         with closing(fetch_records(plans, query, concurrency=self.spec.concurrency)) as records:
             for record in records:
                 batch.append(record_row(record, keep_raw=keep_raw))
-                if len(batch) >= BATCH_ROWS:
+                if len(batch) >= BATCH_ROWS or time.monotonic() >= due:
                     yield batch
                     batch = []
+                    due = time.monotonic() + BATCH_SECONDS
                     if self.stop.is_set():
                         return
         if batch:

@@ -100,8 +100,14 @@ def sync_command(
         for result in results:
             sys.stderr.write(_summary(result) + "\n")
     else:
-        total = sum(r.counts.new + r.counts.changed + r.counts.unchanged for r in results)
-        runtime.info(f"Synced {total} records of {len(results)} profile(s) into {spec.archive}.")
+        new, changed, unchanged = (
+            sum(getattr(r.counts, name) for r in results)
+            for name in ("new", "changed", "unchanged")
+        )
+        runtime.info(
+            f"Synced {len(results)} profile(s) into {spec.archive}: "
+            f"{new} new, {changed} changed, {unchanged} unchanged."
+        )
 
 
 def _summary(result: ProfileResult) -> str:
