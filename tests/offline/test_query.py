@@ -79,6 +79,7 @@ def _records() -> list[LogRecord]:
 
 
 RECORDS = _records()
+POSITION = {id(record): i for i, record in enumerate(RECORDS)}
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +111,9 @@ def _live(query: Query, adapters: dict[str, Adapter], profiles: tuple[str, ...])
             [lambda page=page: iter([page])], query, adapter.new_plan(query)
         )
         kept.extend(record for stream in streams for pending in stream() for record in pending())
-    # Within a profile and instant, by key descending; then profiles as asked; newest first.
-    kept.sort(key=lambda r: (r.provider, r.message_id, r.recipient or ""), reverse=True)
+    # Within a profile and instant as archived (the order upsert got them);
+    # then profiles in the order asked; newest first.
+    kept.sort(key=lambda r: POSITION[id(r)])
     kept.sort(key=lambda r: profiles.index(r.profile))
     kept.sort(key=lambda r: r.submitted_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return kept[: query.limit] if query.limit is not None else kept

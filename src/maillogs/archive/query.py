@@ -17,8 +17,8 @@ holds the same records as a live one over a synced range:
   record only matches an unbounded query;
 - order: newest first by ``submitted_at``, undated last, like the live merge:
   one stream per profile, merged in the order the profiles were asked for;
-  records of one profile and instant by their key (a live walk has those in
-  the provider's order, which the archive does not keep).
+  records of one profile and instant in the order they were archived, which
+  is the provider's order when a sync first saw them together.
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ def _column(field: str) -> str:
 
 # The archive column each record field is read from, in ``RECORD_FIELDS`` order.
 FIELD_COLUMNS: tuple[tuple[str, str], ...] = tuple((f, _column(f)) for f in RECORD_FIELDS)
-# The archive's key: one row per key.
-KEY = "provider, profile, message_id, recipient"
-# Newest first, undated last (SQLite sorts NULL lowest). Records of one instant
-# come in the reverse order of the key, which is the order of the time index
-# read backwards: the rows stream from the index, never sorted whole.
-ORDER_BY = "submitted_us DESC, provider DESC, message_id DESC, recipient DESC"
+# Newest first, undated last (SQLite sorts NULL lowest), as the live merge. A
+# sync inserts a batch's new records oldest first, keeping the provider's order
+# among records of one instant, so rowid order is the order a live walk gives
+# them (for records first archived in the same batch).
+ORDER_BY = "submitted_us DESC, rowid"
 
 _ADDRESS_FN = "maillogs_address_matches"
 _CASEFOLD_FN = "maillogs_casefold"
@@ -114,12 +113,12 @@ def select(query: Query, profile: str, columns: Sequence[str]) -> Sql:
     selected = f"SELECT {', '.join(columns)} FROM records WHERE"  # noqa: S608
     if query.limit is None:
         return Sql(f"{selected} {condition.text} ORDER BY {ORDER_BY}", condition.params)
-    # With a limit, the newest keys are found in an index (which holds the key
-    # and the time), and only those rows are read whole: sorting every match's
+    # With a limit, the newest rows are found in an index (which holds the time
+    # and the rowid), and only those rows are read whole: sorting every match's
     # whole row to keep 100 of them costs ~10x more.
-    keys = f"SELECT {KEY} FROM records WHERE {condition.text} ORDER BY {ORDER_BY} LIMIT ?"  # noqa: S608
+    newest = f"SELECT rowid FROM records WHERE {condition.text} ORDER BY {ORDER_BY} LIMIT ?"  # noqa: S608
     return Sql(
-        f"{selected} ({KEY}) IN ({keys}) ORDER BY {ORDER_BY}", (*condition.params, query.limit)
+        f"{selected} rowid IN ({newest}) ORDER BY {ORDER_BY}", (*condition.params, query.limit)
     )
 
 
