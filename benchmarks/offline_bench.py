@@ -54,7 +54,8 @@ DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "example.org", "example.net"
 
 
 def rows(count: int, now: datetime, seed: int = 15) -> Iterator[tuple[Any, ...]]:
-    """``count`` archive rows of ``RECORD_COLUMNS``, newest within ``DAYS`` of ``now``."""
+    """``count`` archive rows of ``RECORD_COLUMNS`` over the ``DAYS`` before ``now``,
+    oldest first (the order in which syncs from cron archive them)."""
     rng = random.Random(seed)
     weights = [w for _, _, w in STATUSES]
     span_us = DAYS * 86_400_000_000
@@ -62,7 +63,8 @@ def rows(count: int, now: datetime, seed: int = 15) -> Iterator[tuple[Any, ...]]
     for n in range(count):
         provider, profile = PROFILES[n % len(PROFILES)]
         status, native, _ = rng.choices(STATUSES, weights)[0]
-        sent = end_us - rng.randrange(span_us)
+        # Oldest first, as syncs from cron add them: a few records per second.
+        sent = end_us - span_us + n * span_us // count + rng.randrange(1_000_000)
         failed = status in ("bounced", "blocked", "failed")
         engaged = status in ("opened", "clicked")
         fields = {

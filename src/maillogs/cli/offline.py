@@ -222,6 +222,8 @@ def offline_export(
 
 # Records served as JSON text built by SQLite (see ``archive/jsonrows.py``).
 FAST_FORMATS = ("json", "jsonl")
+# Objects written at once: one write per record would cost a third of the time.
+WRITE_BATCH = 1000
 
 
 def offline_list(
@@ -279,14 +281,20 @@ def _write_json(
         session.conn, query, session.profiles, columns, field_order=in_field_order(columns)
     )
     renderer_class = JsonLinesRenderer if fmt == "jsonl" else JsonArrayRenderer
-    count = 0
+    count, more = 0, False
+    batch: list[str] = []
     with (
         output_stream(output) as stream,
         renderer_class(stream, columns=columns, with_raw=False) as renderer,
     ):
         for text in texts:
             if limit is not None and count == limit:
-                return count, True
-            renderer.write_text(terminal_safe(text))
+                more = True
+                break
+            batch.append(terminal_safe(text))
             count += 1
-    return count, False
+            if len(batch) == WRITE_BATCH:
+                renderer.write_texts(batch)
+                batch = []
+        renderer.write_texts(batch)
+    return count, more

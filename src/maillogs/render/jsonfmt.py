@@ -73,21 +73,24 @@ class _JsonRenderer(Renderer):
     def _write(self, record: LogRecord) -> None:
         self._write_text(self._keys.dump(record))
 
-    def write_text(self, text: str) -> None:
-        """Write one object already serialized exactly as a record's would be
-        (the archive's fast path builds them in SQL)."""
-        self._guarded(self._write_text, text)
+    def write_texts(self, texts: Sequence[str]) -> None:
+        """Write objects already serialized exactly as records' would be (the
+        archive's fast path builds them in SQL), several in one write."""
+        self._guarded(self._write_texts, texts)
+
+    def _write_text(self, text: str) -> None:
+        self._write_texts((text,))
 
     @abstractmethod
-    def _write_text(self, text: str) -> None:
-        """Write one serialized object."""
+    def _write_texts(self, texts: Sequence[str]) -> None:
+        """Write serialized objects."""
 
 
 class JsonLinesRenderer(_JsonRenderer):
     """One JSON object per line."""
 
-    def _write_text(self, text: str) -> None:
-        self._stream.write(text + "\n")
+    def _write_texts(self, texts: Sequence[str]) -> None:
+        self._stream.write("".join(text + "\n" for text in texts))
 
     def _finish(self) -> None:
         """Nothing follows the last line."""
@@ -100,9 +103,10 @@ class JsonArrayRenderer(_JsonRenderer):
         super().__init__(stream, columns=columns, with_raw=with_raw)
         self._separator = "["
 
-    def _write_text(self, text: str) -> None:
-        self._stream.write(self._separator + text)
-        self._separator = ",\n"
+    def _write_texts(self, texts: Sequence[str]) -> None:
+        if texts:
+            self._stream.write(self._separator + ",\n".join(texts))
+            self._separator = ",\n"
 
     def _finish(self) -> None:
         # Still "[" when nothing was written: the output must be "[]", a valid array.
