@@ -124,11 +124,12 @@ def coverage_gaps(
     (``until`` None: up to ``now`` less ``FRESH``), naming what they do cover.
     An unbounded start asks for everything, which the archive answers with what
     it holds: nothing to warn about."""
-    end_at = until if until is not None else now - FRESH
-    if since is None or end_at <= since:
+    asked_end = until if until is not None else now
+    needed_end = until if until is not None else now - FRESH
+    if since is None or needed_end <= since:
         return []
     # to_us is None only for None; `or 0` tells mypy so (0 stays 0).
-    start, end = to_us(since) or 0, to_us(end_at) or 0
+    start, needed, end = to_us(since) or 0, to_us(needed_end) or 0, to_us(asked_end) or 0
     notes = []
     for profile in profiles:
         rows = conn.execute(
@@ -137,7 +138,7 @@ def coverage_gaps(
             (profile, start, end),
         )
         covered = [Interval(max(s, start), min(e, end)) for s, e in rows]
-        if _covers(covered, start, end):
+        if _covers(covered, start, needed):
             continue
         asked = f"{_instant(start)}..{'now' if until is None else _instant(end)}"
         if not covered:
