@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
@@ -22,13 +22,20 @@ from typing import TYPE_CHECKING
 from maillogs.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from maillogs.cli.commands.list import RecordWriter
     from maillogs.cli.common import Runtime
+    from maillogs.core.models import LogRecord
     from maillogs.core.query import Query
     from maillogs.export.runner import ExportResult, ProgressSink
     from maillogs.reports.show import Hit
     from maillogs.reports.stats.compute import StatsResult
     from maillogs.reports.stats.periods import Grouping
+
+# The command's own output: renders records up to a limit; returns how many,
+# and whether more matched.
+RecordWriter = Callable[
+    [Generator["LogRecord", None, None], str, "Path | None", Sequence[str], bool, "int | None"],
+    tuple[int, bool],
+]
 
 
 def refuse(option: str) -> UsageError:

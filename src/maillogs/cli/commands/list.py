@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,13 +113,6 @@ def list_command(
         runtime.info("No records match.")
     elif output is not None:
         runtime.info(f"Wrote {shown} records to {output}.")
-
-
-# Renders records, up to a limit; returns how many, and whether more matched.
-RecordWriter = Callable[
-    [Generator["LogRecord", None, None], str, "Path | None", Sequence[str], bool, "int | None"],
-    tuple[int, bool],
-]
 
 
 def _write(
