@@ -211,3 +211,12 @@ def test_quiet_and_verbose_together_is_a_usage_error(tmp_path: Path) -> None:
     code, _, _ = run("sync", "-q", "-v", "--profile", "demo", "--archive", str(tmp_path / "a"))
     assert code == 2
     assert not (tmp_path / "a").exists()
+
+
+def test_a_directory_as_archive_is_refused_without_leaving_a_lock_beside_it(tmp_path: Path) -> None:
+    target = tmp_path / "dir"
+    target.mkdir()
+    code, _, err = run("sync", "--profile", "demo", "--archive", str(target))
+    assert code == 65
+    assert err == f"maillogs: archive {target} is a directory, not a file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"]

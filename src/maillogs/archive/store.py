@@ -422,6 +422,8 @@ def writer_lock(path: Path, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]
     Raises:
         TemporaryFailureError: Still held by another run after ``wait`` (exit 75).
     """
+    if path.is_dir():
+        raise ArchiveError(f"archive {path} is a directory, not a file")
     lock_path = path.with_name(path.name + ".lock")
     private_dir(path.parent)
     try:

@@ -19,7 +19,10 @@ archive_app = typer.Typer(
 
 @archive_app.command("path")
 def path_command(archive: ArchiveOpt = None) -> None:
-    """Print where the archive is (it may not exist yet)."""
+    """Print the archive's path.
+
+    The file need not exist yet: `maillogs sync` creates it there.
+    """
     from maillogs.archive.paths import archive_path
 
     sys.stdout.write(f"{archive_path(archive)}\n")
@@ -33,9 +36,11 @@ def info_command(
         typer.Option("--format", "-f", metavar="FORMAT", help="table or json."),
     ] = "table",
 ) -> None:
-    """Per profile: records, first/last submitted, covered intervals, last sync.
+    """What the archive holds, per profile.
 
-    Also the file's size and schema version. Exit 66 when there is no archive yet.
+    Per profile: records, first/last submitted, covered intervals, checkpoint,
+    last sync. Also the file's size and schema version. Exit 66 when there is
+    no archive yet.
     """
     import json
     from contextlib import closing
@@ -82,9 +87,11 @@ def prune_command(
     archive: ArchiveOpt = None,
     tz: TzOpt = None,
 ) -> None:
-    """Delete old records (and their history and coverage), then compact the file.
+    """Delete old records, then compact the file.
 
-    Asks first on a terminal; elsewhere (cron) --yes is required.
+    Deletes the records submitted before --before, their status history and
+    the coverage before that time. Asks first on a terminal; elsewhere (cron)
+    --yes is required.
 
     Example:
 
