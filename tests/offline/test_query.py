@@ -50,7 +50,15 @@ PROVIDER_STATUSES = {
     ],
 }
 SENDERS = ["News@Shop.Example", " alerts@shop.example ", "ÉLODIE@Ünï.Example", None, ""]
-RECIPIENTS = ["Bob@Example.COM", "bob@example.com.evil", "x@sub.example.com", "ß@Straße.de", None]
+RECIPIENTS = [
+    "Bob@Example.COM",
+    "bob@example.com.evil",
+    " x@sub.example.com\t",
+    "ß@Straße.de",
+    "\u212a@Example.com",  # KELVIN SIGN: lower-cases to an ASCII k
+    "b_b%@example.com",
+    None,
+]
 
 
 def _records() -> list[LogRecord]:
@@ -135,6 +143,9 @@ QUERIES = [
     {"recipient": "bob@example.com"},
     {"recipient": "@example.com"},
     {"recipient": "@STRAßE.DE"},
+    {"recipient": "k@example.com"},
+    {"recipient": "b_b%@EXAMPLE.com"},
+    {"recipient": "x@sub.example.com"},
     {"recipient": "@straße.de"},
     {"since": "2026-03-05", "until": "2026-03-08"},
     {"since": "3d"},
@@ -148,7 +159,11 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("options", QUERIES, ids=str)
+# Characters LIKE treats as wildcards, in a wanted address or id: they match nothing here.
+MATCHING_NOTHING = [{"recipient": "bXb%@example.com"}, {"message_id": "MSG-_0"}]
+
+
+@pytest.mark.parametrize("options", QUERIES + MATCHING_NOTHING, ids=str)
 @pytest.mark.parametrize("limit", [None, 7])
 @pytest.mark.parametrize("profiles", [PROFILES, ("Backup",)])
 def test_sql_selects_what_the_live_filters_let_through(

@@ -85,14 +85,19 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
             params.extend(group.params)
     for value, column in ((query.sender, "sender"), (query.recipient, "recipient")):
         if value:
-            parts.append(f"{_ADDRESS_FN}(?, {column})")
-            params.append(value)
+            wanted = value.strip().lower()
+            pattern = ("%" if wanted.startswith("@") else "") + _like_escaped(wanted)
+            exact = f"{_ADDRESS_FN}(?, {column})"
+            parts.append(_prefiltered(f"trim({column}, ?)", column, exact))
+            params.extend([_ASCII_SPACE, pattern, value])
     if query.recipient_type:
         parts.append("recipient_type = ?")
         params.append(query.recipient_type)
     if query.message_id:
-        parts.append(f"{_CASEFOLD_FN}(message_id) = ?")
-        params.append(query.message_id.casefold())
+        folded = query.message_id.casefold()
+        exact = f"{_CASEFOLD_FN}(message_id) = ?"
+        parts.append(_prefiltered("message_id", "message_id", exact))
+        params.extend([_like_escaped(folded), folded])
     if query.since is not None or query.until is not None:
         parts.append("submitted_us IS NOT NULL")
     if query.since is not None:
@@ -102,6 +107,28 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
         parts.append("submitted_us < ?")
         params.append(to_us(query.until))
     return Sql(" AND ".join(parts), tuple(params))
+
+
+# What Python's str.strip() removes from an ASCII string.
+_ASCII_SPACE = " \t\n\r\v\f\x1c\x1d\x1e\x1f"
+
+
+def _prefiltered(text: str, column: str, exact: str) -> str:
+    """``exact`` (a Python comparison registered as an SQL function), asked only
+    of rows SQLite cannot rule out itself.
+
+    ``text LIKE ?`` (the wanted text, lower-cased: LIKE folds ASCII case) is
+    exactly the comparison for an all-ASCII ``column``, whose Python case
+    folding is ASCII's; a value with any other character (more bytes than
+    characters) goes to ``exact``, which folds case as Python does. So the
+    answer is the live one, and most rows are decided in C.
+    """
+    non_ascii = f"length(CAST({column} AS BLOB)) <> length({column})"
+    return f"({text} LIKE ? ESCAPE '\\' OR {non_ascii}) AND {exact}"
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def select(query: Query, profile: str, columns: Sequence[str]) -> Sql:
