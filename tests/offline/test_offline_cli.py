@@ -255,6 +255,9 @@ def test_a_profile_gone_from_the_config_stays_queryable(prod: Path, no_network: 
         (("stats", "--param", "x=1"), 2, "--param"),
         (("export", "--since-last", "-o", "x.jsonl"), 2, "--since-last"),
         (("list", "-p", "nobody"), 2, "not in the archive"),
+        # As live: Kaleyra and Infobip do not say to, cc or bcc.
+        (("list", "--recipient-type", "cc"), 2, "demo-infobip (Infobip), demo-kaleyra (Kaleyra)"),
+        (("stats", "--recipient-type", "cc", "-p", "demo-infobip"), 2, "Infobip"),
     ],
 )
 def test_what_only_a_provider_can_answer_is_a_usage_error(

@@ -84,6 +84,35 @@ def _selected_names(selected: list[str] | None, runtime: Runtime) -> list[str]:
     return names
 
 
+# Filters every adapter applies (natively or locally): checking the others
+# imports the adapters, which a query that uses none of them need not pay for.
+_EVERYWHERE = frozenset({"status", "since/until"})
+
+
+def check_filters(session: Session, query: Query) -> None:
+    """Refuse, as the live command does, a filter a selected profile's provider
+    cannot apply (``--recipient-type`` on Kaleyra): the archive would answer
+    with nothing rather than say so.
+
+    Raises:
+        UsageError: naming the profiles that cannot and the providers that can.
+    """
+    if set(query.filters_used()) <= _EVERYWHERE:
+        return
+    from maillogs.archive.offline import profile_providers
+    from maillogs.engine import check_capabilities
+    from maillogs.providers.base import adapter_class
+    from maillogs.providers.registry import PROVIDERS
+
+    pairs = [
+        (profile, adapter_class(PROVIDERS[provider]))
+        for profile, providers in profile_providers(session.conn, session.profiles).items()
+        for provider in providers
+        if provider in PROVIDERS
+    ]
+    check_capabilities(pairs, query)
+
+
 def warn_coverage(session: Session, query: Query, now: datetime, runtime: Runtime) -> None:
     """One warning per profile whose synced intervals miss part of the asked range."""
     from maillogs.archive.offline import coverage_gaps
@@ -110,6 +139,7 @@ def records_session(
     if query.params:
         raise refuse("--param")
     with open_session(archive, selected, runtime) as session:
+        check_filters(session, query)
         warn_coverage(session, query, now, runtime)
         yield session
 
@@ -138,6 +168,7 @@ def offline_stats(
     from maillogs.archive.stats import offline_stats as count
 
     with open_session(archive, selected, runtime) as session:
+        check_filters(session, query)
         result = count(
             session.conn,
             query,
