@@ -1,7 +1,9 @@
-"""maillogs benchmarks: start-up, concurrent paging, throughput, memory, archive.
+"""maillogs benchmarks: start-up, concurrent paging, throughput, memory, archive, offline.
 
-    uv run python benchmarks/run.py [--quick]
-        [--only startup,paging,latency,throughput,cpu,memory,archive,arrivals]
+    uv run python benchmarks/run.py [--quick] [--only SECTIONS]
+
+SECTIONS: comma-separated, of startup,paging,latency,throughput,cpu,memory,archive,
+offline,arrivals.
 
 Starts its own ``maillogs sandbox serve`` processes on free loopback ports,
 runs the installed ``maillogs`` console script as a user would (a fresh
@@ -145,10 +147,12 @@ def measure(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
     return Run(**report)
 
 
-def medians(cmd: Sequence[str], runs: int) -> tuple[float, float]:
+def medians(
+    cmd: Sequence[str], runs: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Median wall and median CPU seconds of ``runs`` runs (after one warm-up)."""
-    measure(cmd)  # warm the OS file cache
-    results = [measure(cmd) for _ in range(runs)]
+    measure(cmd, env)  # warm the OS file cache
+    results = [measure(cmd, env) for _ in range(runs)]
     return (
         statistics.median(r.seconds for r in results),
         statistics.median(r.cpu_seconds for r in results),
@@ -675,6 +679,15 @@ class Bench:
 
     # ---- report ------------------------------------------------------------------
 
+    # ---- offline queries over a large archive (issue 15) ------------------------
+
+    def offline(self) -> None:
+        """``--offline`` list and stats over an archive of ``memory_large`` records
+        (see ``offline_bench.py``)."""
+        import offline_bench
+
+        offline_bench.run(self, measure, medians, Row, MAILLOGS)
+
     def report(self, started: float, quick: bool) -> bool:
         headers = ("metric", "target", "measured", "result")
         table = [
@@ -788,7 +801,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="startup,paging,latency,throughput,cpu,memory",
-        help="comma-separated sections (also: archive, arrivals)",
+        help="comma-separated sections (also: archive, offline, arrivals)",
     )
     args = parser.parse_args()
     if not Path(MAILLOGS).exists():

@@ -200,8 +200,18 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
     Raises:
         UsageError: naming the profiles that cannot and the providers that can.
     """
+    check_capabilities([(a.profile.name, type(a)) for a in adapters], query)
+
+
+def check_capabilities(profiles: Sequence[tuple[str, type[Adapter]]], query: Query) -> None:
+    """:func:`check_supported` for (profile name, adapter class) pairs (the
+    archive's offline queries have no adapters).
+
+    Raises:
+        UsageError: naming the profiles that cannot and the providers that can.
+    """
     for used in query.filters_used():
-        refusing = [a for a in adapters if used in a.capabilities.unsupported]
+        refusing = [(name, cls) for name, cls in profiles if used in cls.capabilities.unsupported]
         if not refusing:
             continue
         able = [
@@ -209,7 +219,7 @@ def check_supported(adapters: Sequence[Adapter], query: Query) -> None:
             for spec in PROVIDERS.values()
             if used not in adapter_class(spec).capabilities.unsupported
         ]
-        names = ", ".join(f"{a.profile.name} ({a.spec().title})" for a in refusing)
+        names = ", ".join(f"{name} ({cls.spec().title})" for name, cls in refusing)
         raise UsageError(f"--{used} is not supported by {names}; it works with: {', '.join(able)}")
 
 

@@ -118,7 +118,7 @@ def complete_zones(incomplete: str) -> Completions:
 
 def complete_sort_fields(incomplete: str) -> Completions:
     """``list --sort``: record fields, each also as ``-field`` (descending)."""
-    from maillogs.core.models import RECORD_FIELDS
+    from maillogs.core.fields import RECORD_FIELDS
 
     fields = [(name, "") for name in RECORD_FIELDS]
     fields += [(f"-{name}", "descending") for name in RECORD_FIELDS]

@@ -109,6 +109,13 @@ ArchiveOpt = Annotated[
         show_default=False,
     ),
 ]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Answer from the archive (`maillogs sync` fills it): no network, no credentials.",
+    ),
+]
 
 
 @dataclass(frozen=True)

@@ -11,34 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Re-exported: the field names live in a module that does not import pydantic.
+from maillogs.core.fields import RECORD_FIELDS as RECORD_FIELDS
 from maillogs.core.statuses import Status
 
 RecipientType = Literal["to", "cc", "bcc"]
 # Whom a record's status speaks for (see LogRecord.status_scope).
 StatusScope = Literal["recipient", "message"]
-
-# Column order of table/CSV output and of the JSON object keys.
-RECORD_FIELDS: tuple[str, ...] = (
-    "provider",
-    "profile",
-    "message_id",
-    "status",
-    "provider_status",
-    "sender",
-    "recipient",
-    "recipient_type",
-    "subject",
-    "submitted_at",
-    "delivered_at",
-    "updated_at",
-    "error_code",
-    "error_message",
-    "campaign_id",
-    "opened",
-    "clicked",
-    "price",
-    "status_scope",
-)
 
 
 class LogRecord(BaseModel):

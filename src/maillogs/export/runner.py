@@ -270,7 +270,9 @@ def run_export(
         per_profile = dict.fromkeys((profile.name for profile in spec.profiles), 0)
         if progress is not None:
             progress.watch(adapters)
-        written = _write_file(spec, merge_newest_first(streams), adapters, per_profile, progress)
+        written = write_records(
+            spec.output, spec.fmt, merge_newest_first(streams), adapters, per_profile, progress
+        )
         checkpoint = None
         if store is not None:
             store.commit(
@@ -295,19 +297,22 @@ def run_export(
     )
 
 
-def _write_file(
-    spec: ExportSpec,
+def write_records(
+    output: Path,
+    fmt: str,
     records: Iterable[LogRecord],
     adapters: Sequence[Adapter],
     per_profile: dict[str, int],
     progress: ProgressSink | None,
 ) -> int:
+    """Write ``records`` to ``output`` atomically (mode 0600), counting them per
+    profile; return how many. ``adapters`` tell the progress how far the walks are."""
     written = 0
-    with atomic_writer(spec.output, PRIVATE_FILE_MODE) as handle:
+    with atomic_writer(output, PRIVATE_FILE_MODE) as handle:
         # Tells the next run's stale-file clean-up that this temp file is live.
         hold_temp_file(handle.fileno())
-        columns = default_columns(spec.fmt, multi_profile=True)
-        with open_renderer(spec.fmt, handle, columns=columns) as renderer:
+        columns = default_columns(fmt, multi_profile=True)
+        with open_renderer(fmt, handle, columns=columns) as renderer:
             for record in records:
                 renderer.write(record)
                 written += 1

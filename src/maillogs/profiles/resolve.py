@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -224,6 +224,30 @@ def _build_profile(
     )
 
 
+def profile_selection(
+    selected: list[str] | None, *, env: Mapping[str, str], load: Callable[[], ConfigFile]
+) -> tuple[list[str], str]:
+    """The profile names a command selects, ``demo`` expanded, and where the
+    selection came from (see :func:`resolve_profiles`); no names when nothing
+    selects any. ``load`` reads the config file, only when its default is needed.
+
+    Raises:
+        UsageError: ``--profile`` was given but names nothing.
+    """
+    names = parse_profile_selection(selected or [])
+    origin = "--profile"
+    if selected and not names:
+        raise UsageError("--profile needs a profile name, e.g. --profile prod or --profile demo")
+    if not names:
+        names, origin = parse_profile_selection([env.get(PROFILE_ENV, "")]), PROFILE_ENV
+    if not names:
+        file = load()
+        if file.default_profile is not None:
+            names = parse_profile_selection([file.default_profile])
+            origin = f"default_profile in {file.path}"
+    return _expand(names), origin
+
+
 def resolve_profiles(
     selected: list[str] | None,
     *,
@@ -261,31 +285,22 @@ def resolve_profiles(
             config = read_config(path, env=env, warn=warn)
         return config
 
-    names = parse_profile_selection(selected or [])
-    origin = "--profile"
-    if selected and not names:
-        raise UsageError("--profile needs a profile name, e.g. --profile prod or --profile demo")
-    if not names:
-        names, origin = parse_profile_selection([env.get(PROFILE_ENV, "")]), PROFILE_ENV
+    names, origin = profile_selection(selected, env=env, load=load)
     if not names:
         file = load()
-        if file.default_profile is not None:
-            names = parse_profile_selection([file.default_profile])
-            origin = f"default_profile in {file.path}"
-        elif not file.exists:
+        if not file.exists:
             raise ConfigError(
                 f"no profile configured (no config file at {file.path}); "
                 f"add one with {_ADD_HINT} or try `--profile demo`"
             )
-        else:
-            raise ConfigError(
-                f"no profile selected and config file {file.path} sets no default_profile; "
-                f"pass --profile NAME, set {PROFILE_ENV}, or run "
-                f"`maillogs profiles set-default NAME` (profiles: "
-                f"{', '.join([*file.profiles, DEMO_ALIAS])})"
-            )
+        raise ConfigError(
+            f"no profile selected and config file {file.path} sets no default_profile; "
+            f"pass --profile NAME, set {PROFILE_ENV}, or run "
+            f"`maillogs profiles set-default NAME` (profiles: "
+            f"{', '.join([*file.profiles, DEMO_ALIAS])})"
+        )
     profiles: list[Profile] = []
-    for name in _expand(names):
+    for name in names:
         builtin = _builtin(name)
         if builtin is not None:
             profiles.append(builtin)

@@ -297,20 +297,9 @@ class Adapter(ABC):
         By default each record is one recipient's state; adapters add what
         their API tells beyond the log rows (per-recipient detail, events).
         """
-        recipients = [
-            RecipientState(
-                recipient=record.recipient,
-                status=record.status,
-                provider_status=record.provider_status,
-                delivered_at=record.delivered_at,
-                error_code=record.error_code,
-                error_message=record.error_message,
-                updated_at=record.updated_at,
-                status_scope=record.status_scope,
-            )
-            for record in records
-        ]
-        return MessageDetail(message_id=message_id, records=records, recipients=recipients)
+        return MessageDetail(
+            message_id=message_id, records=records, recipients=record_states(records)
+        )
 
     # ---- shared helpers -------------------------------------------------
 
@@ -339,6 +328,12 @@ class Adapter(ABC):
 
     def native_group(self, record: LogRecord) -> str | None:
         """The native status group of ``record``, for adapters with ``native_groups``."""
+        return self.status_group(record.provider_status)
+
+    @classmethod
+    def status_group(cls, provider_status: str | None) -> str | None:
+        """The native status group of a record whose ``provider_status`` this is
+        (a class method: the archive's offline queries ask it without an adapter)."""
         return None
 
     def select_native_groups(
@@ -523,6 +518,23 @@ class Adapter(ABC):
                     f"{self.http.excerpt(row)!r}"
                 ) from None
         return page
+
+
+def record_states(records: Iterable[LogRecord]) -> list[RecipientState]:
+    """Each record as its recipient's state (what a log row tells of a recipient)."""
+    return [
+        RecipientState(
+            recipient=record.recipient,
+            status=record.status,
+            provider_status=record.provider_status,
+            delivered_at=record.delivered_at,
+            error_code=record.error_code,
+            error_message=record.error_message,
+            updated_at=record.updated_at,
+            status_scope=record.status_scope,
+        )
+        for record in records
+    ]
 
 
 def _only_records(stream: Stream, keep: Callable[[LogRecord], bool]) -> Stream:

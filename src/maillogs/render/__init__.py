@@ -6,8 +6,8 @@ Typical use::
     with open_renderer(fmt, sys.stdout, columns=columns, color=color) as renderer:
         count = renderer.write_many(records)
 
-Rich is imported only when the table format is chosen, to keep start-up fast for
-machine formats.
+Rich is imported only when the table format is chosen, and pydantic only for CSV
+or for a record to serialize, to keep start-up fast for machine formats.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import TextIO
 from maillogs.core.errors import UsageError
 from maillogs.render.base import Renderer
 from maillogs.render.columns import DEFAULT_TABLE_COLUMNS, default_columns, parse_columns
-from maillogs.render.delimited import DelimitedRenderer
 from maillogs.render.jsonfmt import JsonArrayRenderer, JsonLinesRenderer
 from maillogs.render.sanitize import neutralize_formula, sanitize_cell
 
@@ -88,5 +87,7 @@ def open_renderer(
             stream, columns=columns, with_raw=with_raw, pretty=pretty, color=color
         )
     if fmt in ("csv", "tsv"):
+        from maillogs.render.delimited import DelimitedRenderer
+
         return DelimitedRenderer(stream, columns=columns, with_raw=with_raw, tsv=fmt == "tsv")
     raise UsageError(f"unknown format {fmt!r}; choose from: {', '.join(FORMATS)}")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Self, TextIO
+from typing import TYPE_CHECKING, Self, TextIO, TypeVar
 
 from maillogs.core.errors import MaillogsError, OutputError
-from maillogs.core.models import LogRecord
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
+
+_T = TypeVar("_T")
 
 
 class Renderer(ABC):
@@ -39,8 +43,12 @@ class Renderer(ABC):
 
     def write(self, record: LogRecord) -> None:
         """Render one record."""
+        self._guarded(self._write, record)
+
+    def _guarded(self, write: Callable[[_T], None], item: _T) -> None:
+        """``write(item)``, with the write errors handled as the class docstring says."""
         try:
-            self._write(record)
+            write(item)
         except BrokenPipeError:
             self._finished = True
             raise

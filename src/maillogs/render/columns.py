@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from maillogs.core.errors import UsageError
-from maillogs.core.models import RECORD_FIELDS
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.render.fit import REQUIRED
 
 # What a person at a terminal asks first: which message (an id to copy into

@@ -19,10 +19,13 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from maillogs.core.models import RECORD_FIELDS, LogRecord
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.render.base import Renderer
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
 
 # Characters JSON may carry raw but that act on terminals (C1 controls such as the
 # 8-bit CSI, bidirectional overrides) or end lines for many readers (NEL, U+2028,
@@ -35,6 +38,17 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def terminal_safe(text: str) -> str:
+    """JSON ``text`` with the characters of ``_UNSAFE`` written as ``\\uXXXX`` escapes."""
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+
+
+def in_field_order(columns: Sequence[str]) -> bool:
+    """True when ``columns`` come in ``RECORD_FIELDS`` order: objects are then
+    pydantic's own text; otherwise they are re-ordered through ``json``."""
+    return sorted(columns, key=RECORD_FIELDS.index) == list(columns)
+
+
 class _Keys:
     """Which keys each object carries, and in what order."""
 
@@ -42,8 +56,7 @@ class _Keys:
         keys = [*columns, "raw"] if with_raw else list(columns)
         self.include = set(keys)
         # None when pydantic's own (field) order is already the order asked for.
-        in_field_order = sorted(columns, key=RECORD_FIELDS.index) == list(columns)
-        self.order = None if in_field_order else keys
+        self.order = None if in_field_order(columns) else keys
 
     def dump(self, record: LogRecord) -> str:
         text = record.model_dump_json(include=self.include)
@@ -52,7 +65,7 @@ class _Keys:
             text = json.dumps(
                 {key: data[key] for key in self.order}, ensure_ascii=False, separators=(",", ":")
             )
-        return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+        return terminal_safe(text)
 
 
 class JsonWriter:
@@ -134,6 +147,15 @@ class _JsonRenderer(Renderer):
     def _write(self, record: LogRecord) -> None:
         self._writer.write(self._keys.dump(record))
 
+    def write_texts(self, texts: Sequence[str]) -> None:
+        """Write objects already serialized exactly as records' would be (the
+        archive's fast path builds them in SQL)."""
+        self._guarded(self._write_texts, texts)
+
+    def _write_texts(self, texts: Sequence[str]) -> None:
+        for text in texts:
+            self._writer.write(text)
+
     def _finish(self) -> None:
         self._writer.close()
 
@@ -163,7 +185,7 @@ def _dumps(value: Any, indent: int | None = None) -> str:
     text = json.dumps(
         value, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
     )
-    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+    return terminal_safe(text)
 
 
 def _finite(value: Any) -> Any:

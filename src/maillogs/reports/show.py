@@ -17,6 +17,8 @@ JSON object per hit (``--format json`` / ``jsonl``)::
                 (each address's own status); otherwise one per record, with the
                 record's ``status_scope``
     events      [{type: open|click, time, recipient, url, user_agent, ip}], oldest first
+    history     with --offline only: [{recipient, status, first_seen}], every status each
+                recipient was seen in by `maillogs sync`, oldest first
     details     provider-specific facts: Infobip {status, error, price} objects as
                 sent; Kaleyra {from_mail, request_datetime} when only its message
                 stats (not its logs) know the id; {} otherwise
@@ -50,6 +52,15 @@ SHOW_FORMATS: tuple[str, ...] = ("table", "json", "jsonl")
 
 
 @dataclass(frozen=True)
+class StatusSeen:
+    """A status one recipient of a message was first seen in by ``maillogs sync``."""
+
+    recipient: str | None
+    status: str
+    first_seen: datetime | None
+
+
+@dataclass(frozen=True)
 class Hit:
     """One profile's answer about one message id."""
 
@@ -57,6 +68,8 @@ class Hit:
     provider: str
     provider_title: str
     detail: MessageDetail
+    # The archive's status history (``show --offline``); None when asked live.
+    history: list[StatusSeen] | None = None
 
 
 def find_message(
@@ -131,6 +144,21 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
             for event in detail.events
         ],
         "details": detail.details,
+    } | _history_json(hit.history)
+
+
+def _history_json(history: list[StatusSeen] | None) -> dict[str, Any]:
+    if history is None:
+        return {}
+    return {
+        "history": [
+            {
+                "recipient": seen.recipient,
+                "status": seen.status,
+                "first_seen": _time(seen.first_seen),
+            }
+            for seen in history
+        ]
     }
 
 
@@ -228,5 +256,13 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             )
             events.add_row(*(Text(cell) for cell in row))
         parts.append(events)
+    if hit.history:
+        seen = Table(box=box.SIMPLE_HEAD, title="status history", title_justify="left")
+        for column in ("first seen", "recipient", "status"):
+            seen.add_column(column)
+        for entry in hit.history:
+            seen_cells = (_local(entry.first_seen, tz), _text(entry.recipient), entry.status)
+            seen.add_row(*(Text(cell) for cell in seen_cells))
+        parts.append(seen)
     title = Text(f"{sanitize_cell(detail.message_id)}  {hit.profile} ({hit.provider_title})")
     return Panel(Group(*parts), title=title, title_align="left", expand=False)

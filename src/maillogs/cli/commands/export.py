@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli import common, complete
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def export_command(
         ),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     debug: common.DebugOpt = False,
 ) -> None:
     """Export every matching record to a file: atomic, incremental, cron-safe.
@@ -138,29 +140,45 @@ def export_command(
         )
     now = datetime.now(UTC)
     query = filters.query(limit=None, now=now)
-    profiles = common.load_profiles(profile, runtime)
-    spec = ExportSpec(
-        output=output,
-        fmt=fmt,
-        query=query,
-        profiles=profiles,
-        now=now,
-        since_last=since_last,
-        state=DEFAULT_STATE if state is None else state,
-        lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
-        concurrency=concurrency,
-        overwrite=overwrite,
-    )
+    state_name = DEFAULT_STATE if state is None else state
     with activity("exporting", quiet=quiet) as progress:
-        result = run_export(
-            spec,
-            warn=runtime.warn,
-            progress=progress,
-            debug=runtime.debug_log if debug else None,
-            demo_transport=common.demo_transport,
-        )
+        if offline:
+            from maillogs.cli.offline import offline_export, refuse
+
+            if since_last:
+                raise refuse("--since-last")
+            result = offline_export(
+                archive,
+                profile,
+                query,
+                output=output,
+                fmt=fmt,
+                now=now,
+                runtime=runtime,
+                progress=progress,
+            )
+        else:
+            spec = ExportSpec(
+                output=output,
+                fmt=fmt,
+                query=query,
+                profiles=common.load_profiles(profile, runtime),
+                now=now,
+                since_last=since_last,
+                state=state_name,
+                lookback=_parse_lookback(lookback) if lookback is not None else DEFAULT_LOOKBACK,
+                concurrency=concurrency,
+                overwrite=overwrite,
+            )
+            result = run_export(
+                spec,
+                warn=runtime.warn,
+                progress=progress,
+                debug=runtime.debug_log if debug else None,
+                demo_transport=common.demo_transport,
+            )
     if verbose:
-        sys.stderr.write(_summary(result, spec.state) + "\n")
+        sys.stderr.write(_summary(result, state_name) + "\n")
     else:
         runtime.info(f"Exported {result.records} records to {output}.")
 

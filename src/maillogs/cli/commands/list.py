@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
-from contextlib import closing
+from collections.abc import Generator, Sequence
+from contextlib import closing, nullcontext
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from maillogs.cli import common, complete, terminal
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from maillogs.core.models import LogRecord
+    from maillogs.render.progress import Activity
 
 DEFAULT_LIMIT = 100
 
@@ -68,6 +73,8 @@ def list_command(
     relative: terminal.RelativeOpt = False,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -80,7 +87,6 @@ def list_command(
       maillogs list -s failed -f json | jq '.[].recipient'
     """
     from maillogs.core.sorting import parse_sort, sort_records
-    from maillogs.engine import fetch_records, make_plans
     from maillogs.render import default_columns, open_renderer, parse_columns
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
@@ -92,30 +98,25 @@ def list_command(
     order = parse_sort(sort)
     output = None if output_text is None else common.output_file(output_text)
     fmt = common.resolve_format(fmt, output, sys.stdout)
-    profiles = common.load_profiles(profile, runtime)
-    selected = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
-    with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
-        plans = make_plans(adapters, query, runtime.warn)
-        if explain:
-            from maillogs.cli.explain import print_explanation
 
-            print_explanation(plans, adapters, None if all_ else limit)
-            return
-        shown = 0
-        more = False
-        status = activity("fetching")
-        status.watch(adapters)
+    def write(
+        records: Generator[LogRecord, None, None],
+        selected: Sequence[str],
+        status: Activity | None = None,
+    ) -> tuple[int, bool]:
+        """Render up to ``limit`` records; how many, and whether more matched."""
+        shown, more = 0, False
         with (
-            status,
-            closing(fetch_records(plans, query, concurrency=concurrency)) as fetched,
+            status or nullcontext(),
+            closing(records) as fetched,
             # Before the output opens: past the --sort bound, nothing is written.
-            closing(sort_records(fetched, order, first=None if all_ else limit)) as records,
+            closing(sort_records(fetched, order, first=None if all_ else limit)) as ordered,
             common.output_stream(output) as file,
             paged_output(
                 file,
                 command=terminal.pager_for(fmt, to_stdout=output is None, no_pager=no_pager),
                 # The status line goes before output starts on the same terminal.
-                before_output=status.stop if output is None else lambda: None,
+                before_output=status.stop if status and output is None else lambda: None,
             ) as stream,
             open_renderer(
                 fmt,
@@ -129,14 +130,52 @@ def list_command(
                 hide=columns is None,
             ) as renderer,
         ):
-            for record in records:
+            for record in ordered:
                 if not all_ and shown == limit:
                     more = True
                     break
                 renderer.write(record)
                 shown += 1
-    if (note := renderer.fit_note()) is not None:
-        terminal.dim_note(note)
+        if (note := renderer.fit_note()) is not None:
+            terminal.dim_note(note)
+        return shown, more
+
+    if offline:
+        from maillogs.cli.offline import offline_list, refuse
+
+        if explain:
+            raise refuse("--explain")
+        shown, more = offline_list(
+            archive,
+            profile,
+            query,
+            columns,
+            fmt=fmt,
+            raw=raw,
+            now=now,
+            runtime=runtime,
+            write_records=write,
+            # The archive's own JSON text is the piped, unsorted output's bytes.
+            fast=not order and (output is not None or not sys.stdout.isatty()),
+            output=output,
+            limit=None if all_ else limit,
+        )
+    else:
+        from maillogs.engine import fetch_records, make_plans
+
+        profiles = common.load_profiles(profile, runtime)
+        chosen = parse_columns(columns, default=default_columns(fmt, len(profiles) > 1))
+        with runtime.open_adapters(profiles, keep_raw=raw, now=now) as adapters:
+            plans = make_plans(adapters, query, runtime.warn)
+            if explain:
+                from maillogs.cli.explain import print_explanation
+
+                print_explanation(plans, adapters, None if all_ else limit)
+                return
+            status = activity("fetching")
+            status.watch(adapters)
+            found = fetch_records(plans, query, concurrency=concurrency)
+            shown, more = write(found, chosen, status)
     if more:
         runtime.info(f"Showing the newest {limit}; more match (use --all or --limit N).")
     elif shown == 0:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from maillogs.cli import common, complete, terminal
+from maillogs.cli.options import ArchiveOpt, OfflineOpt
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
+
+if TYPE_CHECKING:
+    from maillogs.profiles.model import Profile
+    from maillogs.render.progress import Activity
+    from maillogs.reports.show import Hit
 
 
 def show_command(
@@ -43,6 +51,8 @@ def show_command(
     ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -72,7 +82,7 @@ def show_command(
     from maillogs.render.jsonfmt import JsonWriter, dumps_finite
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
-    from maillogs.reports.show import SHOW_FORMATS, find_messages, hit_panel, hit_to_json
+    from maillogs.reports.show import SHOW_FORMATS, hit_panel, hit_to_json
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
     fmt = common.resolve_format(fmt, None, sys.stdout)
@@ -82,7 +92,6 @@ def show_command(
     if not ids:
         raise UsageError("show needs at least one message id")
     zone = common.resolve_tz(tz or local_zone_name())
-    profiles = common.load_profiles(profile, runtime)
     missing: list[str] = []
     status = activity("looking up")
     pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
@@ -96,11 +105,16 @@ def show_command(
         writer = JsonWriter(
             out, array=fmt == "json", pretty=out.isatty(), color=common.color_enabled(sys.stdout)
         )
-        now = datetime.now(UTC)
+        asked: list[str] = []
+        if offline:
+            from maillogs.cli.offline import offline_messages
+
+            source = offline_messages(archive, profile, ids, runtime)
+        else:
+            profiles = common.load_profiles(profile, runtime)
+            source = _live_messages(profiles, ids, runtime, concurrency, status)
         try:
-            with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters, status:
-                status.watch(adapters)
-                found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+            with source as (asked, found):
                 for message_id, hits in found:
                     if not hits:
                         missing.append(message_id)
@@ -115,8 +129,26 @@ def show_command(
                 writer.close()
             out.flush()
     if missing:
-        asked = ", ".join(p.name for p in profiles)
         raise NotFoundError(
             f"message id{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)} "
-            f"(asked profile{'s' if len(profiles) > 1 else ''} {asked})"
+            f"(asked profile{'s' if len(asked) > 1 else ''} {', '.join(asked)}"
+            f"{' in the archive' if offline else ''})"
         )
+
+
+@contextmanager
+def _live_messages(
+    profiles: list[Profile],
+    ids: list[str],
+    runtime: common.Runtime,
+    concurrency: int,
+    status: Activity,
+) -> Iterator[tuple[list[str], Iterator[tuple[str, list[Hit]]]]]:
+    """The profiles asked and, for each id, every profile's answer from its provider."""
+    from maillogs.reports.show import find_messages
+
+    now = datetime.now(UTC)
+    with runtime.open_adapters(profiles, keep_raw=True, now=now) as adapters, status:
+        status.watch(adapters)
+        found = find_messages(adapters, ids, warn=runtime.warn, concurrency=concurrency)
+        yield [p.name for p in profiles], found

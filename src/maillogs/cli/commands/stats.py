@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from maillogs.cli import common, complete, terminal
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
@@ -63,6 +63,8 @@ def stats_command(
     ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    offline: OfflineOpt = False,
+    archive: ArchiveOpt = None,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -104,7 +106,7 @@ def stats_command(
     from maillogs.render.pager import paged_output
     from maillogs.render.progress import activity
     from maillogs.render.stats import write_stats
-    from maillogs.reports.stats.compute import compute_stats, parse_source_mode
+    from maillogs.reports.stats.compute import SourceMode, compute_stats, parse_source_mode
     from maillogs.reports.stats.periods import calendar_since, parse_grouping
 
     runtime = common.Runtime(debug=debug, verbose=verbose)
@@ -118,20 +120,35 @@ def stats_command(
     if since is not None:
         query = dataclasses.replace(query, since=since)
     fmt = common.resolve_format(fmt, None, sys.stdout)
-    profiles = common.load_profiles(profile, runtime)
-    with runtime.open_adapters(profiles, now=now) as adapters, activity("counting") as status:
-        status.watch(adapters)
-        result = compute_stats(
-            adapters,
+    if offline:
+        from maillogs.cli.offline import offline_stats
+
+        result = offline_stats(
+            archive,
+            profile,
             query,
             grouping=grouping,
             tz=common.resolve_tz(zone_name),
             now=now,
-            mode=mode,
+            native_only=mode is SourceMode.NATIVE,
             per_profile=per_profile,
-            warn=runtime.warn,
-            concurrency=concurrency,
+            runtime=runtime,
         )
+    else:
+        profiles = common.load_profiles(profile, runtime)
+        with runtime.open_adapters(profiles, now=now) as adapters, activity("counting") as status:
+            status.watch(adapters)
+            result = compute_stats(
+                adapters,
+                query,
+                grouping=grouping,
+                tz=common.resolve_tz(zone_name),
+                now=now,
+                mode=mode,
+                per_profile=per_profile,
+                warn=runtime.warn,
+                concurrency=concurrency,
+            )
     for note in result.notes:
         runtime.info(note)
     if not result.rows:

@@ -253,9 +253,10 @@ class InfobipAdapter(base.Adapter):
         plan.page_rows = MAX_LIMIT
         return plan
 
-    def native_group(self, record: LogRecord) -> str | None:
+    @classmethod
+    def status_group(cls, provider_status: str | None) -> str | None:
         """The general status (``status.groupName``), the first part of ``provider_status``."""
-        group = (record.provider_status or "").partition("/")[0].strip().upper()
+        group = (provider_status or "").partition("/")[0].strip().upper()
         return group or None
 
     def _filter_params(self, query: Query, plan: base.Plan) -> list[tuple[str, str]]:

@@ -190,7 +190,14 @@ class Aggregator:
         self, profile: str, moment: datetime, counts: Mapping[str, int], total: int
     ) -> None:
         """Add a provider's own counters for the period holding ``moment``."""
-        key = self._key(profile, period_start(moment, self.grouping, self.tz))
+        self.add_group(profile, period_start(moment, self.grouping, self.tz), counts, total)
+
+    def add_group(
+        self, profile: str, value: GroupValue, counts: Mapping[str, int], total: int
+    ) -> None:
+        """Add counts already grouped: ``value`` is what ``group_value`` gives
+        (a period's start for time groupings); the archive's GROUP BY adds these."""
+        key = self._key(profile, value)
         self._counts.setdefault(key, Counter()).update(counts)
         self._totals[key] += total
 

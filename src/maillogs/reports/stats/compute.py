@@ -172,6 +172,39 @@ def _choose_native(
     return native
 
 
+@dataclass(frozen=True)
+class StatsWindow:
+    """What a stats run counts: ``query`` over ``[since, until)``, in the periods
+    of ``spans`` (time groupings) up to ``end``, now at the latest."""
+
+    query: Query
+    since: datetime
+    end: datetime
+    spans: list[tuple[datetime, datetime]]
+
+
+def stats_window(query: Query, grouping: Grouping, tz: tzinfo, now: datetime) -> StatsWindow:
+    """The range and periods of a stats run: without a start, the last
+    ``DEFAULT_DAYS`` calendar days of ``tz``, today included; periods end at
+    ``now`` at the latest.
+
+    Raises:
+        UsageError: More periods than ``MAX_PERIODS``.
+    """
+    since = query.since if query.since is not None else default_since(query.until, now, tz)
+    query = dataclasses.replace(query, since=since, limit=None)
+    end = max(min(query.until, now) if query.until else now, since)
+    spans = list(periods(since, end, grouping, tz)) if grouping.is_time else []
+    return StatsWindow(query=query, since=since, end=end, spans=spans)
+
+
+def row_sources(sources: dict[str, Source], per_profile: bool) -> dict[str | None, Source]:
+    """The source of each row: per profile, else one for the merged rows."""
+    if per_profile:
+        return {name: source for name, source in sources.items()}
+    return {None: merged_source(list(sources.values())) or LOGS}
+
+
 def compute_stats(
     adapters: Sequence[Adapter],
     query: Query,
@@ -193,10 +226,8 @@ def compute_stats(
         UsageError: for a query some provider cannot answer, or ``--source
             native`` where the rules above do not hold.
     """
-    since = query.since if query.since is not None else default_since(query.until, now, tz)
-    query = dataclasses.replace(query, since=since, limit=None)
-    end = max(min(query.until, now) if query.until else now, since)
-    spans = list(periods(since, end, grouping, tz)) if grouping.is_time else []
+    window = stats_window(query, grouping, tz, now)
+    query, since, end, spans = window.query, window.since, window.end, window.spans
     notes: list[str] = []
     native = _choose_native(
         adapters,
@@ -231,11 +262,8 @@ def compute_stats(
             if first <= day.day <= last:
                 moment = local_midnight(day.day, tz)
                 aggregator.add_counts(adapter.profile.name, moment, day.counts, day.total)
-    row_sources: dict[str | None, Source] = {None: merged_source(list(sources.values())) or LOGS}
-    if per_profile:
-        row_sources = {name: source for name, source in sources.items()}
     return StatsResult(
-        rows=aggregator.rows(row_sources, spans),
+        rows=aggregator.rows(row_sources(sources, per_profile), spans),
         grouping=grouping,
         tz=tz,
         since=since,
