@@ -226,3 +226,26 @@ def test_expiries_separated_by_progress_do_not_exhaust_the_restart_budget() -> N
         respx.get(LOGS).mock(side_effect=lambda _: next(answers))
         records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
     assert [r.message_id for r in records] == ["a", "b", "c"]
+
+
+def test_a_server_that_ignores_the_dates_still_gives_every_page_of_a_dense_walk() -> None:
+    # Full pages of rows one second apart in a two-day range: the first page
+    # suggests thousands of rows, so the walk would be cut into concurrent
+    # date ranges. A server (or a stand-in) that answers by page token alone
+    # must still be walked token by token: nothing lost, nothing twice.
+    newest = datetime(2024, 1, 20, 11, 0, tzinfo=UTC)
+
+    def rows(page: int) -> list[dict[str, Any]]:
+        return [
+            _row(f"p{page}-{i}", (newest - timedelta(seconds=50 * page + i)).isoformat())
+            for i in range(50)
+        ]
+
+    pages = {None: _body(rows(0), "t1"), "t1": _body(rows(1), "t2"), "t2": _body(rows(2), None)}
+    with respx.mock:
+        route = respx.get(LOGS).mock(
+            side_effect=lambda r: httpx.Response(200, json=pages[r.url.params.get("pageToken")])
+        )
+        records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=2)), now=NOW)
+    assert [r.message_id for r in records] == [f"p{p}-{i}" for p in range(3) for i in range(50)]
+    assert len(route.calls) <= 4  # the three pages, and at most one probe of a cut

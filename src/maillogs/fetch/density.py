@@ -23,7 +23,10 @@ instant, including the oldest row's own, belongs to a piece, since more rows
 of that same instant may wait on the second page. Each piece keeps only its
 half-open ``[start, end)`` (``Window.contains``), so no row comes twice. A
 first page that is not newest first, or whose rows cannot be dated, is not
-trusted: the range is walked whole, as without this module.
+trusted: the range is walked whole, as without this module. Neither is a
+server that ignores the asked range: the newest piece's first page is read
+before the others start (one request in sequence), and rows newer than that
+piece's end send the walk back to the one chain.
 """
 
 from __future__ import annotations
@@ -118,8 +121,24 @@ def walk_by_density(
             # on (undated rows: their page reports them when read).
             yield _chained(page(first.rows, window), first.resume)
             continue
+        # The cut relies on the provider answering the range it is asked for.
+        # The newest piece's first page is read now: rows newer than its end
+        # mean a server that answers by token alone (as stand-ins and caches
+        # may), whose pieces would all repeat the first page and lose the
+        # rest, so the range is walked as one chain after all.
+        probe = first_page(older[0])
+        if any(_after(row, older[0].end, row_time) for row in probe.rows):
+            yield _chained(page(first.rows, window), first.resume)
+            continue
         yield _single(page(first.rows, head))
-        yield from (walk(piece) for piece in older)
+        probed = page(probe.rows, older[0])
+        yield _single(probed) if probe.resume is None else _chained(probed, probe.resume)
+        yield from (walk(piece) for piece in older[1:])
+
+
+def _after(row: Any, end: datetime, row_time: Callable[[Any], datetime | None]) -> bool:
+    moment = row_time(row)
+    return moment is not None and moment > end
 
 
 def _oldest_if_newest_first(
