@@ -1,9 +1,12 @@
-"""The filter options ``list``, ``stats`` and ``export`` share: declared once,
-read into one :class:`Filters`, turned into one query (kept light: Typer only).
+"""The options commands share: declared once, read into one object per group
+(kept light: Typer only). The filter options of ``list``, ``stats``, ``export``
+and ``tail`` become one :class:`Filters`, turned into one query; ``--offline``
+and ``--archive`` one :class:`Origin`.
 
-A command takes ``filters: Filters`` where the options belong and is wrapped
-with :func:`with_filters`; a new common filter is one option here, one field
-of ``Filters`` and one line of :meth:`Filters.query`.
+A command takes ``filters: Filters`` and/or ``origin: Origin`` where the
+options belong and is wrapped with :func:`with_option_groups`; a new common
+filter is one option here, one field of ``Filters`` and one line of
+:meth:`Filters.query`.
 """
 
 from __future__ import annotations
@@ -153,43 +156,67 @@ class Filters:
         )
 
 
-# The placeholder default of a command's ``filters`` (``with_filters`` fills it in).
+# The placeholder default of a command's ``filters`` (``with_option_groups`` fills it in).
 NO_FILTERS = Filters()
 
 
-def _filter_parameters() -> list[inspect.Parameter]:
-    hints = inspect.get_annotations(Filters, eval_str=True)
+@dataclass(frozen=True)
+class Origin:
+    """Where records come from: the providers, or the archive with ``--offline``."""
+
+    offline: OfflineOpt = False
+    archive: ArchiveOpt = None
+
+
+# The placeholder default of a command's ``origin`` (``with_option_groups`` fills it in).
+LIVE = Origin()
+
+# Option groups a command takes as one parameter of this name and type.
+_GROUPS: dict[str, type[Filters] | type[Origin]] = {"filters": Filters, "origin": Origin}
+
+
+def _group_parameters(group: type[Filters] | type[Origin]) -> list[inspect.Parameter]:
+    hints = inspect.get_annotations(group, eval_str=True)
     return [
         inspect.Parameter(
-            field.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hints[field.name]
+            field.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=field.default,
+            annotation=hints[field.name],
         )
-        for field in fields(Filters)
+        for field in fields(group)
     ]
 
 
-FILTER_PARAMETERS = _filter_parameters()
+GROUP_PARAMETERS = {name: _group_parameters(group) for name, group in _GROUPS.items()}
 
 
-def with_filters(
+def with_option_groups(
     command: Callable[..., None], *, omit: Collection[str] = ()
 ) -> Callable[..., None]:
-    """Put the filter options where ``command`` takes ``filters: Filters``; Typer
-    then sees each option, and ``command`` gets them as one :class:`Filters`.
-    ``omit``: fields of ``Filters`` the command does not offer (left ``None``)."""
+    """Put each group's options where ``command`` takes ``filters: Filters`` or
+    ``origin: Origin``; Typer then sees each option, and ``command`` gets them
+    as one object per group. ``omit``: options the command does not offer (left
+    at their defaults)."""
     signature = inspect.signature(command, eval_str=True)
-    offered = [parameter for parameter in FILTER_PARAMETERS if parameter.name not in omit]
+    offered: dict[str, list[inspect.Parameter]] = {}
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
-        if parameter.name == "filters":
-            parameters.extend(offered)
+        if parameter.name in _GROUPS:
+            group = [p for p in GROUP_PARAMETERS[parameter.name] if p.name not in omit]
+            offered[parameter.name] = group
+            parameters.extend(group)
         else:
             # Typer passes every value by keyword; keyword-only keeps the order legal.
             parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
     @functools.wraps(command)
     def run(**values: Any) -> None:
-        given = {parameter.name: values.pop(parameter.name) for parameter in offered}
-        command(filters=Filters(**given), **values)
+        groups = {
+            name: _GROUPS[name](**{p.name: values.pop(p.name) for p in group})
+            for name, group in offered.items()
+        }
+        command(**groups, **values)
 
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}

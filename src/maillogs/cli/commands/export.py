@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli import common, complete
-from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
+from maillogs.cli.options import LIVE, NO_FILTERS, Filters, Origin, with_option_groups
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from maillogs.export import ExportResult
 
 
-@with_filters
+@with_option_groups
 def export_command(
     output_text: Annotated[
         str,
@@ -85,8 +85,7 @@ def export_command(
         ),
     ] = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    offline: OfflineOpt = False,
-    archive: ArchiveOpt = None,
+    origin: Origin = LIVE,
     debug: common.DebugOpt = False,
 ) -> None:
     """Export every matching record to a file: atomic, incremental, cron-safe.
@@ -142,13 +141,13 @@ def export_command(
     query = filters.query(limit=None, now=now)
     state_name = DEFAULT_STATE if state is None else state
     with activity("exporting", quiet=quiet) as progress:
-        if offline:
+        if origin.offline:
             from maillogs.cli.offline import offline_export, refuse
 
             if since_last:
                 raise refuse("--since-last")
             result = offline_export(
-                archive,
+                origin.archive,
                 profile,
                 query,
                 output=output,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli import common, complete, terminal
-from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
+from maillogs.cli.options import LIVE, NO_FILTERS, Filters, Origin, with_option_groups
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 100
 
 
-@with_filters
+@with_option_groups
 def list_command(
     profile: common.ProfileOpt = None,
     filters: Filters = NO_FILTERS,
@@ -73,8 +73,7 @@ def list_command(
     relative: terminal.RelativeOpt = False,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    offline: OfflineOpt = False,
-    archive: ArchiveOpt = None,
+    origin: Origin = LIVE,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -140,13 +139,13 @@ def list_command(
             terminal.dim_note(note)
         return shown, more
 
-    if offline:
+    if origin.offline:
         from maillogs.cli.offline import offline_list, refuse
 
         if explain:
             raise refuse("--explain")
         shown, more = offline_list(
-            archive,
+            origin.archive,
             profile,
             query,
             columns,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli import common, complete, terminal
-from maillogs.cli.options import ArchiveOpt, OfflineOpt
+from maillogs.cli.options import LIVE, Origin, with_option_groups
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 from maillogs.providers.registry import PROVIDERS
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from maillogs.reports.show import Hit
 
 
+@with_option_groups
 def show_command(
     message_ids: Annotated[
         list[str],
@@ -51,8 +52,7 @@ def show_command(
     ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    offline: OfflineOpt = False,
-    archive: ArchiveOpt = None,
+    origin: Origin = LIVE,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -106,15 +106,15 @@ def show_command(
             out, array=fmt == "json", pretty=out.isatty(), color=common.color_enabled(sys.stdout)
         )
         asked: list[str] = []
-        if offline:
+        if origin.offline:
             from maillogs.cli.offline import offline_messages
 
-            source = offline_messages(archive, profile, ids, runtime)
+            lookup = offline_messages(origin.archive, profile, ids, runtime)
         else:
             profiles = common.load_profiles(profile, runtime)
-            source = _live_messages(profiles, ids, runtime, concurrency, status)
+            lookup = _live_messages(profiles, ids, runtime, concurrency, status)
         try:
-            with source as (asked, found):
+            with lookup as (asked, found):
                 for message_id, hits in found:
                     if not hits:
                         missing.append(message_id)
@@ -132,7 +132,7 @@ def show_command(
         raise NotFoundError(
             f"message id{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)} "
             f"(asked profile{'s' if len(asked) > 1 else ''} {', '.join(asked)}"
-            f"{' in the archive' if offline else ''})"
+            f"{' in the archive' if origin.offline else ''})"
         )
 
 

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from maillogs.cli import common, complete, terminal
-from maillogs.cli.options import NO_FILTERS, ArchiveOpt, Filters, OfflineOpt, with_filters
+from maillogs.cli.options import LIVE, NO_FILTERS, Filters, Origin, with_option_groups
 from maillogs.core.defaults import DEFAULT_CONCURRENCY
 
 
-@with_filters
+@with_option_groups
 def stats_command(
     profile: common.ProfileOpt = None,
     by: Annotated[
@@ -63,8 +63,7 @@ def stats_command(
     ] = None,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    offline: OfflineOpt = False,
-    archive: ArchiveOpt = None,
+    origin: Origin = LIVE,
     verbose: common.VerboseOpt = False,
     debug: common.DebugOpt = False,
 ) -> None:
@@ -120,11 +119,11 @@ def stats_command(
     if since is not None:
         query = dataclasses.replace(query, since=since)
     fmt = common.resolve_format(fmt, None, sys.stdout)
-    if offline:
+    if origin.offline:
         from maillogs.cli.offline import offline_stats
 
         result = offline_stats(
-            archive,
+            origin.archive,
             profile,
             query,
             grouping=grouping,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from maillogs.cli import common
-from maillogs.cli.options import NO_FILTERS, Filters, with_filters
+from maillogs.cli.options import NO_FILTERS, Filters, with_option_groups
 
 if TYPE_CHECKING:
     import httpx
@@ -135,7 +135,7 @@ def _tail(
 
 
 # No --since/--until/--range: tail chooses its window (the last N, then now on).
-tail_command = with_filters(_tail, omit=("since", "until", "range_"))
+tail_command = with_option_groups(_tail, omit=("since", "until", "range_"))
 
 
 def _follow(
