@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from maillogs.cli.app import app
 from tests.archive.helpers import EPOCH
+from tests.ptyrun import run_on_pty
 
 runner = CliRunner()
 PRUNE = [sys.executable, "-m", "maillogs", "archive", "prune"]
@@ -220,3 +221,13 @@ def test_a_directory_as_archive_is_refused_without_leaving_a_lock_beside_it(tmp_
     assert code == 65
     assert err == f"maillogs: archive {target} is a directory, not a file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"]
+
+
+def test_prune_names_the_cutoff_to_the_second_in_utc(demo_archive: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
+    code, shown = run_on_pty(
+        ["archive", "prune", "--before", "2000-01-01", "--yes", "--archive", str(demo_archive)],
+        env,
+    )
+    assert code == 0, shown
+    assert shown == "No records submitted before 2000-01-01 00:00:00Z.\r\n"

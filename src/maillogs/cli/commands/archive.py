@@ -104,6 +104,7 @@ def prune_command(
     from maillogs.archive.store import open_archive, to_us, writer_lock
     from maillogs.core.errors import UsageError
     from maillogs.core.query import split_multi
+    from maillogs.render.times import utc_stamp
 
     now = datetime.now(UTC)
     moment = common.parse_time_option("--before", before, tz=common.resolve_tz(tz), now=now)
@@ -118,10 +119,10 @@ def prune_command(
         count = count_prunable(conn, to_us(moment) or 0, profiles)
         which = f" of {', '.join(profiles)}" if profiles else ""
         if count == 0:
-            runtime.info(f"No records{which} submitted before {moment.isoformat()}.")
+            runtime.info(f"No records{which} submitted before {utc_stamp(moment)}.")
             return
         if not yes and not typer.confirm(
-            f"Delete {count} records{which} submitted before {moment.isoformat()} from {path}?",
+            f"Delete {count} records{which} submitted before {utc_stamp(moment)} from {path}?",
             err=True,
         ):
             raise typer.Exit(1)
