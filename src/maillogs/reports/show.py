@@ -39,6 +39,7 @@ from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans
 from maillogs.providers.base import Adapter, MessageDetail
 from maillogs.render.sanitize import sanitize_cell
+from maillogs.render.times import relative_time
 from maillogs.reports.stats.aggregate import rfc3339
 
 if TYPE_CHECKING:
@@ -200,13 +201,20 @@ _MESSAGE_FIELDS = (
 )
 
 
-def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
-    """A Rich panel: the message's facts, each recipient's state, its events."""
+def hit_panel(hit: Hit, tz: tzinfo, *, now: datetime | None = None) -> RenderableType:
+    """A Rich panel: the message's facts, each recipient's state, its events.
+
+    Times are local to ``tz``, or "3h ago" from ``now`` when it is given (``--relative``)."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
+
+    def when(value: datetime | None) -> str:
+        if value is None or now is None:
+            return _local(value, tz)
+        return relative_time(value, now, tz)
 
     detail = hit.detail
     parts: list[RenderableType] = []
@@ -219,7 +227,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             if label in detail.details:
                 continue  # the provider's own, richer object is shown below
             value = message_price(detail.records) if name == "price" else getattr(first, name)
-            shown = _local(value, tz) if isinstance(value, datetime) else _text(value)
+            shown = when(value) if isinstance(value, datetime) else _text(value)
             if shown:
                 facts.add_row(label, Text(shown))
     for key, value in detail.details.items():
@@ -235,8 +243,8 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             _text(state.recipient),
             status_label(state.status, state.status_scope),
             _text(state.provider_status),
-            _local(state.delivered_at, tz),
-            _local(state.updated_at, tz),
+            when(state.delivered_at),
+            when(state.updated_at),
             _text(error),
         )
         recipients.add_row(*(Text(cell) for cell in cells))
@@ -247,7 +255,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             events.add_column(column)
         for event in detail.events:
             row = (
-                _local(event.at, tz),
+                when(event.at),
                 event.kind,
                 _text(event.recipient),
                 _text(event.url),
@@ -261,7 +269,7 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
         for column in ("first seen", "recipient", "status"):
             seen.add_column(column)
         for entry in hit.history:
-            seen_cells = (_local(entry.first_seen, tz), _text(entry.recipient), entry.status)
+            seen_cells = (when(entry.first_seen), _text(entry.recipient), entry.status)
             seen.add_row(*(Text(cell) for cell in seen_cells))
         parts.append(seen)
     title = Text(f"{sanitize_cell(detail.message_id)}  {hit.profile} ({hit.provider_title})")
