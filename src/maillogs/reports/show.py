@@ -307,7 +307,8 @@ class _FitTable:
         if options.max_width >= self._table_width():
             table = Table(box=box.SIMPLE_HEAD, title=self.title, title_justify="left")
             for column in self.columns:
-                table.add_column(column)
+                # A URL has no space to wrap at: folded, it stays whole to copy.
+                table.add_column(column, overflow="fold" if column in self.wraps else "ellipsis")
             for row in self.rows:
                 table.add_row(*(Text(cell) for cell in row))
             yield table
