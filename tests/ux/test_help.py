@@ -66,7 +66,18 @@ def _readme_profiles() -> set[str]:
     }
 
 
-@pytest.mark.parametrize("path", [("list",), ("export",), ("stats",), ("show",)], ids=" ".join)
+EXAMPLED = [
+    ("list",),
+    ("export",),
+    ("stats",),
+    ("show",),
+    ("sync",),
+    ("tail",),
+    ("archive", "prune"),
+]
+
+
+@pytest.mark.parametrize("path", EXAMPLED, ids=" ".join)
 def test_examples_fit_60_columns_and_use_profiles_the_readme_creates(
     path: tuple[str, ...],
 ) -> None:
@@ -78,3 +89,17 @@ def test_examples_fit_60_columns_and_use_profiles_the_readme_creates(
     for names in re.findall(r"(?:-p|--profile) (\S+)", examples):
         for name in names.split(","):
             assert name in known, f"{name!r} in the {path} examples is not created in the README"
+
+
+@pytest.mark.parametrize("path", EXAMPLED, ids=" ".join)
+def test_examples_are_never_rewrapped_mid_command(path: tuple[str, ...]) -> None:
+    """A line of an example is a command (or a cron schedule), or continues one
+    that ends in a backslash: never a command the help text wrapped."""
+    text = help_text(*path)
+    examples = text.split("Example", 1)[1].split("\n\n", 1)[1]
+    examples = examples.split("\nArguments:")[0].split("\nOptions:")[0]
+    previous = ""
+    for line in examples.splitlines():
+        if line.strip():
+            assert re.match(r"    (maillogs |\*/)", line) or previous.endswith("\\"), line
+        previous = line

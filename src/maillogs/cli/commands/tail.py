@@ -101,11 +101,11 @@ def _tail(
 
     Examples:
 
+    \b
       maillogs tail --profile demo
-
-      maillogs tail --status bounced --format jsonl | jq -r .recipient
-
-      maillogs tail --message-id ID --status delivered --lines 0 --count 1 --timeout 5m
+      maillogs tail -s bounced -f jsonl | jq -r .recipient
+      maillogs tail --message-id ID --status delivered \\
+          --lines 0 --count 1 --timeout 5m
     """
     from maillogs.core.errors import UsageError
 
