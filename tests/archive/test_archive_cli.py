@@ -231,3 +231,17 @@ def test_prune_names_the_cutoff_to_the_second_in_utc(demo_archive: Path) -> None
     )
     assert code == 0, shown
     assert shown == "No records submitted before 2000-01-01 00:00:00Z.\r\n"
+
+
+def test_prune_profile_reads_names_as_offline_does(demo_archive: Path, tmp_path: Path) -> None:
+    path = copy_of(demo_archive, tmp_path)
+    code, _, err = run(
+        "archive", "prune", "--before", "now", "-p", "nosuch", "--yes", "--archive", str(path)
+    )
+    assert code == 2
+    assert err.startswith("maillogs: profile 'nosuch' not in the archive ")
+    code, _, err = run(
+        "archive", "prune", "--before", "now", "-p", "demo", "--yes", "--archive", str(path)
+    )
+    assert code == 0, err
+    assert sum(p["records"] for p in info(path)["profiles"]) == 0  # type: ignore[attr-defined]
