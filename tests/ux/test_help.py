@@ -103,3 +103,11 @@ def test_examples_are_never_rewrapped_mid_command(path: tuple[str, ...]) -> None
         if line.strip():
             assert re.match(r"    (maillogs |\*/)", line) or previous.endswith("\\"), line
         previous = line
+
+
+def test_readme_exit_codes_table_lists_tail_and_prune_code_1() -> None:
+    from maillogs.cli.commands.tail import EXIT_NOTHING_ARRIVED
+
+    text = README.read_text(encoding="utf-8").split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    codes = {int(m) for m in re.findall(r"^\| (\d+) \|", text, flags=re.MULTILINE)}
+    assert {0, EXIT_NOTHING_ARRIVED, 2, 65, 66, 69, 70, 73, 75, 77, 78, 130} <= codes
