@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import sqlite3
 import subprocess
 import sys
@@ -245,3 +246,14 @@ def test_prune_profile_reads_names_as_offline_does(demo_archive: Path, tmp_path:
     )
     assert code == 0, err
     assert sum(p["records"] for p in info(path)["profiles"]) == 0  # type: ignore[attr-defined]
+
+
+def test_sync_at_a_terminal_says_what_it_did_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
+    env["MAILLOGS_CONFIG"] = str(tmp_path / "none.toml")
+    path = tmp_path / "a.sqlite3"
+    args = ["sync", "-p", "demo-edith", "--since", "1d", "--archive", str(path)]
+    code, shown = run_on_pty(args, env, columns=200)
+    assert code == 0, shown
+    last = shown.splitlines()[-1]
+    assert re.search(rf"Synced 1 profile into {path}: \d+ new, 0 changed, 0 unchanged\.$", last)

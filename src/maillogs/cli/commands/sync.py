@@ -102,7 +102,7 @@ def sync_command(
             for name in ("new", "changed", "unchanged")
         )
         runtime.info(
-            f"Synced {len(results)} profile(s) into {spec.archive}: "
+            f"Synced {len(results)} profile{'s' if len(results) != 1 else ''} into {spec.archive}: "
             f"{new} new, {changed} changed, {unchanged} unchanged."
         )
 
