@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from maillogs.cli.app import app
 from tests.archive.helpers import EPOCH
+from tests.ptyrun import run_on_pty
 
 runner = CliRunner()
 PRUNE = [sys.executable, "-m", "maillogs", "archive", "prune"]
@@ -220,3 +222,38 @@ def test_a_directory_as_archive_is_refused_without_leaving_a_lock_beside_it(tmp_
     assert code == 65
     assert err == f"maillogs: archive {target} is a directory, not a file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir"]
+
+
+def test_prune_names_the_cutoff_to_the_second_in_utc(demo_archive: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
+    code, shown = run_on_pty(
+        ["archive", "prune", "--before", "2000-01-01", "--yes", "--archive", str(demo_archive)],
+        env,
+    )
+    assert code == 0, shown
+    assert shown == "No records submitted before 2000-01-01 00:00:00Z.\r\n"
+
+
+def test_prune_profile_reads_names_as_offline_does(demo_archive: Path, tmp_path: Path) -> None:
+    path = copy_of(demo_archive, tmp_path)
+    code, _, err = run(
+        "archive", "prune", "--before", "now", "-p", "nosuch", "--yes", "--archive", str(path)
+    )
+    assert code == 2
+    assert err.startswith("maillogs: profile 'nosuch' not in the archive ")
+    code, _, err = run(
+        "archive", "prune", "--before", "now", "-p", "demo", "--yes", "--archive", str(path)
+    )
+    assert code == 0, err
+    assert sum(p["records"] for p in info(path)["profiles"]) == 0  # type: ignore[attr-defined]
+
+
+def test_sync_at_a_terminal_says_what_it_did_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILLOGS_")}
+    env["MAILLOGS_CONFIG"] = str(tmp_path / "none.toml")
+    path = tmp_path / "a.sqlite3"
+    args = ["sync", "-p", "demo-edith", "--since", "1d", "--archive", str(path)]
+    code, shown = run_on_pty(args, env, columns=200)
+    assert code == 0, shown
+    last = shown.splitlines()[-1]
+    assert re.search(rf"Synced 1 profile into {path}: \d+ new, 0 changed, 0 unchanged\.$", last)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -139,6 +140,15 @@ def test_offline_show_has_records_and_history(synced: Synced, no_network: None) 
     code, _, err = run("show", "no-such-id", "--offline", *DEMO)
     assert code == 69
     assert "in the archive" in err
+
+
+def test_show_relative_gives_ages_instead_of_dates(synced: Synced, no_network: None) -> None:
+    first = json.loads(synced.live_list.splitlines()[0])
+    args = ("show", first["message_id"], *DEMO, "-f", "table", "--offline", "--relative")
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert re.search(r"submitted\s+(\d+[smhd] ago|just now)", out), out
+    assert first["submitted_at"][:10] not in out
 
 
 def test_uncovered_range_names_what_is_covered(synced: Synced) -> None:

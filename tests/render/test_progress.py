@@ -49,6 +49,12 @@ def test_export_counts_records_written_and_estimates_the_time_left() -> None:
     assert status.describe().endswith("0:10")
 
 
+def test_offline_it_counts_no_requests() -> None:
+    status = Activity("exporting", enabled=False, clock=FakeClock(), network=False)
+    status.update(1257)
+    assert status.describe() == "exporting: 1257 records, 0:00"
+
+
 def test_disabled_it_writes_nothing() -> None:
     stream = io.StringIO()
     with Activity("fetching", enabled=False, stream=stream) as status:

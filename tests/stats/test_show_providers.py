@@ -236,3 +236,34 @@ def test_panel_shows_recipients_events_and_strips_control_characters() -> None:
     assert "https://yourcompany.com/orders/12345" in text
     assert "2024-01-15 11:05:00Z" in text
     assert "2024-01-15 11:45:00Z" in text  # updatedAt: every timestamp is shown
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_narrow_panel_gives_each_recipient_field_a_whole_line(width: int) -> None:
+    body = load_fixture("edith_logs.json")
+    with respx.mock:
+        respx.get(EDITH).mock(side_effect=edith_answer(2, body))
+        detail = find("edith", body["emailLogs"][0]["refId"])
+    out = io.StringIO()
+    make_console(out, color=False, width=width).print(
+        hit_panel(Hit("test-edith", "edith", "EDITH", detail), UTC)
+    )
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert any(line.startswith("│ recipient        customer@example.com ") for line in lines)
+    assert any("updated          2024-01-15 11:45:00Z" in line for line in lines)
+    assert "…" not in out.getvalue()
+
+
+def test_wide_panel_keeps_the_recipients_table_uncut() -> None:
+    body = load_fixture("edith_logs.json")
+    with respx.mock:
+        respx.get(EDITH).mock(side_effect=edith_answer(2, body))
+        detail = find("edith", body["emailLogs"][0]["refId"])
+    out = io.StringIO()
+    make_console(out, color=False, width=120).print(
+        hit_panel(Hit("test-edith", "edith", "EDITH", detail), UTC)
+    )
+    header = "   recipient              status      provider status   delivered   "
+    assert header in out.getvalue()  # one table, not a "recipient  value" line per field
+    assert "…" not in out.getvalue()

@@ -79,3 +79,16 @@ def test_infobip_v1_is_polled_no_faster_than_60_requests_a_minute() -> None:
         "profile 'test-infobip' allows 60 requests a minute: polling it every 1 s at most, "
         "not every 0.1 s"
     ]
+
+
+def test_a_zero_interval_is_refused_as_zero_not_as_no_duration() -> None:
+    from typer.testing import CliRunner
+
+    from maillogs.cli.app import app
+
+    for text in ("0", "0ms"):
+        result = CliRunner().invoke(app, ["tail", "-p", "demo", "--interval", text])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"maillogs: --interval: must be more than zero, not '{text}'; e.g. 10s, 500ms or 5m\n"
+        )

@@ -66,7 +66,18 @@ def _readme_profiles() -> set[str]:
     }
 
 
-@pytest.mark.parametrize("path", [("list",), ("export",), ("stats",), ("show",)], ids=" ".join)
+EXAMPLED = [
+    ("list",),
+    ("export",),
+    ("stats",),
+    ("show",),
+    ("sync",),
+    ("tail",),
+    ("archive", "prune"),
+]
+
+
+@pytest.mark.parametrize("path", EXAMPLED, ids=" ".join)
 def test_examples_fit_60_columns_and_use_profiles_the_readme_creates(
     path: tuple[str, ...],
 ) -> None:
@@ -78,3 +89,25 @@ def test_examples_fit_60_columns_and_use_profiles_the_readme_creates(
     for names in re.findall(r"(?:-p|--profile) (\S+)", examples):
         for name in names.split(","):
             assert name in known, f"{name!r} in the {path} examples is not created in the README"
+
+
+@pytest.mark.parametrize("path", EXAMPLED, ids=" ".join)
+def test_examples_are_never_rewrapped_mid_command(path: tuple[str, ...]) -> None:
+    """A line of an example is a command (or a cron schedule), or continues one
+    that ends in a backslash: never a command the help text wrapped."""
+    text = help_text(*path)
+    examples = text.split("Example", 1)[1].split("\n\n", 1)[1]
+    examples = examples.split("\nArguments:")[0].split("\nOptions:")[0]
+    previous = ""
+    for line in examples.splitlines():
+        if line.strip():
+            assert re.match(r"    (maillogs |\*/)", line) or previous.endswith("\\"), line
+        previous = line
+
+
+def test_readme_exit_codes_table_lists_tail_and_prune_code_1() -> None:
+    from maillogs.cli.commands.tail import EXIT_NOTHING_ARRIVED
+
+    text = README.read_text(encoding="utf-8").split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    codes = {int(m) for m in re.findall(r"^\| (\d+) \|", text, flags=re.MULTILINE)}
+    assert {0, EXIT_NOTHING_ARRIVED, 2, 65, 66, 69, 70, 73, 75, 77, 78, 130} <= codes

@@ -66,12 +66,13 @@ def open_session(
 
     path = archive_path(archive)
     with closing(open_reader(path)) as conn:
-        names = _selected_names(selected, runtime)
+        names = selected_names(selected, runtime)
         yield Session(conn, path, choose_profiles(conn, names, path))
 
 
-def _selected_names(selected: list[str] | None, runtime: Runtime) -> list[str]:
-    """The live selection's names, read without building (or needing) the profiles."""
+def selected_names(selected: list[str] | None, runtime: Runtime) -> list[str]:
+    """The live selection's names (``demo`` = its three), read without building
+    (or needing) the profiles."""
     from maillogs.profiles.resolve import profile_selection
     from maillogs.profiles.store import read_config
 

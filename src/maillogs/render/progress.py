@@ -50,9 +50,12 @@ class Activity:
         enabled: bool,
         stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
+        network: bool = True,
     ) -> None:
         self.label = label
         self.enabled = enabled
+        # False for --offline: a count of requests that never happen is noise.
+        self._network = network
         self._stream = stream
         self._clock = clock
         self._started = clock()
@@ -81,7 +84,7 @@ class Activity:
             else sum(adapter.rows_fetched for adapter in self._adapters)
         )
         parts = [
-            f"{self.label}: {requests} request{'s' if requests != 1 else ''}",
+            *([f"{requests} request{'s' if requests != 1 else ''}"] if self._network else []),
             f"{records} records",
             format_elapsed(elapsed),
         ]
@@ -90,7 +93,7 @@ class Activity:
         retrying = next((a.http.retrying for a in self._adapters if a.http.retrying), None)
         if retrying:
             parts.append(f"retrying after {retrying}")
-        return ", ".join(parts)
+        return f"{self.label}: " + ", ".join(parts)
 
     def start(self) -> None:
         """Show the line (a no-op when disabled or already shown)."""
@@ -152,6 +155,6 @@ class _Line:
         return self._activity.spinner()
 
 
-def activity(label: str, *, quiet: bool = False) -> Activity:
+def activity(label: str, *, quiet: bool = False, network: bool = True) -> Activity:
     """The status line for a command: shown only when stderr is a terminal."""
-    return Activity(label, enabled=not quiet and sys.stderr.isatty())
+    return Activity(label, enabled=not quiet and sys.stderr.isatty(), network=network)

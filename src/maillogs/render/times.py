@@ -6,7 +6,7 @@ Machine formats never use these: they keep RFC 3339 with the offset (see
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 # Past this age "ago" stops helping: the date is shown instead.
 RELATIVE_DAYS = 30
@@ -16,6 +16,12 @@ _UNITS = ((86_400, "d"), (3_600, "h"), (60, "m"), (1, "s"))
 def local_time(value: datetime, tz: tzinfo) -> str:
     """``2026-12-05 07:56:49``: the wall-clock time in ``tz`` (named in the header)."""
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def utc_stamp(value: datetime) -> str:
+    """``2026-12-05 07:56:49Z``: a UTC instant for a message line, to the second
+    (as ``archive info`` prints them), not ``isoformat()``'s microseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def zone_label(tz: tzinfo, at: datetime) -> str:

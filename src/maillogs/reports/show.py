@@ -39,10 +39,11 @@ from maillogs.core.query import Query
 from maillogs.engine import fetch_records, make_plans
 from maillogs.providers.base import Adapter, MessageDetail
 from maillogs.render.sanitize import sanitize_cell
+from maillogs.render.times import relative_time
 from maillogs.reports.stats.aggregate import rfc3339
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
 Warn = Callable[[str], None]
 
@@ -200,13 +201,20 @@ _MESSAGE_FIELDS = (
 )
 
 
-def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
-    """A Rich panel: the message's facts, each recipient's state, its events."""
+def hit_panel(hit: Hit, tz: tzinfo, *, now: datetime | None = None) -> RenderableType:
+    """A Rich panel: the message's facts, each recipient's state, its events.
+
+    Times are local to ``tz``, or "3h ago" from ``now`` when it is given (``--relative``)."""
     from rich import box
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
+
+    def when(value: datetime | None) -> str:
+        if value is None or now is None:
+            return _local(value, tz)
+        return relative_time(value, now, tz)
 
     detail = hit.detail
     parts: list[RenderableType] = []
@@ -219,50 +227,100 @@ def hit_panel(hit: Hit, tz: tzinfo) -> RenderableType:
             if label in detail.details:
                 continue  # the provider's own, richer object is shown below
             value = message_price(detail.records) if name == "price" else getattr(first, name)
-            shown = _local(value, tz) if isinstance(value, datetime) else _text(value)
+            shown = when(value) if isinstance(value, datetime) else _text(value)
             if shown:
                 facts.add_row(label, Text(shown))
     for key, value in detail.details.items():
         if value not in (None, "", {}):
             facts.add_row(sanitize_cell(key), Text(_text(value)))
     parts.append(facts)
-    recipients = Table(box=box.SIMPLE_HEAD, title="recipients", title_justify="left")
-    for column in ("recipient", "status", "provider status", "delivered", "updated", "error"):
-        recipients.add_column(column)
-    for state in detail.recipients:
-        error = " ".join(filter(None, (state.error_code, state.error_message)))
-        cells = (
+    rows = [
+        (
             _text(state.recipient),
             status_label(state.status, state.status_scope),
             _text(state.provider_status),
-            _local(state.delivered_at, tz),
-            _local(state.updated_at, tz),
-            _text(error),
+            when(state.delivered_at),
+            when(state.updated_at),
+            _text(" ".join(filter(None, (state.error_code, state.error_message)))),
         )
-        recipients.add_row(*(Text(cell) for cell in cells))
-    parts.append(recipients)
+        for state in detail.recipients
+    ]
+    parts.append(_FitTable("recipients", _RECIPIENT_COLUMNS, rows, {"error"}))
     if detail.events:
-        events = Table(box=box.SIMPLE_HEAD, title="opens and clicks", title_justify="left")
-        for column in ("time", "event", "recipient", "url", "user agent", "ip"):
-            events.add_column(column)
-        for event in detail.events:
-            row = (
-                _local(event.at, tz),
+        events = [
+            (
+                when(event.at),
                 event.kind,
                 _text(event.recipient),
                 _text(event.url),
                 _text(event.user_agent),
                 _text(event.ip),
             )
-            events.add_row(*(Text(cell) for cell in row))
-        parts.append(events)
+            for event in detail.events
+        ]
+        parts.append(_FitTable("opens and clicks", _EVENT_COLUMNS, events, {"url", "user agent"}))
     if hit.history:
         seen = Table(box=box.SIMPLE_HEAD, title="status history", title_justify="left")
         for column in ("first seen", "recipient", "status"):
             seen.add_column(column)
         for entry in hit.history:
-            seen_cells = (_local(entry.first_seen, tz), _text(entry.recipient), entry.status)
+            seen_cells = (when(entry.first_seen), _text(entry.recipient), entry.status)
             seen.add_row(*(Text(cell) for cell in seen_cells))
         parts.append(seen)
     title = Text(f"{sanitize_cell(detail.message_id)}  {hit.profile} ({hit.provider_title})")
     return Panel(Group(*parts), title=title, title_align="left", expand=False)
+
+
+_RECIPIENT_COLUMNS = ("recipient", "status", "provider status", "delivered", "updated", "error")
+_EVENT_COLUMNS = ("time", "event", "recipient", "url", "user agent", "ip")
+# Room a free-text column needs before wrapping it reads worse than one field a line.
+_WRAP_ROOM = 15
+
+
+class _FitTable:
+    """Rows as a table when every cell but the free-text ``wraps`` columns fits
+    on one line, else one ``label  value`` line per field, so a narrow terminal
+    never cuts an address or a time to ``ivan.12@e…``."""
+
+    def __init__(
+        self, title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]], wraps: set[str]
+    ) -> None:
+        self.title, self.columns, self.rows, self.wraps = title, columns, rows, wraps
+
+    def _table_width(self) -> int:
+        """The narrowest table that cuts no cell but the free-text ones: Rich's
+        width is the columns' plus two of padding each, a rule between them and
+        an edge on each side."""
+        widths = []
+        for i, name in enumerate(self.columns):
+            longest = max([0] + [len(row[i]) for row in self.rows])
+            if name in self.wraps:
+                longest = min(longest, _WRAP_ROOM)
+            widths.append(max(longest, *(len(word) for word in name.split())))
+        return sum(widths) + 3 * len(widths) + 1
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        if options.max_width >= self._table_width():
+            table = Table(box=box.SIMPLE_HEAD, title=self.title, title_justify="left")
+            for column in self.columns:
+                # A URL has no space to wrap at: folded, it stays whole to copy.
+                table.add_column(column, overflow="fold" if column in self.wraps else "ellipsis")
+            for row in self.rows:
+                table.add_row(*(Text(cell) for cell in row))
+            yield table
+            return
+        yield Text(self.title, style="italic")
+        for row in self.rows:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold")
+            grid.add_column(overflow="fold")
+            for label, cell in zip(self.columns, row, strict=True):
+                if cell:
+                    grid.add_row(label, Text(cell))
+            yield Text("")
+            yield grid
+        yield Text("")

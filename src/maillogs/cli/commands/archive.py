@@ -68,7 +68,7 @@ def prune_command(
         str,
         typer.Option(
             "--before",
-            metavar="TIME",
+            metavar="WHEN",
             help="Delete records submitted before this: YYYY-MM-DD, ISO date-time, or 90d.",
             show_default=False,
         ),
@@ -78,8 +78,8 @@ def prune_command(
         typer.Option(
             "--profile",
             "-p",
-            metavar="NAME",
-            help="Only this profile's records (repeat for more); default: every profile.",
+            metavar="PROFILE",
+            help="Only this profile's records (repeat or comma-separate); default: every profile.",
             show_default=False,
         ),
     ] = None,
@@ -100,10 +100,13 @@ def prune_command(
     from contextlib import closing
 
     from maillogs.archive.manage import count_prunable, file_size, prune
+    from maillogs.archive.offline import choose_profiles
     from maillogs.archive.paths import archive_path
     from maillogs.archive.store import open_archive, to_us, writer_lock
+    from maillogs.cli.offline import selected_names
     from maillogs.core.errors import UsageError
     from maillogs.core.query import split_multi
+    from maillogs.render.times import utc_stamp
 
     now = datetime.now(UTC)
     moment = common.parse_time_option("--before", before, tz=common.resolve_tz(tz), now=now)
@@ -115,13 +118,16 @@ def prune_command(
     open_archive(path, create=False).close()
     runtime = common.Runtime()
     with writer_lock(path), closing(open_archive(path, create=True)) as conn:
+        if profiles:
+            # As --offline reads them: `demo` is its three, a name never synced is a typo.
+            profiles = choose_profiles(conn, selected_names(profile, runtime), path)
         count = count_prunable(conn, to_us(moment) or 0, profiles)
         which = f" of {', '.join(profiles)}" if profiles else ""
         if count == 0:
-            runtime.info(f"No records{which} submitted before {moment.isoformat()}.")
+            runtime.info(f"No records{which} submitted before {utc_stamp(moment)}.")
             return
         if not yes and not typer.confirm(
-            f"Delete {count} records{which} submitted before {moment.isoformat()} from {path}?",
+            f"Delete {count} records{which} submitted before {utc_stamp(moment)} from {path}?",
             err=True,
         ):
             raise typer.Exit(1)

@@ -140,7 +140,7 @@ def export_command(
     now = datetime.now(UTC)
     query = filters.query(limit=None, now=now)
     state_name = DEFAULT_STATE if state is None else state
-    with activity("exporting", quiet=quiet) as progress:
+    with activity("exporting", quiet=quiet, network=not origin.offline) as progress:
         if origin.offline:
             from maillogs.cli.offline import offline_export, refuse
 

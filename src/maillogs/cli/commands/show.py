@@ -50,6 +50,7 @@ def show_command(
             autocompletion=complete.complete_zones,
         ),
     ] = None,
+    relative: terminal.RelativeOpt = False,
     no_pager: terminal.NoPagerOpt = False,
     concurrency: common.ConcurrencyOpt = DEFAULT_CONCURRENCY,
     origin: Origin = LIVE,
@@ -92,6 +93,7 @@ def show_command(
     if not ids:
         raise UsageError("show needs at least one message id")
     zone = common.resolve_tz(tz or local_zone_name())
+    now = datetime.now(UTC)
     missing: list[str] = []
     status = activity("looking up")
     pager = terminal.pager_for(fmt, to_stdout=True, no_pager=no_pager)
@@ -120,7 +122,7 @@ def show_command(
                         missing.append(message_id)
                     for hit in hits:
                         if console is not None:
-                            console.print(hit_panel(hit, zone))
+                            console.print(hit_panel(hit, zone, now=now if relative else None))
                             continue
                         writer.write(dumps_finite(hit_to_json(hit)))
         finally:

@@ -56,11 +56,11 @@ def sync_command(
     with its checkpoint, and the next run continues from there. A second sync
     of the same archive waits 2 seconds, then exits 75 (retry later).
 
-    Examples:
+    Examples (the second is a crontab line: every record kept past retention):
 
+    \b
       maillogs sync --profile demo -v
-
-      */10 * * * * maillogs sync -q    (crontab: keep every record past retention)
+      */10 * * * * maillogs sync -q
     """
     from maillogs.archive.paths import archive_path
     from maillogs.archive.sync import DEFAULT_LOOKBACK, SyncSpec, run_sync
@@ -102,7 +102,7 @@ def sync_command(
             for name in ("new", "changed", "unchanged")
         )
         runtime.info(
-            f"Synced {len(results)} profile(s) into {spec.archive}: "
+            f"Synced {len(results)} profile{'s' if len(results) != 1 else ''} into {spec.archive}: "
             f"{new} new, {changed} changed, {unchanged} unchanged."
         )
 

@@ -35,6 +35,8 @@ def parse_seconds(option: str, text: str) -> float:
 
     match = _DURATION.match(text)
     seconds = float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()] if match else 0
+    if match and not seconds > 0:
+        raise UsageError(f"{option}: must be more than zero, not {text!r}; e.g. 10s, 500ms or 5m")
     if not seconds > 0:
         raise UsageError(f"{option}: {text!r} is not a duration; use e.g. 10s, 1.5s, 500ms or 5m")
     return seconds
@@ -101,11 +103,11 @@ def _tail(
 
     Examples:
 
+    \b
       maillogs tail --profile demo
-
-      maillogs tail --status bounced --format jsonl | jq -r .recipient
-
-      maillogs tail --message-id ID --status delivered --lines 0 --count 1 --timeout 5m
+      maillogs tail -s bounced -f jsonl | jq -r .recipient
+      maillogs tail --message-id ID --status delivered \\
+          --lines 0 --count 1 --timeout 5m
     """
     from maillogs.core.errors import UsageError
 
