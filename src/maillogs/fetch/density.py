@@ -54,6 +54,11 @@ class Pieces:
     resolution: timedelta
     # The most pieces one range is cut into.
     max_pieces: int
+    # Rows a full page holds (the page size asked for). A first page shorter
+    # than that, yet with a next token, tells nothing of density (a server
+    # paging by its own rule, or a test's mock answering by token alone,
+    # which every piece would ask again): its range is walked as one chain.
+    page_rows: int
 
     def after(self, window: Window, oldest: datetime, rows: int) -> tuple[Window, list[Window]]:
         """``(part the first page holds whole, older pieces newest first)``.
@@ -116,7 +121,12 @@ def walk_by_density(
             continue
         oldest = _oldest_if_newest_first(first.rows, row_time)
         head, older = pieces.after(window, oldest, len(first.rows)) if oldest else (window, [])
-        if oldest is None or oldest < window.start or len(older) < 2:
+        if (
+            oldest is None
+            or oldest < window.start
+            or len(older) < 2
+            or len(first.rows) < pieces.page_rows
+        ):
             # Too little left to share out, or not the order the cut relies
             # on (undated rows: their page reports them when read).
             yield _chained(page(first.rows, window), first.resume)
