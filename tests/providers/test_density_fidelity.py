@@ -7,9 +7,14 @@ two requests and give each row once, wherever its rows are dated.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
+import pytest
 import respx
 
 from maillogs.core.query import Query
@@ -34,3 +39,120 @@ def test_a_short_first_page_with_a_token_is_not_cut_into_pieces() -> None:
         records = run_query(make_profile("edith"), Query(since=NOW - timedelta(days=7)), now=NOW)
     assert [r.message_id for r in records] == ["a", "b", "c"]
     assert len(route.calls) == 2
+
+
+# --- Servers that page a fixed record set the way the documents describe ---
+#
+# What the documents say of the date bounds, and what is assumed:
+# - EDITH: startCreatedAt/endCreatedAt are "RFC3339" dates of a "creation date
+#   filter"; nothing on inclusiveness, but the docs' own range example ends at
+#   ...T23:59:59Z, so both bounds read as inclusive. Order: not documented;
+#   the cut assumes newest first (a first page that is not is walked whole).
+# - Infobip v4: "messages sent after" sentSince and "sent before" sentUntil;
+#   nothing on the instant itself, so every combination is tried; "the latest
+#   50 records are returned" without a limit: newest first.
+# The adapters keep each piece's half-open [start, end) locally, so any of
+# these servers must give every record exactly once.
+
+EDITH_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
+INFOBIP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
+
+
+@dataclass
+class Server:
+    """Pages ``rows`` (newest first) by offset tokens, filtering by the asked dates."""
+
+    rows: list[tuple[datetime, dict[str, Any]]]
+    page_size: int
+    start_inclusive: bool = True
+    end_inclusive: bool = True
+    honours_dates: bool = True
+    oldest_first: bool = False
+
+    def answer(self, start: datetime, end: datetime, offset: int) -> tuple[list[Any], int | None]:
+        def inside(moment: datetime) -> bool:
+            if not self.honours_dates:
+                return True
+            after = moment >= start if self.start_inclusive else moment > start
+            before = moment <= end if self.end_inclusive else moment < end
+            return after and before
+
+        matching = [row for moment, row in self.rows if inside(moment)]
+        if self.oldest_first:
+            matching.reverse()
+        page = matching[offset : offset + self.page_size]
+        following = offset + self.page_size
+        return page, following if following < len(matching) else None
+
+
+def _edith_server(server: Server, calls: list[dict[str, str]]) -> Any:
+    def respond(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        calls.append(params)
+        start = datetime.fromisoformat(params["startCreatedAt"])
+        end = datetime.fromisoformat(params["endCreatedAt"])
+        page, following = server.answer(start, end, int(params.get("pageToken", "0")))
+        return httpx.Response(200, json=_body(page, None if following is None else str(following)))
+
+    return respond
+
+
+def _edith_rows() -> list[tuple[datetime, dict[str, Any]]]:
+    # Three recipients in every second of the last 20 minutes of the hour asked
+    # for: every piece boundary in that stretch falls on an instant with rows,
+    # and rows of one instant span page breaks.
+    rows = []
+    for second in range(1, 20 * 60 + 1):
+        moment = NOW - timedelta(seconds=second)
+        for recipient in ("to", "cc", "bcc"):
+            row = _row(f"m{second}", moment.isoformat().replace("+00:00", "Z"))
+            row["recipientAddress"] = f"{recipient}{second}@example.org"
+            rows.append((moment, row))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param({}, id="documented-inclusive-bounds"),
+        pytest.param({"end_inclusive": False}, id="exclusive-end"),
+        pytest.param({"honours_dates": False}, id="ignores-dates"),
+        pytest.param({"oldest_first": True}, id="oldest-first"),
+    ],
+)
+def test_edith_pieces_give_every_row_once_with_documented_requests(server: dict[str, Any]) -> None:
+    rows = _edith_rows()
+    calls: list[dict[str, str]] = []
+    since = NOW - timedelta(hours=1)
+    with respx.mock:
+        respx.get(LOGS).mock(side_effect=_edith_server(Server(rows, 50, **server), calls))
+        records = run_query(make_profile("edith"), Query(since=since), now=NOW, concurrency=8)
+    keys = [(r.message_id, r.recipient) for r in records]
+    assert sorted(keys) == sorted((row["refId"], row["recipientAddress"]) for _, row in rows)
+    assert len(set(keys)) == len(keys)
+    for params in calls:
+        assert set(params) <= {"startCreatedAt", "endCreatedAt", "pageSize", "pageToken"}
+        assert EDITH_RFC3339.match(params["startCreatedAt"])
+        assert EDITH_RFC3339.match(params["endCreatedAt"])
+        start = datetime.fromisoformat(params["startCreatedAt"])
+        end = datetime.fromisoformat(params["endCreatedAt"])
+        assert since <= start < end <= NOW and end - start <= timedelta(days=7)
+        assert params["pageSize"] == "50"
+    ranges = sorted(
+        {(c["startCreatedAt"], c["endCreatedAt"]) for c in calls if "pageToken" not in c}
+    )
+    pieces = [r for r in ranges if r != (_edith_time(since), _edith_time(NOW))]
+    if server == {}:
+        # Cut into pieces that tile [since, cut) with no gap and no overlap,
+        # some of whose boundaries fall on an instant with rows.
+        assert len(pieces) >= 2
+        assert pieces[0][0] == _edith_time(since)
+        assert all(older[1] == newer[0] for older, newer in itertools.pairwise(pieces))
+        moments = {_edith_time(moment) for moment, _ in rows}
+        assert any(end in moments for _, end in pieces)
+    # The test's own premise: the walk was cut, or fell back to one chain.
+    assert len(calls) >= 3 * 60 * 20 // 50
+
+
+def _edith_time(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
