@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,9 +18,10 @@ import pytest
 import respx
 
 from maillogs.core.query import Query
+from maillogs.providers.infobip.adapter import infobip_time
 from tests.providers.helpers import run_query
 from tests.providers.test_edith import LOGS, NOW, _body, _row
-from tests.support import make_profile
+from tests.support import load_fixture, make_profile
 
 
 def test_a_short_first_page_with_a_token_is_not_cut_into_pieces() -> None:
@@ -156,3 +157,78 @@ def test_edith_pieces_give_every_row_once_with_documented_requests(server: dict[
 
 def _edith_time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+INFOBIP_NOW = datetime(2020, 2, 24, 12, 0, tzinfo=UTC)
+INFOBIP_LOGS = "https://xyz123.api.infobip.com/email/4/logs"
+
+
+def _infobip_rows() -> list[tuple[datetime, dict[str, Any]]]:
+    # Three messages in every 7 ms of the last 10 s: piece boundaries fall
+    # between and on instants with rows, and one instant's rows span page breaks.
+    template = load_fixture("infobip_v4_logs.json")["results"][0]
+    rows = []
+    for step in range(1, 1430):
+        moment = INFOBIP_NOW - timedelta(milliseconds=7 * step)
+        for copy_number in range(3):
+            row = dict(template, messageId=f"m{step}-{copy_number}")
+            row["sentAt"] = infobip_time(moment)
+            rows.append((moment, row))
+    return rows
+
+
+def _infobip_server(server: Server, calls: list[dict[str, str]]) -> Any:
+    def respond(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        calls.append(params)
+        start, end = _infobip_parse(params["sentSince"]), _infobip_parse(params["sentUntil"])
+        page, following = server.answer(start, end, int(params.get("cursor", "0")))
+        cursor = {"limit": 1000, "nextCursor": None if following is None else str(following)}
+        return httpx.Response(200, json={"results": page, "cursor": cursor})
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param({}, id="inclusive-bounds"),
+        pytest.param({"start_inclusive": False, "end_inclusive": False}, id="after-and-before"),
+        pytest.param({"end_inclusive": False}, id="exclusive-end"),
+        pytest.param({"honours_dates": False}, id="ignores-dates"),
+        pytest.param({"oldest_first": True}, id="oldest-first"),
+    ],
+)
+def test_infobip_v4_pieces_give_every_row_once_with_documented_requests(
+    server: dict[str, Any],
+) -> None:
+    rows = _infobip_rows()
+    calls: list[dict[str, str]] = []
+    since = INFOBIP_NOW - timedelta(minutes=10)
+    with respx.mock:
+        respx.get(INFOBIP_LOGS).mock(
+            side_effect=_infobip_server(Server(rows, 1000, **server), calls)
+        )
+        records = run_query(
+            make_profile("infobip"), Query(since=since), now=INFOBIP_NOW, concurrency=8
+        )
+    ids = [r.message_id for r in records]
+    assert sorted(ids) == sorted(row["messageId"] for _, row in rows)
+    assert len(set(ids)) == len(ids)
+    for params in calls:
+        assert set(params) <= {"sentSince", "sentUntil", "limit", "useCursor", "cursor"}
+        assert INFOBIP_TIME.match(params["sentSince"]) and INFOBIP_TIME.match(params["sentUntil"])
+        assert params["limit"] == "1000" and params["useCursor"] == "true"
+    ranges = sorted({(c["sentSince"], c["sentUntil"]) for c in calls if "cursor" not in c})
+    pieces = [r for r in ranges if r != (infobip_time(since), infobip_time(INFOBIP_NOW))]
+    if server == {}:
+        # Pieces tile [since, cut): each newer one asks from 1 ms before the
+        # older one's end (the adapter's guard against exclusive bounds).
+        assert len(pieces) >= 2
+        assert pieces[0][0] == infobip_time(since)
+        for older, newer in itertools.pairwise(pieces):
+            assert infobip_time(_infobip_parse(newer[0]) + timedelta(milliseconds=1)) == older[1]
+
+
+def _infobip_parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
