@@ -244,3 +244,38 @@ def test_infobip_v4_pieces_give_every_row_once_with_documented_requests(
 
 def _infobip_parse(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+@pytest.mark.parametrize(("limit", "requests"), [(None, 2), (2, 1), (4, 2), (100, 2), (1000, 2)])
+@pytest.mark.parametrize("provider", ["edith", "infobip"])
+def test_a_two_page_token_only_mock_costs_exactly_two_requests(
+    provider: str, limit: int | None, requests: int
+) -> None:
+    # Page 1: three rows at the range's last second and a token; page 2: the
+    # end. Whatever the limit (100 is list's default, walked one page at a
+    # time; 1,000 runs pages concurrently), no probe and no piece is asked;
+    # a limit the first page meets asks for nothing more.
+    if provider == "edith":
+        now, url, key = NOW, LOGS, "pageToken"
+        stamp = _edith_time(NOW - timedelta(seconds=1))
+        first = _body([_row(f"m{i}", stamp) for i in range(3)], "t1")
+        last = _body([], None)
+    else:
+        now, url, key = INFOBIP_NOW, INFOBIP_LOGS, "cursor"
+        template = load_fixture("infobip_v4_logs.json")["results"][0]
+        stamp = infobip_time(INFOBIP_NOW - timedelta(milliseconds=1))
+        rows = [dict(template, messageId=f"m{i}", sentAt=stamp) for i in range(3)]
+        first = {"results": rows, "cursor": {"limit": 1000, "nextCursor": "t1"}}
+        last = {"results": [], "cursor": {"limit": 1000}}
+    with respx.mock:
+        route = respx.get(url).mock(
+            side_effect=lambda r: httpx.Response(200, json=last if key in r.url.params else first)
+        )
+        records = run_query(
+            make_profile(provider),
+            Query(since=now - timedelta(hours=1), limit=limit),
+            now=now,
+            concurrency=8,
+        )
+    assert sorted(r.message_id for r in records) == ["m0", "m1", "m2"][: limit or 3]
+    assert len(route.calls) == requests
