@@ -11,9 +11,12 @@ the output in order: the first page, then the pieces newest first).
 
 Costs stay small where the range is sparse: a first page that is the last
 (no next token) ends the range in one request, and any range the first page
-does not fill costs exactly that one. The pieces each end with a short page,
-so splitting costs about one request per piece; ``max_pieces`` bounds what
-a burst at the range's end (a dense first page, little behind it) can waste.
+does not fill costs exactly that one. A first page shorter than a full page
+that still has a next token says nothing of density (a server paging by its
+own rule, or a mock answering by token alone): its range stays one chain.
+The pieces each end with a short page, so splitting costs about one request
+per piece; ``max_pieces`` bounds what a burst
+at the range's end (a dense first page, little behind it) can waste.
 
 Lossless by construction, under one assumption the merge of several
 profiles already makes: the provider lists a range newest first. The first
@@ -26,7 +29,8 @@ first page that is not newest first, or whose rows cannot be dated, is not
 trusted: the range is walked whole, as without this module. Neither is a
 server that ignores the asked range: the newest piece's first page is read
 before the others start (one request in sequence), and rows newer than that
-piece's end send the walk back to the one chain.
+piece's end, or the first page's rows over again, send the walk back to the
+one chain.
 """
 
 from __future__ import annotations
