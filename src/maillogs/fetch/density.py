@@ -15,8 +15,8 @@ does not fill costs exactly that one. A first page shorter than a full page
 that still has a next token says nothing of density (a server paging by its
 own rule, or a mock answering by token alone): its range stays one chain.
 The pieces each end with a short page, so splitting costs about one request
-per piece; ``max_pieces`` bounds what a burst
-at the range's end (a dense first page, little behind it) can waste.
+per piece; ``max_pieces`` bounds what a burst at the range's end (a dense
+first page, little behind it) can waste.
 
 Lossless by construction, under one assumption the merge of several
 profiles already makes: the provider lists a range newest first. The first
