@@ -98,7 +98,7 @@ def test_pieces_cover_the_rest_of_the_window_newest_first_without_gaps() -> None
     window = Window(start, NOW, open_start=True, open_end=True)
     # A first page of 50 rows reaching back one hour: ~8,400 rows expected behind it.
     oldest = NOW - timedelta(hours=1, microseconds=250_000)
-    head, pieces = Pieces(500, SECOND, max_pieces=64).after(window, oldest, 50)
+    head, pieces = Pieces(500, SECOND, max_pieces=64, page_rows=50).after(window, oldest, 50)
     assert head == Window(NOW - timedelta(hours=1), NOW, open_end=True)
     assert pieces[0].end == head.start and pieces[-1].start == start
     assert all(newer.start == older.end for newer, older in itertools.pairwise(pieces))
@@ -109,5 +109,5 @@ def test_pieces_cover_the_rest_of_the_window_newest_first_without_gaps() -> None
 
 def test_a_burst_at_the_end_of_a_window_wastes_at_most_max_pieces() -> None:
     window = Window(NOW - MAX_WINDOW, NOW)
-    _, pieces = Pieces(500, SECOND, max_pieces=64).after(window, NOW - SECOND, 50)
+    _, pieces = Pieces(500, SECOND, max_pieces=64, page_rows=50).after(window, NOW - SECOND, 50)
     assert len(pieces) == 64

@@ -11,9 +11,12 @@ the output in order: the first page, then the pieces newest first).
 
 Costs stay small where the range is sparse: a first page that is the last
 (no next token) ends the range in one request, and any range the first page
-does not fill costs exactly that one. The pieces each end with a short page,
-so splitting costs about one request per piece; ``max_pieces`` bounds what
-a burst at the range's end (a dense first page, little behind it) can waste.
+does not fill costs exactly that one. A first page shorter than a full page
+that still has a next token says nothing of density (a server paging by its
+own rule, or a mock answering by token alone): its range stays one chain.
+The pieces each end with a short page, so splitting costs about one request
+per piece; ``max_pieces`` bounds what a burst at the range's end (a dense
+first page, little behind it) can waste.
 
 Lossless by construction, under one assumption the merge of several
 profiles already makes: the provider lists a range newest first. The first
@@ -26,7 +29,8 @@ first page that is not newest first, or whose rows cannot be dated, is not
 trusted: the range is walked whole, as without this module. Neither is a
 server that ignores the asked range: the newest piece's first page is read
 before the others start (one request in sequence), and rows newer than that
-piece's end send the walk back to the one chain.
+piece's end, or the first page's rows over again, send the walk back to the
+one chain.
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ class Pieces:
     resolution: timedelta
     # The most pieces one range is cut into.
     max_pieces: int
+    # Rows a full page holds (the page size asked for). A first page shorter
+    # than that, yet with a next token, tells nothing of density (a server
+    # paging by its own rule, or a test's mock answering by token alone,
+    # which every piece would ask again): its range is walked as one chain.
+    page_rows: int
 
     def after(self, window: Window, oldest: datetime, rows: int) -> tuple[Window, list[Window]]:
         """``(part the first page holds whole, older pieces newest first)``.
@@ -116,7 +125,12 @@ def walk_by_density(
             continue
         oldest = _oldest_if_newest_first(first.rows, row_time)
         head, older = pieces.after(window, oldest, len(first.rows)) if oldest else (window, [])
-        if oldest is None or oldest < window.start or len(older) < 2:
+        if (
+            oldest is None
+            or oldest < window.start
+            or len(older) < 2
+            or len(first.rows) < pieces.page_rows
+        ):
             # Too little left to share out, or not the order the cut relies
             # on (undated rows: their page reports them when read).
             yield _chained(page(first.rows, window), first.resume)
@@ -126,8 +140,14 @@ def walk_by_density(
         # mean a server that answers by token alone (as stand-ins and caches
         # may), whose pieces would all repeat the first page and lose the
         # rest, so the range is walked as one chain after all.
+        # Dates alone cannot tell when the first page's rows share one second
+        # (the probe's range then holds them all): the same rows again is
+        # taken as the same answer. An honest server gives it only for a
+        # first page inside one instant, whose range then goes unsplit.
         probe = first_page(older[0])
-        if any(_after(row, older[0].end, row_time) for row in probe.rows):
+        if list(probe.rows) == list(first.rows) or any(
+            _after(row, older[0].end, row_time) for row in probe.rows
+        ):
             yield _chained(page(first.rows, window), first.resume)
             continue
         yield _single(page(first.rows, head))

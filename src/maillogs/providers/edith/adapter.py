@@ -43,7 +43,9 @@ MAX_WINDOW = timedelta(days=7)
 # pieces of about ten pages, walked concurrently (fetch/density.py). Ten pages
 # keep a piece within the engine's read-ahead (1,000 rows), so no worker waits
 # on the reader; createdAt has whole seconds in EDITH's docs.
-PIECES = Pieces(piece_rows=10 * PAGE_SIZE, resolution=timedelta(seconds=1), max_pieces=64)
+PIECES = Pieces(
+    piece_rows=10 * PAGE_SIZE, resolution=timedelta(seconds=1), max_pieces=64, page_rows=PAGE_SIZE
+)
 # How often one window may restart in a row, without reaching a new record,
 # after its page token expired.
 MAX_TOKEN_RESTARTS = 3

@@ -47,7 +47,10 @@ WINDOW = timedelta(hours=6)
 # of a busy account holds several pages (its next page waits for the reader
 # while another window is read). sentAt has milliseconds.
 V4_PIECES = Pieces(
-    piece_rows=7 * MAX_LIMIT // 10, resolution=timedelta(milliseconds=1), max_pieces=64
+    piece_rows=7 * MAX_LIMIT // 10,
+    resolution=timedelta(milliseconds=1),
+    max_pieces=64,
+    page_rows=MAX_LIMIT,
 )
 # v1 cannot page: a full answer splits its window down to this resolution.
 SPLIT_RESOLUTION = timedelta(milliseconds=1)
