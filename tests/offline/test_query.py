@@ -215,3 +215,18 @@ def test_undated_records_come_last_and_only_without_a_range(
     assert all(d is not None for d in dates[:first_undated])
     bounded = list(read_records(archive, Query(since=NOW - timedelta(days=30)), PROFILES))
     assert len(bounded) == first_undated
+
+
+@pytest.mark.parametrize("limit", [None, 100])
+def test_a_message_id_is_looked_up_not_scanned(
+    archive: sqlite3.Connection, limit: int | None
+) -> None:
+    """`show --offline ID` on a year of mail: records come from the id's indexes,
+    never from a walk over every record of the profile."""
+    statement = select(Query(message_id="Msg-1", limit=limit), "prod", ["message_id"])
+    plan = [
+        row[3] for row in archive.execute(f"EXPLAIN QUERY PLAN {statement.text}", statement.params)
+    ]
+    assert any("records_by_profile_message_id (profile=? AND <expr>=?)" in step for step in plan)
+    assert any("records_with_non_ascii_message_id (profile=?)" in step for step in plan)
+    assert not any(step.startswith("SCAN") or "records_by_profile_time" in step for step in plan)

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from maillogs.archive.schema import NON_ASCII_MESSAGE_ID
 from maillogs.archive.store import EPOCH, to_us
 from maillogs.core.fields import RECORD_FIELDS
 from maillogs.core.query import Query, address_matches
@@ -73,7 +74,11 @@ def _marks(count: int) -> str:
 
 def where(query: Query, profiles: Sequence[str]) -> Sql:
     """The ``WHERE`` condition selecting what ``query`` matches in ``profiles``."""
-    parts = [f"profile IN ({_marks(len(profiles))})"]
+    # With a message id, the rows come from its own indexes (below); a unary
+    # ``+`` keeps SQLite from walking the profile's time index instead, which it
+    # would choose to save a sort (it has no statistics to know better).
+    unindexed = "+" if query.message_id else ""
+    parts = [f"{unindexed}profile IN ({_marks(len(profiles))})"]
     params: list[Any] = list(profiles)
     if query.statuses:
         statuses = sorted(status.value for status in query.statuses)
@@ -95,9 +100,17 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
         params.append(query.recipient_type)
     if query.message_id:
         folded = query.message_id.casefold()
-        exact = f"{_CASEFOLD_FN}(message_id) = ?"
-        parts.append(_prefiltered("message_id", "message_id", exact))
-        params.extend([_like_escaped(folded), folded])
+        # The candidates come from two indexes (see schema.MIGRATIONS[1]): an
+        # all-ASCII id folds as SQLite's ``lower`` does, so it matches exactly
+        # when ``lower(message_id)`` is the folded id; the rare other ids are
+        # all asked. The Python comparison then decides each candidate.
+        scope = f"profile IN ({_marks(len(profiles))})"
+        candidates = (
+            f"SELECT rowid FROM records WHERE {scope} AND lower(message_id) = ? "  # noqa: S608
+            f"UNION ALL SELECT rowid FROM records WHERE {scope} AND {NON_ASCII_MESSAGE_ID}"
+        )
+        parts.append(f"rowid IN ({candidates}) AND {_CASEFOLD_FN}(message_id) = ?")
+        params.extend([*profiles, folded, *profiles, folded])
     if query.since is not None or query.until is not None:
         parts.append("submitted_us IS NOT NULL")
     if query.since is not None:

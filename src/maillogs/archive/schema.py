@@ -111,8 +111,32 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     run_script(conn, SCHEMA_V1)
 
 
+# True for a message id with a non-ASCII character (more bytes than characters).
+# query.py repeats it word for word: SQLite uses a partial index only for a
+# query that states the index's own condition.
+NON_ASCII_MESSAGE_ID = "length(CAST(message_id AS BLOB)) <> length(message_id)"
+
+# Version 2: `show --offline ID` and `list --offline --message-id` look the id
+# up instead of reading every record of the profile. Ids compare as Python's
+# casefold does, which SQLite cannot index; ``lower`` (ASCII only) is that
+# comparison for an all-ASCII id, and the few other ids have their own small
+# partial index, so the candidates are both index lookups.
+SCHEMA_V2 = f"""
+CREATE INDEX records_by_profile_message_id ON records(profile, lower(message_id));
+CREATE INDEX records_with_non_ascii_message_id ON records(profile)
+    WHERE {NON_ASCII_MESSAGE_ID};
+"""
+
+
+def _add_message_id_indexes(conn: sqlite3.Connection) -> None:
+    run_script(conn, SCHEMA_V2)
+
+
 # MIGRATIONS[n] brings a file from version n to n + 1; append, never edit one.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_v1,
+    _add_message_id_indexes,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
