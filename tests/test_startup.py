@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,40 @@ def test_a_command_that_fetches_records_never_loads_the_singer_sdk() -> None:
         assert stdout.strip()
         assert "singer_sdk" not in report["loaded"]
         assert "maillogs.tap" not in report["loaded"]
+
+
+def test_an_offline_list_builds_no_record_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`list --offline` writes rows SQLite formats: no pydantic models, no HTTP
+    client, no provider adapters. (pydantic itself is still loaded: Typer 0.29
+    coerces every option value through a pydantic TypeAdapter.)"""
+    from maillogs.archive.store import open_archive, transaction, upsert
+    from maillogs.core.models import LogRecord
+    from maillogs.core.statuses import Status
+
+    path = tmp_path / "archive.sqlite3"
+    conn = open_archive(path, create=True)
+    record = LogRecord(
+        provider="edith",
+        profile="p",
+        message_id="m",
+        status=Status.BOUNCED,
+        provider_status="bounce",
+        sender=None,
+        recipient=None,
+        recipient_type=None,
+        submitted_at=None,
+    )
+    with transaction(conn, path):
+        upsert(conn, [record], seen_us=1)
+    conn.close()
+    monkeypatch.setenv("MAILLOGS_ARCHIVE", str(path))
+    monkeypatch.setenv("MAILLOGS_CONFIG", str(tmp_path / "none.toml"))
+    args = ("list", "--offline", "--status", "bounced", "--limit", "100", "--format", "jsonl")
+    report, stdout, stderr = probe(*args)
+    assert report["code"] == 0, stderr
+    assert '"message_id":"m"' in stdout
+    # The renderers write the rows; profiles names the archived ones.
+    allowed = {"pydantic", "maillogs.profiles", "maillogs.render"}
+    assert set(report["loaded"]) <= allowed, report["loaded"]

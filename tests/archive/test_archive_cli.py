@@ -72,7 +72,7 @@ def info(path: Path) -> dict[str, object]:
 
 def test_demo_sync_fills_every_demo_profile(demo_archive: Path) -> None:
     shown = info(demo_archive)
-    assert shown["schema_version"] == 1
+    assert shown["schema_version"] == 2
     assert shown["path"] == str(demo_archive)
     assert isinstance(shown["size_bytes"], int) and shown["size_bytes"] > 0
     profiles = {p["profile"]: p for p in shown["profiles"]}  # type: ignore[attr-defined]
@@ -101,7 +101,7 @@ def test_table_info_names_each_profile(demo_archive: Path) -> None:
     code, out, _ = run("archive", "info", "--archive", str(demo_archive))
     assert code == 0
     assert out.startswith(f"{demo_archive} (")
-    assert "schema version 1" in out
+    assert "schema version 2" in out
     for name in ("demo-kaleyra (kaleyra)", "demo-edith (edith)", "demo-infobip (infobip)"):
         assert name in out
 

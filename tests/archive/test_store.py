@@ -227,8 +227,9 @@ def test_bad_files_are_refused_and_left_untouched(
 
 @pytest.mark.parametrize("version", range(SCHEMA_VERSION))
 def test_every_earlier_version_migrates_forward(tmp_path: Path, version: int) -> None:
-    """Version 0 is the empty file a sync killed before its first commit leaves."""
-    from maillogs.archive.schema import MIGRATIONS, run_script
+    """Version 0 is the empty file a sync killed before its first commit leaves;
+    a later version is a file an older maillogs wrote, records and all."""
+    from maillogs.archive.schema import APPLICATION_ID, MIGRATIONS, run_script
 
     path = tmp_path / "a.sqlite3"
     path.touch(mode=0o600)
@@ -237,7 +238,9 @@ def test_every_earlier_version_migrates_forward(tmp_path: Path, version: int) ->
         conn.execute("BEGIN")
         for step in MIGRATIONS[:version]:
             step(conn)
+        run_script(conn, f"PRAGMA application_id = {APPLICATION_ID}")
         run_script(conn, f"PRAGMA user_version = {version}")
+        upsert(conn, [record("Old-1", Status.SENT)], seen_us=1)
         conn.execute("COMMIT")
         conn.close()
     else:
@@ -246,4 +249,5 @@ def test_every_earlier_version_migrates_forward(tmp_path: Path, version: int) ->
     assert write(path, [record("m1", Status.SENT)], 1) == Counts(new=1)
     conn = open_archive(path, create=False)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert conn.execute("SELECT count(*) FROM history").fetchone()[0] == 1
+    kept = [row[0] for row in conn.execute("SELECT message_id FROM history ORDER BY message_id")]
+    assert kept == (["Old-1", "m1"] if version else ["m1"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -215,3 +216,27 @@ def test_undated_records_come_last_and_only_without_a_range(
     assert all(d is not None for d in dates[:first_undated])
     bounded = list(read_records(archive, Query(since=NOW - timedelta(days=30)), PROFILES))
     assert len(bounded) == first_undated
+
+
+@pytest.mark.parametrize("limit", [None, 100])
+@pytest.mark.parametrize(
+    ("query", "indexes"),
+    [
+        (Query(message_id="Msg-1"), ("records_by_message_id", "non_ascii_message_id")),
+        (Query(recipient=" Bob@Example.com"), ("records_by_recipient", "non_ascii_recipient")),
+    ],
+)
+def test_an_id_or_address_is_looked_up_not_scanned(
+    archive: sqlite3.Connection, query: Query, indexes: tuple[str, str], limit: int | None
+) -> None:
+    """`show --offline ID` or `list --offline --to ADDRESS` on a year of mail:
+    records come from the value's indexes, never from a walk over every record
+    of the profile."""
+    statement = select(replace(query, limit=limit), "prod", ["message_id"])
+    plan = [
+        row[3] for row in archive.execute(f"EXPLAIN QUERY PLAN {statement.text}", statement.params)
+    ]
+    ascii_rows, other_rows = indexes
+    assert any(f"INDEX {ascii_rows} (<expr>=?)" in step for step in plan)
+    assert any(f"INDEX records_with_{other_rows} (profile=?)" in step for step in plan)
+    assert not any(step.startswith("SCAN") or "records_by_profile" in step for step in plan)

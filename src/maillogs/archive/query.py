@@ -30,6 +30,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from maillogs.archive.schema import (
+    ASCII_SPACE,
+    MESSAGE_ID_KEY,
+    NON_ASCII_MESSAGE_ID,
+    NON_ASCII_RECIPIENT,
+    RECIPIENT_KEY,
+)
 from maillogs.archive.store import EPOCH, to_us
 from maillogs.core.fields import RECORD_FIELDS
 from maillogs.core.query import Query, address_matches
@@ -73,7 +80,13 @@ def _marks(count: int) -> str:
 
 def where(query: Query, profiles: Sequence[str]) -> Sql:
     """The ``WHERE`` condition selecting what ``query`` matches in ``profiles``."""
-    parts = [f"profile IN ({_marks(len(profiles))})"]
+    exact_to = bool(query.recipient) and not (query.recipient or "").strip().startswith("@")
+    # With an id or an address to look up, the rows come from its indexes
+    # (below); a unary ``+`` keeps SQLite from walking the profile's time index
+    # instead, which it would choose to save a sort (it has no statistics to
+    # know better).
+    unindexed = "+" if query.message_id or exact_to else ""
+    parts = [f"{unindexed}profile IN ({_marks(len(profiles))})"]
     params: list[Any] = list(profiles)
     if query.statuses:
         statuses = sorted(status.value for status in query.statuses)
@@ -84,20 +97,26 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
             parts.append(group.text)
             params.extend(group.params)
     for value, column in ((query.sender, "sender"), (query.recipient, "recipient")):
-        if value:
-            wanted = value.strip().lower()
-            pattern = ("%" if wanted.startswith("@") else "") + _like_escaped(wanted)
-            exact = f"{_ADDRESS_FN}(?, {column})"
-            parts.append(_prefiltered(f"trim({column}, ?)", column, exact))
-            params.extend([_ASCII_SPACE, pattern, value])
+        if not value:
+            continue
+        wanted = value.strip().lower()
+        exact = f"{_ADDRESS_FN}(?, {column})"
+        if column == "recipient" and exact_to:
+            lookup = _looked_up(profiles, RECIPIENT_KEY, NON_ASCII_RECIPIENT, wanted)
+            parts.append(f"{lookup.text} AND {exact}")
+            params.extend([*lookup.params, value])
+            continue
+        pattern = ("%" if wanted.startswith("@") else "") + _like_escaped(wanted)
+        parts.append(_prefiltered(f"trim({column}, ?)", column, exact))
+        params.extend([_ASCII_SPACE, pattern, value])
     if query.recipient_type:
         parts.append("recipient_type = ?")
         params.append(query.recipient_type)
     if query.message_id:
         folded = query.message_id.casefold()
-        exact = f"{_CASEFOLD_FN}(message_id) = ?"
-        parts.append(_prefiltered("message_id", "message_id", exact))
-        params.extend([_like_escaped(folded), folded])
+        lookup = _looked_up(profiles, MESSAGE_ID_KEY, NON_ASCII_MESSAGE_ID, folded)
+        parts.append(f"{lookup.text} AND {_CASEFOLD_FN}(message_id) = ?")
+        params.extend([*lookup.params, folded])
     if query.since is not None or query.until is not None:
         parts.append("submitted_us IS NOT NULL")
     if query.since is not None:
@@ -109,8 +128,20 @@ def where(query: Query, profiles: Sequence[str]) -> Sql:
     return Sql(" AND ".join(parts), tuple(params))
 
 
-# What Python's str.strip() removes from an ASCII string.
-_ASCII_SPACE = " \t\n\r\v\f\x1c\x1d\x1e\x1f"
+_ASCII_SPACE = "".join(ASCII_SPACE)
+
+
+def _looked_up(profiles: Sequence[str], key: str, non_ascii: str, folded: str) -> Sql:
+    """``rowid IN`` the candidates two indexes give for a value (see
+    ``schema.SCHEMA_V2``): the all-ASCII rows whose ``key`` is ``folded`` (their
+    Python folding is ASCII's, so these are all the ASCII matches) and every
+    row with a non-ASCII value. Python then decides each candidate."""
+    scope = f"profile IN ({_marks(len(profiles))})"
+    candidates = (
+        f"SELECT rowid FROM records WHERE {scope} AND {key} = ? "  # noqa: S608 - own SQL only
+        f"UNION ALL SELECT rowid FROM records WHERE {scope} AND {non_ascii}"
+    )
+    return Sql(f"rowid IN ({candidates})", (*profiles, folded, *profiles))
 
 
 def _prefiltered(text: str, column: str, exact: str) -> str:

@@ -111,8 +111,40 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     run_script(conn, SCHEMA_V1)
 
 
+# Version 2: `show --offline ID`, `list --offline --message-id ID` and
+# `--to ADDRESS` look the value up instead of reading every record of the
+# profile. Both compare as Python does (casefold; strip and lower), which SQLite
+# cannot index. For an all-ASCII value SQLite's ``lower`` and ``trim`` are that
+# comparison, so an index on them finds every ASCII match; the rare values with
+# another character (more bytes than characters) have a small partial index
+# each, and Python decides every candidate. query.py repeats these expressions
+# word for word: SQLite uses an index on an expression, or a partial index,
+# only for a query that states that very expression.
+MESSAGE_ID_KEY = "lower(message_id)"
+NON_ASCII_MESSAGE_ID = "length(CAST(message_id AS BLOB)) <> length(message_id)"
+# What Python's str.strip() removes from an ASCII string.
+ASCII_SPACE = (" ", "\t", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x1f")
+RECIPIENT_KEY = f"lower(trim(recipient, char({', '.join(str(ord(c)) for c in ASCII_SPACE)})))"
+NON_ASCII_RECIPIENT = "length(CAST(recipient AS BLOB)) <> length(recipient)"
+# The key leaves the profile out (the table row has it): ~13 bytes a record less,
+# and an id or address is rarely in more than one profile.
+SCHEMA_V2 = f"""
+CREATE INDEX records_by_message_id ON records({MESSAGE_ID_KEY});
+CREATE INDEX records_with_non_ascii_message_id ON records(profile) WHERE {NON_ASCII_MESSAGE_ID};
+CREATE INDEX records_by_recipient ON records({RECIPIENT_KEY});
+CREATE INDEX records_with_non_ascii_recipient ON records(profile) WHERE {NON_ASCII_RECIPIENT};
+"""
+
+
+def _add_lookup_indexes(conn: sqlite3.Connection) -> None:
+    run_script(conn, SCHEMA_V2)
+
+
 # MIGRATIONS[n] brings a file from version n to n + 1; append, never edit one.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_v1,
+    _add_lookup_indexes,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from maillogs.archive.schema import APPLICATION_ID, SCHEMA_VERSION, migrate
 from maillogs.core.errors import ArchiveError, ArchiveMissingError, TemporaryFailureError
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.core.fileio import PRIVATE_FILE_MODE, private_dir
-from maillogs.core.models import RECORD_FIELDS
 
 if TYPE_CHECKING:
     from maillogs.core.models import LogRecord

@@ -20,12 +20,17 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from maillogs.core.errors import UsageError
-from maillogs.core.models import RECORD_FIELDS, LogRecord
+from maillogs.core.fields import RECORD_FIELDS
 from maillogs.core.statuses import Status
 from maillogs.core.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    # Annotations only: `list --offline` sorts nothing and builds no LogRecord,
+    # so it should not pay for importing the pydantic model.
+    from maillogs.core.models import LogRecord
 
 MAX_SORTED_RECORDS: Final = 100_000
 """How many records ``--sort`` holds at most: about 185 MiB of records
