@@ -21,11 +21,12 @@ def run_on_pty(
     *,
     columns: int = 80,
     rows: int = 24,
+    stdin: int | None = None,
     stdout: IO[str] | None = None,
     stderr: IO[str] | int | None = None,
     timeout: float = 60,
 ) -> tuple[int, str]:
-    """Run ``maillogs ARGS``; stdin, and stdout/stderr unless given, are the terminal.
+    """Run ``maillogs ARGS``; stdin, stdout and stderr, unless given, are the terminal.
 
     Returns the exit code and everything written to the terminal.
     """
@@ -33,7 +34,7 @@ def run_on_pty(
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     process = subprocess.Popen(
         [sys.executable, "-m", "maillogs", *args],
-        stdin=follower,
+        stdin=follower if stdin is None else stdin,
         stdout=follower if stdout is None else stdout,
         stderr=follower if stderr is None else stderr,
         env=dict(env),

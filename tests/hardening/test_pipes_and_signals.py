@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import pty
 import signal
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from tests.hardening.conftest import (
     sandbox_config,
     write_private,
 )
+from tests.ptyrun import run_on_pty
 
 COLOUR_FORCING = {"FORCE_COLOR": "1", "CLICOLOR_FORCE": "1", "TERM": "xterm-256color"}
 ESCAPES = ("\x1b", "\x9b")
@@ -89,26 +88,7 @@ def test_other_commands_print_no_escape_sequences_when_piped(
 
 def run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run with stdout on a pseudo-terminal; returns the exit code and what it showed."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "maillogs", *args],
-        stdout=follower,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the terminal's other side closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    return process.wait(timeout=30), b"".join(chunks).decode("utf-8", "replace")
+    return run_on_pty(args, env, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
 
 
 def test_no_color_turns_colour_off_on_a_terminal(tmp_path: Path) -> None:
