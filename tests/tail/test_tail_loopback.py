@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,13 @@ from tests.integration.harness import MAILLOGS, run_cli
 from tests.tail.conftest import PROFILES, LiveSite, Printed, run_tail, start_live
 
 SECOND = timedelta(seconds=1)
+# Fewer records than this between a profile's first and newest printed one and
+# a run shows nothing about losing records.
+ENOUGH_TO_JUDGE = 10
+# Runs of tail until one shows enough: on a loaded machine a run can spend most
+# of its seconds starting up and backing off, which is no fault of the
+# follower, while a record lost or printed twice fails on the first run.
+RUNS_TO_JUDGE = 3
 # The order a message's states come in: a status printed later must rank higher.
 LIFECYCLE = {
     "queued": 0,
@@ -53,6 +61,19 @@ def assert_nothing_lost(site: LiveSite, printed: Printed) -> None:
     """Every record submitted while tail surely polled its profile was printed,
     at least once: after the first new record printed from the profile, and
     before the newest (a run ended by --timeout prints its polls whole)."""
+    expected = records_tail_surely_saw(site, printed)
+    assert len(expected) >= ENOUGH_TO_JUDGE, "too few records to judge"
+    missing = expected - {key(r) for r in printed.records}
+    assert not missing, (
+        f"{len(missing)} of {len(expected)} records never printed: {list(missing)[:3]}"
+    )
+
+
+def records_tail_surely_saw(
+    site: LiveSite, printed: Printed
+) -> set[tuple[str, str, str, str | None]]:
+    """The keys of the records submitted between the first new record ``printed``
+    from each profile and its newest, as ``list`` reads them afterwards."""
     first: dict[str, datetime] = {}
     last: dict[str, datetime] = {}
     for record in printed.records:
@@ -60,12 +81,14 @@ def assert_nothing_lost(site: LiveSite, printed: Printed) -> None:
         last[profile] = max(last.get(profile, moment), moment)
         if LIFECYCLE[record["status"]] < 2:  # arrived while tail ran, not a change
             first[profile] = min(first.get(profile, moment), moment)
+    if not first:
+        return set()
     since = min(first.values())
     listed = run_cli(
         site.config, "list", "-p", PROFILES, "--since", since.isoformat(), "--all", "-f", "jsonl"
     )
     assert listed.code == 0, listed.describe()
-    expected = {
+    return {
         key(r)
         for r in _json_lines(listed.stdout)
         # A second's margin: a record may become visible a moment after it is
@@ -74,11 +97,6 @@ def assert_nothing_lost(site: LiveSite, printed: Printed) -> None:
         if r["profile"] in first
         and first[r["profile"]] + SECOND < when(r["submitted_at"]) < last[r["profile"]] - SECOND
     }
-    assert len(expected) >= 10, "too few records to judge"
-    missing = expected - {key(r) for r in printed.records}
-    assert not missing, (
-        f"{len(missing)} of {len(expected)} records never printed: {list(missing)[:3]}"
-    )
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:
@@ -87,19 +105,34 @@ def _json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line]
 
 
+def tail_until_enough(
+    site: LiveSite,
+    *args: str,
+    enough: Callable[[Printed], bool],
+    env: dict[str, str] | None = None,
+) -> Printed:
+    """``run_tail`` up to RUNS_TO_JUDGE times, until a run is ``enough`` to judge;
+    every run must print each record once, in lifecycle order, with no error."""
+    for _run in range(RUNS_TO_JUDGE):
+        printed = run_tail(site.config, *args, env=env)
+        assert printed.code == 0, printed.stderr
+        assert_once_each_in_lifecycle_order(printed)
+        if enough(printed) and len(records_tail_surely_saw(site, printed)) >= ENOUGH_TO_JUDGE:
+            break
+    return printed
+
+
 def test_new_records_and_status_changes_print_once_each_in_order_as_they_come(
     live_site: LiveSite,
 ) -> None:
-    printed = run_tail(
-        live_site.config,
+    printed = tail_until_enough(
+        live_site,
         *("-p", PROFILES, "--lines", "0", "--interval", "0.3s", "--timeout", "5s"),
+        enough=lambda printed: len(printed.records) > 30 and status_changed(printed),
     )
-    assert printed.code == 0, printed.stderr
     assert len(printed.records) > 30
-    assert_once_each_in_lifecycle_order(printed)
     # Status changes arrive as they happen: some message printed queued/sent, then its outcome.
-    changed = Counter(key(record) for record in printed.records)
-    assert any(n > 1 for n in changed.values()), "no status change was followed"
+    assert status_changed(printed), "no status change was followed"
     # Each line was flushed as it was printed: read long before the process ended.
     assert printed.running_when_read[0]
     assert printed.read_at[-1] - printed.read_at[0] > 2
@@ -107,17 +140,21 @@ def test_new_records_and_status_changes_print_once_each_in_order_as_they_come(
     assert_nothing_lost(live_site, printed)
 
 
+def status_changed(printed: Printed) -> bool:
+    changed = Counter(key(record) for record in printed.records)
+    return any(n > 1 for n in changed.values())
+
+
 def test_faults_mid_tail_lose_nothing_and_print_nothing_twice(tmp_path: Any) -> None:
     faulty = start_live(tmp_path, "--faults", "503=0.2,drop=0.1,429ra=0.05,500=0.1")
     try:
         # Retries give up fast, so whole polls fail and the follower's back-off is exercised.
-        printed = run_tail(
-            faulty.config,
+        printed = tail_until_enough(
+            faulty,
             *("-p", PROFILES, "--lines", "0", "--interval", "0.3s", "--timeout", "6s"),
             env={"MAILLOGS_RETRY_SECONDS": "0.2"},
+            enough=lambda printed: printed.stderr != "",
         )
-        assert printed.code == 0, printed.stderr
-        assert_once_each_in_lifecycle_order(printed)
         warnings = printed.stderr.splitlines()
         assert warnings, "no poll failed: the faults did not reach the follower"
         assert all(line.startswith("maillogs: warning: ") for line in warnings), warnings
