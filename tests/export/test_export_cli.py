@@ -243,9 +243,11 @@ def test_second_run_of_the_same_state_exits_75_at_once(workspace: Workspace, ser
         )
         refused_after = time.monotonic() - started
         # Another state name is another job: it does not wait for this one.
+        started = time.monotonic()
         other = workspace.run(
             "export", "-p", "demo", "-o", str(second_out), "--since-last", "--state", "other"
         )
+        other_took = time.monotonic() - started
         assert first.poll() is None, "the first run should still hold the lock"
     finally:
         first.send_signal(signal.SIGKILL)
@@ -257,7 +259,9 @@ def test_second_run_of_the_same_state_exits_75_at_once(workspace: Workspace, ser
 
     assert second.returncode == 75
     assert "another export with state 'nightly' is still running" in second.stderr
-    assert refused_after < 5, "the second run should not wait for the lock"
+    # A whole export of the demo is the machine's pace: a refusal must not take
+    # much longer, however loaded the machine is.
+    assert refused_after < max(5, 3 * other_took), "the second run should not wait for the lock"
     assert other.returncode == 0, other.stderr
     assert read_jsonl(second_out)
     assert after_kill.returncode == 0, after_kill.stderr
