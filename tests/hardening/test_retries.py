@@ -348,4 +348,4 @@ def test_the_command_retry_budget_ends_a_command_before_its_requests_budget(
         outcome = run_module(["list", "--profile", "i"], env)
     assert outcome.code == 75, outcome.stderr
     assert "the command's 1 s retry budget is spent" in outcome.stderr
-    assert time.monotonic() - started < 10  # not the request's 60 s
+    assert time.monotonic() - started < 30  # not the request's 60 s (loaded start-up may be slow)
