@@ -38,8 +38,11 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def read_until(fd: int, marker: bytes | None, timeout: float = 20) -> bytes:
-    """Read the terminal until ``marker`` shows (None: until the other side closes)."""
+def read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
+    """Read the terminal until ``marker`` shows (None: until the other side closes).
+
+    ``timeout`` is a hang guard, generous for a loaded machine's start-up.
+    """
     seen = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and (marker is None or marker not in seen):
