@@ -13,6 +13,11 @@ def record_json_schema() -> dict[str, Any]:
     from maillogs.providers.registry import PROVIDERS
 
     schema = LogRecord.model_json_schema(mode="serialization")
+    # Every written record carries every key (null when the provider gives no
+    # value; the README promises the keys and their order), so all are
+    # required; pydantic lists only the fields without a default. `raw` is
+    # there only with --raw.
+    schema["required"] = [name for name in schema["properties"] if name != "raw"]
     # The record contract (core) knows no provider; the registry names them.
     names = list(PROVIDERS)
     schema["properties"]["provider"]["description"] = (
