@@ -63,7 +63,8 @@ class DelimitedRenderer(Renderer):
         if not self._wrote_header:
             self._writerow(self._columns)
             self._wrote_header = True
-        data = record.model_dump(mode="json", include=self._include)
+        # The model's serializer itself, without ``model_dump``'s wrapper (issue 17).
+        data = record.__pydantic_serializer__.to_python(record, mode="json", include=self._include)
         row = [data[name] for name in self._columns]
         for i in self._text_cells:
             text = row[i]

@@ -59,7 +59,9 @@ class _Keys:
         self.order = None if in_field_order(columns) else keys
 
     def dump(self, record: LogRecord) -> str:
-        text = record.model_dump_json(include=self.include)
+        # The model's serializer itself: ``model_dump_json`` adds ~1 us a record
+        # of Python around the same call (issue 17).
+        text: str = record.__pydantic_serializer__.to_json(record, include=self.include).decode()
         if self.order is not None:
             data = json.loads(text)
             text = json.dumps(
