@@ -4,9 +4,9 @@ instantly, and the quick start loads only what its table needs.
 They may import Typer and nothing heavy: no httpx, pydantic, Rich, provider
 adapters, engine or configuration. Typer itself would import pydantic for any
 command (it converts every option value through a pydantic adapter, even the
-help flag's); ``maillogs.cli.coercion`` converts them instead. Each check runs the real console-script
-path (``maillogs.cli.app:run``) in a fresh interpreter and then inspects
-``sys.modules``. The time itself is measured by ``benchmarks/run.py``.
+help flag's); ``maillogs.cli.coercion`` converts them instead. Each check
+runs the real console-script path (``maillogs.cli.app:run``) in a fresh
+interpreter and then inspects ``sys.modules``. The time itself is measured by ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
