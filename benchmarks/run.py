@@ -275,6 +275,12 @@ class Bench:
     # ---- 1. start-up ---------------------------------------------------------
 
     def startup(self) -> None:
+        """Start-up of the commands people run (issue 17, part 3).
+
+        Each command ``startup_runs`` times in a fresh process; judged on the
+        best run (the machine is shared: a loaded core only ever adds time),
+        with the median and the median CPU (user + sys) beside it.
+        """
         runs = self.sizes.startup_runs
         floor, floor_cpu = medians([sys.executable, "-c", "pass"], runs)
         self.add(
@@ -285,19 +291,29 @@ class Bench:
                 None,
             )
         )
+        # No user configuration: the demo profiles are built in.
+        env = {**os.environ, "MAILLOGS_CONFIG": str(self.scratch / "no-config.toml")}
         for args, target in (
             (["--version"], 0.100),
-            (["--help"], 0.100),
-            (["list", "--help"], None),
+            (["--help"], 0.080),
+            (["list", "--help"], 0.080),
+            (["tail", "--help"], 0.080),
+            # The README quick start's first table (a terminal gets a table).
+            (["list", "--profile", "demo", "--limit", "20", "--format", "table"], 0.150),
         ):
-            seconds, cpu = medians([MAILLOGS, *args], runs)
+            measure([MAILLOGS, *args], env)  # warm the OS file cache
+            results = [measure([MAILLOGS, *args], env) for _ in range(runs)]
+            best = min(r.seconds for r in results)
+            median = statistics.median(r.seconds for r in results)
+            cpu = statistics.median(r.cpu_seconds for r in results)
             self.add(
                 Row(
-                    f"maillogs {' '.join(args)} (median of {runs})",
-                    f"<= {target * 1000:.0f} ms" if target else "-",
-                    f"{seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms)",
-                    seconds <= target if target else None,
-                    {"seconds": seconds, "cpu_seconds": cpu},
+                    f"maillogs {' '.join(args)} (best of {runs})",
+                    f"<= {target * 1000:.0f} ms",
+                    f"{best * 1000:.0f} ms (median {median * 1000:.0f} ms, "
+                    f"CPU {cpu * 1000:.0f} ms)",
+                    best <= target,
+                    {"seconds": best, "median_seconds": median, "cpu_seconds": cpu},
                 )
             )
 

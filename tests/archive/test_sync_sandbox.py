@@ -93,7 +93,7 @@ def test_sigkill_at_random_moments_then_one_clean_run_has_everything(
         process = subprocess.Popen(
             args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(chance.uniform(0.25, 0.85))
+        time.sleep(chance.uniform(0.15, 0.75))
         if process.poll() is None:
             process.kill()
             kills += 1

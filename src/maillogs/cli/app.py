@@ -23,10 +23,19 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from maillogs import __version__
+from maillogs.cli.coercion import LightGroup
 from maillogs.cli.exitcodes import ErrorMappingGroup
 from maillogs.cli.stdout import GuardedStdout, finish_stdout
 from maillogs.cli.suggest import SuggestingGroup
 from maillogs.core.errors import OutputError
+
+# httpx's package import tries its own command-line client (`httpx._main`),
+# which imports Click, Rich's console/progress/syntax/table and Pygments: ~50 ms
+# of every command that fetches, when Click is installed (a development install:
+# the Singer SDK needs it). maillogs never runs that client; a None entry makes
+# that import fail at once, and httpx then defines its "not installed" stub.
+# (None of the imports above loads httpx.)
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 # name -> ("module:attribute", the line `maillogs --help` shows). The attribute
 # is a command function or a Typer app; the line must equal the first line of
@@ -115,8 +124,8 @@ def load_command(name: str) -> Command:
     return polish(command)
 
 
-class LazyGroup(SuggestingGroup, ErrorMappingGroup):
-    """The top-level group: ``COMMANDS`` load on first use."""
+class LazyGroup(SuggestingGroup, ErrorMappingGroup, LightGroup):
+    """The top-level group: ``COMMANDS`` load on first use; no pydantic for its options."""
 
     # The context is unused: the listing and lookup depend on names alone.
     def list_commands(self, ctx: object) -> list[str]:

@@ -14,10 +14,12 @@ from typing import TypeVar
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from maillogs.cli.coercion import LightArgument, lighten_command
+
 _C = TypeVar("_C")
 
 
-class PlainArgument(TyperArgument):
+class PlainArgument(LightArgument):
     """An argument shown by its metavar alone: ``MESSAGE_ID...``, ``[PROFILE]``."""
 
     def _label(self) -> str:
@@ -35,9 +37,13 @@ class PlainArgument(TyperArgument):
 
 
 def polish(command: _C) -> _C:
-    """Give every option a metavar and every argument a plain label, recursively."""
+    """Give every option a metavar and every argument a plain label, recursively.
+
+    Every command also converts its values without pydantic (``coercion``).
+    """
     if not isinstance(command, TyperCommand | TyperGroup):
         return command  # not built by Typer: nothing of Typer's to correct
+    lighten_command(command)
     for param in command.params:
         if isinstance(param, TyperArgument):
             # Typer builds the argument objects itself (no `cls` hook for
