@@ -66,6 +66,14 @@ def test_status_line_on_a_terminal_while_data_goes_to_a_pipe(tmp_path: Path) -> 
     assert all(json.loads(line)["message_id"] for line in lines)
 
 
+def test_status_line_has_no_styling_with_no_color(tmp_path: Path) -> None:
+    outcome = run(
+        tmp_path, "list", "--profile", "demo", "--all", stdout_tty=False, env={"NO_COLOR": "1"}
+    )
+    assert "fetching: " in outcome.terminal
+    assert "\x1b[2m" not in outcome.terminal  # the spinner's dim style
+
+
 def test_nothing_on_stderr_when_piped(tmp_path: Path) -> None:
     outcome = run(
         tmp_path, "list", "--all", "--profile", "demo", stdout_tty=False, stderr_tty=False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -129,9 +128,9 @@ def _redact(text: str) -> str:
 
 def color_enabled(stream: TextIO) -> bool:
     """Colour only for a terminal, and never with NO_COLOR or TERM=dumb."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return stream.isatty()
+    from maillogs.render.colour import colour_refused
+
+    return not colour_refused() and stream.isatty()
 
 
 def resolve_tz(name: str | None) -> tzinfo:

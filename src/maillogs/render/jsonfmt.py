@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from maillogs.core.fields import RECORD_FIELDS
 from maillogs.render.base import Renderer
+from maillogs.render.colour import colour_refused
 
 if TYPE_CHECKING:
     from maillogs.core.models import LogRecord
@@ -205,6 +205,6 @@ def write_document(stream: TextIO, value: Any) -> None:
     indented and highlighted on a terminal, compact when piped."""
     pretty = stream.isatty()
     text = _dumps(_finite(value), indent=2 if pretty else None)
-    if pretty and not (os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"):
+    if pretty and not colour_refused():
         text = _highlighter(stream)(text)
     stream.write(text + "\n")

@@ -103,9 +103,16 @@ class Activity:
         from rich.live import Live
         from rich.spinner import Spinner
 
+        from maillogs.render.colour import colour_refused
+
         # soft_wrap: a warning printed above the line keeps its own line breaks.
+        # With NO_COLOR no styling at all, only the moves that redraw the line.
         console = Console(
-            file=self._stream or sys.stderr, highlight=False, markup=False, soft_wrap=True
+            file=self._stream or sys.stderr,
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+            color_system=None if colour_refused() else "auto",
         )
         self._spinner = Spinner("dots", style="dim")
         self._live = Live(
