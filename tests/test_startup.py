@@ -96,25 +96,36 @@ def test_a_commands_help_imports_nothing_heavy(args: list[str]) -> None:
 
 
 # What the quick start (README: `maillogs list --profile demo`) must not load:
-# Typer's pydantic adapters (the option values are converted by maillogs), and
-# httpx's own command-line client with the Click, Pygments and Rich it imports.
+# Typer's pydantic adapters (the option values are converted by maillogs),
+# httpx's own command-line client with the Click, Pygments and Rich it imports,
+# and pydantic (records are named tuples; only `schema` describes them with it).
 QUICK_START_NEVER = (
     "typer._adapters",
     "httpx._main",
     "click",
     "pygments",
-    "rich",
+    "pydantic",
     "singer_sdk",
     "maillogs.tap",
 )
 
 
-def test_the_quick_start_loads_only_what_its_table_needs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("fmt", "never"),
+    [
+        # Piped, as here, the quick start writes JSON Lines: pydantic-core's
+        # serializer, but no Rich.
+        (None, (*QUICK_START_NEVER, "rich")),
+        # Its table, as on a terminal: Rich, and no JSON serializer at all.
+        ("table", (*QUICK_START_NEVER, "pydantic_core")),
+    ],
+)
+def test_the_quick_start_loads_only_what_its_output_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str | None, never: tuple[str, ...]
 ) -> None:
     monkeypatch.setenv("MAILLOGS_CONFIG", str(tmp_path / "none.toml"))
-    args = ("list", "--profile", "demo", "--limit", "20")
-    report, stdout, stderr = probe(*args, heavy=QUICK_START_NEVER)
+    args = ("list", "--profile", "demo", "--limit", "20", *(("--format", fmt) if fmt else ()))
+    report, stdout, stderr = probe(*args, heavy=never)
     assert report["code"] == 0, stderr
     assert len(stdout.splitlines()) >= 20
     assert report["loaded"] == []
@@ -176,6 +187,7 @@ def test_an_offline_list_builds_no_record_models(
     report, stdout, stderr = probe(*args)
     assert report["code"] == 0, stderr
     assert '"message_id":"m"' in stdout
-    # The renderers write the rows; profiles names the archived ones.
-    allowed = {"maillogs.profiles", "maillogs.render"}
+    # The renderers write the rows; profiles names the archived ones; the
+    # record's field list (a named tuple, no pydantic) describes the columns.
+    allowed = {"maillogs.profiles", "maillogs.render", "maillogs.core.models"}
     assert set(report["loaded"]) <= allowed, report["loaded"]

@@ -174,7 +174,7 @@ def prod(synced: Synced, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     writer = open_archive(archive, create=True)
     with transaction(writer, archive):
         for name in ("prod", "gone"):
-            upsert(writer, [r.model_copy(update={"profile": name}) for r in found], seen_us=1)
+            upsert(writer, [r._replace(profile=name) for r in found], seen_us=1)
     writer.close()
     config = tmp_path / "config.toml"
     config.write_text(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from maillogs.core.models import RECORD_FIELDS, LogRecord
+from maillogs.core.record_model import LogRecordModel
 from maillogs.render import open_renderer
 
 
@@ -40,7 +41,8 @@ def make_record() -> Callable[..., LogRecord]:
             "price": None,
         }
         fields.update(overrides)
-        return LogRecord(**fields)
+        # Through the pydantic description, so tests may give statuses and times as text.
+        return LogRecord(**dict(LogRecordModel.model_validate(fields)))
 
     return make
 

@@ -51,7 +51,7 @@ def records() -> list[LogRecord]:
             provider=provider,
             profile=profile,
             message_id=message_id,
-            status=status,
+            status=Status(status),
             provider_status=status.upper(),
             sender="no-reply@acme.test",
             recipient=f"user.{n}@example.org",

@@ -55,7 +55,7 @@ def stream(count: int) -> Iterator[LogRecord]:
     """Records made one at a time; nothing keeps them once yielded."""
     statuses = list(Status)
     for index in range(count):
-        yield LogRecord.model_construct(
+        yield LogRecord(
             provider="edith",
             profile="p1",
             message_id=f"message-{index:08d}-{'x' * 40}",

@@ -5,16 +5,15 @@ Building a ``LogRecord`` and serializing it costs more per record than reading
 it; here SQLite writes each object's text (``json_quote`` escapes strings
 exactly as Python's ``json`` and pydantic do; ``json_object`` builds each
 object in one call), so a record never becomes a
-Python object, and pydantic is not even imported. The text is byte for byte
+Python object. The text is byte for byte
 what the JSON renderers write for the same record and columns (the tests
 compare them over every kind of value):
 
 - times: RFC 3339 in UTC with ``Z``, microseconds only when not zero;
 - ``opened``/``clicked``: ``true``/``false``/``null``; a record without a
   recipient (stored as ``''``) has ``null``;
-- ``price``: formatted in Python as the renderer would: pydantic's notation
-  when the columns come in field order, ``json``'s when re-ordered; ``null``
-  when not finite.
+- ``price``: formatted in Python as the renderer would (pydantic-core's
+  notation, ``1e-9`` rather than ``1e-09``); ``null`` when not finite.
 
 ``raw`` is not served here: with ``--raw`` records take the ordinary path.
 """
@@ -74,12 +73,12 @@ def object_columns(columns: Sequence[str]) -> list[str]:
     return ["submitted_us", head, _PRICE, tail]
 
 
-def price_text(price: float | None, field_order: bool) -> str:
+def price_text(price: float | None) -> str:
     """A price as the JSON renderer writes it (see module docstring)."""
     if price is None or not math.isfinite(price):
         return "null"
     text = repr(price)
-    if field_order and "e" in text:
+    if "e" in text:
         # pydantic writes exponents its own way (1e-9, not 1e-09): ask it, rarely.
         import pydantic_core
 
@@ -92,8 +91,6 @@ def json_objects(
     query: Query,
     profiles: Sequence[str],
     columns: Sequence[str],
-    *,
-    field_order: bool,
 ) -> Iterator[str]:
     """The JSON text of every record ``query`` matches, newest first, merged
     across ``profiles`` as ``read_rows`` merges them (before ``terminal_safe``)."""
@@ -101,4 +98,4 @@ def json_objects(
     rows = merged_rows(conn, query, profiles, expressions, 0)
     if len(expressions) == 2:
         return (row[1] for row in rows)
-    return (head + price_text(price, field_order) + tail for _, head, price, tail in rows)
+    return (head + price_text(price) + tail for _, head, price, tail in rows)

@@ -26,12 +26,13 @@ from maillogs.archive.query import (
 )
 from maillogs.archive.store import EPOCH, open_archive, to_us
 from maillogs.core.errors import UsageError
+from maillogs.core.models import LogRecord
 from maillogs.core.query import Query
+from maillogs.core.statuses import Status
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from maillogs.core.models import LogRecord
 
 # Coverage intervals named in one warning line before "and N more".
 SHOWN_INTERVALS = 3
@@ -208,12 +209,11 @@ _NAMES = tuple(name for name, _ in FIELD_COLUMNS)
 _TIMES = tuple(i for i, (_, column) in enumerate(FIELD_COLUMNS) if column.endswith("_us"))
 _BOOLS = tuple(i for i, (name, _) in enumerate(FIELD_COLUMNS) if name in ("opened", "clicked"))
 _RECIPIENT = _NAMES.index("recipient")
+_STATUS = _NAMES.index("status")
 
 
 def row_to_record(row: Sequence[Any]) -> LogRecord:
     """A row of :func:`read_rows` as the ``LogRecord`` it was synced from."""
-    from maillogs.core.models import LogRecord
-
     values = list(row[: len(_NAMES)])
     for i in _TIMES:
         values[i] = from_us(values[i])
@@ -222,10 +222,10 @@ def row_to_record(row: Sequence[Any]) -> LogRecord:
             values[i] = bool(values[i])
     # The archive's key has no NULL: a record without a recipient is stored with ''.
     values[_RECIPIENT] = values[_RECIPIENT] or None
-    data = dict(zip(_NAMES, values, strict=True))
+    values[_STATUS] = Status(values[_STATUS])
     if len(row) > len(_NAMES) and row[len(_NAMES)] is not None:
-        data["raw"] = json.loads(row[len(_NAMES)])
-    return LogRecord.model_validate(data)
+        values.append(json.loads(row[len(_NAMES)]))
+    return LogRecord(*values)
 
 
 def read_records(

@@ -113,7 +113,7 @@ def now_us() -> int:
 
 def record_row(record: LogRecord, *, keep_raw: bool = False) -> tuple[Any, ...]:
     """``record`` as a row of ``RECORD_COLUMNS``: fields read directly, no
-    serialisation through pydantic (this runs once per record of a sync)."""
+    serialisation (this runs once per record of a sync)."""
     return (
         record.provider,
         record.profile,

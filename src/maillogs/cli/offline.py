@@ -309,16 +309,9 @@ def _write_json(
 ) -> tuple[int, bool]:
     from maillogs.archive.jsonrows import json_objects
     from maillogs.cli.common import output_stream
-    from maillogs.render.jsonfmt import (
-        JsonArrayRenderer,
-        JsonLinesRenderer,
-        in_field_order,
-        terminal_safe,
-    )
+    from maillogs.render.jsonfmt import JsonArrayRenderer, JsonLinesRenderer, terminal_safe
 
-    texts = json_objects(
-        session.conn, query, session.profiles, columns, field_order=in_field_order(columns)
-    )
+    texts = json_objects(session.conn, query, session.profiles, columns)
     renderer_class = JsonLinesRenderer if fmt == "jsonl" else JsonArrayRenderer
     count, more = 0, False
     batch: list[str] = []

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from maillogs.profiles.model import Profile
 
 Page = list[LogRecord]
-_validate_record = LogRecord.__pydantic_validator__.validate_python
 
 
 class PendingPage:
@@ -410,15 +409,16 @@ class Adapter(ABC):
     def record(self, raw: dict[str, Any], **fields: Any) -> LogRecord:
         """Build a LogRecord stamped with this adapter's provider and profile.
 
-        Validated as ``LogRecord(**fields)`` would be, but through the model's
-        validator directly: the keyword call's own wrapping cost ~1.8 us a
-        record, a quarter of normalizing one (benchmarks/README.md, issue 17).
+        ``fields`` are already of their record types: adapters convert each
+        provider value with the typed helpers below, which raise on a value of
+        the wrong kind (see ``parse_rows``), so nothing is validated twice.
         """
-        fields["provider"] = self.name
-        fields["profile"] = self.profile.name
-        fields["raw"] = raw if self.keep_raw else None
-        record: LogRecord = _validate_record(fields)
-        return record
+        return LogRecord(
+            provider=self.name,
+            profile=self.profile.name,
+            raw=raw if self.keep_raw else None,
+            **fields,
+        )
 
     def walk_cursor(
         self,

@@ -9,10 +9,10 @@ from typing import Any
 def record_json_schema() -> dict[str, Any]:
     """The JSON Schema of :class:`~maillogs.core.models.LogRecord` as serialized,
     with the registry's provider names in the ``provider`` description."""
-    from maillogs.core.models import LogRecord
+    from maillogs.core.record_model import LogRecordModel
     from maillogs.providers.registry import PROVIDERS
 
-    schema = LogRecord.model_json_schema(mode="serialization")
+    schema = LogRecordModel.model_json_schema(mode="serialization")
     # Every written record carries every key (null when the provider gives no
     # value; the README promises the keys and their order), so all are
     # required; pydantic lists only the fields without a default. `raw` is

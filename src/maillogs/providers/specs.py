@@ -126,7 +126,7 @@ class ProviderSpec:
     retention: timedelta | None = None
 
     def load_adapter(self) -> type[Any]:
-        """Import and return the adapter class (heavy: pulls in httpx and pydantic).
+        """Import and return the adapter class (heavy: pulls in httpx).
 
         Typed loosely on purpose: naming ``Adapter`` here would tie the registry
         (below profiles) to the adapters' base (which types profiles); callers

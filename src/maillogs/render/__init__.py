@@ -6,8 +6,8 @@ Typical use::
     with open_renderer(fmt, sys.stdout, columns=columns, color=color) as renderer:
         count = renderer.write_many(records)
 
-Rich is imported only when the table format is chosen, and pydantic only for CSV
-or for a record to serialize, to keep start-up fast for machine formats.
+Rich is imported only when the table format is chosen, and pydantic-core (the
+JSON serializer) only for JSON and CSV, to keep start-up fast for each format.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ import csv
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, get_args
+from typing import Any, TextIO, get_args, get_type_hints
 
 from maillogs.core.models import LogRecord
+from maillogs.core.recordjson import RecordEncoder
 from maillogs.render.base import Renderer
 from maillogs.render.sanitize import FORMULA_PREFIXES, strip_controls
 
@@ -28,7 +29,7 @@ _CSV_BREAKS = re.compile(r"\r\n?")
 
 
 def _field_types(name: str) -> tuple[object, ...]:
-    annotation = LogRecord.model_fields[name].annotation
+    annotation = get_type_hints(LogRecord)[name]
     return get_args(annotation) or (annotation,)
 
 
@@ -40,7 +41,7 @@ class DelimitedRenderer(Renderer):
     ) -> None:
         super().__init__(stream)
         self._columns = (*columns, "raw") if with_raw else tuple(columns)
-        self._include = set(self._columns)
+        self._values = RecordEncoder(self._columns).values
         self._breaks, self._break = (_TSV_BREAKS, " ") if tsv else (_CSV_BREAKS, "\n")
         types = [_field_types(name) for name in columns]
         # Positions are precomputed so the per-record loop only touches cells that
@@ -63,9 +64,7 @@ class DelimitedRenderer(Renderer):
         if not self._wrote_header:
             self._writerow(self._columns)
             self._wrote_header = True
-        # The model's serializer itself, without ``model_dump``'s wrapper (issue 17).
-        data = record.__pydantic_serializer__.to_python(record, mode="json", include=self._include)
-        row = [data[name] for name in self._columns]
+        row = self._values(record)
         for i in self._text_cells:
             text = row[i]
             if text:

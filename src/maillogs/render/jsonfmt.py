@@ -5,11 +5,10 @@ line: what jq, ``wc -l`` and diff want. On a terminal (``pretty``) a JSON
 array is indented and JSON Lines keep one object per line; with ``color`` both
 are highlighted, as gh and httpie do.
 
-Objects come from pydantic's own JSON serializer, which is both the fastest path and
-guarantees the same values as ``LogRecord.to_json_dict`` (UTC as ``Z``, other
-offsets kept). Keys come in the order ``--columns`` asked for (``raw`` last); only
-an order other than ``RECORD_FIELDS``' costs a re-ordering pass per record.
-Non-finite prices become ``null``, since JSON has no NaN or infinity.
+Objects come from ``core/recordjson.py`` (pydantic-core's serializer), which
+gives the same values as ``LogRecord.to_json_dict`` (UTC as ``Z``, other offsets
+kept). Keys come in the order ``--columns`` asked for (``raw`` last). Non-finite
+prices become ``null``, since JSON has no NaN or infinity.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from maillogs.core.fields import RECORD_FIELDS
 from maillogs.render.base import Renderer
 from maillogs.render.colour import colour_refused
 
@@ -41,33 +39,6 @@ def _escape(match: re.Match[str]) -> str:
 def terminal_safe(text: str) -> str:
     """JSON ``text`` with the characters of ``_UNSAFE`` written as ``\\uXXXX`` escapes."""
     return text if text.isprintable() else _UNSAFE.sub(_escape, text)
-
-
-def in_field_order(columns: Sequence[str]) -> bool:
-    """True when ``columns`` come in ``RECORD_FIELDS`` order: objects are then
-    pydantic's own text; otherwise they are re-ordered through ``json``."""
-    return sorted(columns, key=RECORD_FIELDS.index) == list(columns)
-
-
-class _Keys:
-    """Which keys each object carries, and in what order."""
-
-    def __init__(self, columns: Sequence[str], with_raw: bool) -> None:
-        keys = [*columns, "raw"] if with_raw else list(columns)
-        self.include = set(keys)
-        # None when pydantic's own (field) order is already the order asked for.
-        self.order = None if in_field_order(columns) else keys
-
-    def dump(self, record: LogRecord) -> str:
-        # The model's serializer itself: ``model_dump_json`` adds ~1 us a record
-        # of Python around the same call (issue 17).
-        text: str = record.__pydantic_serializer__.to_json(record, include=self.include).decode()
-        if self.order is not None:
-            data = json.loads(text)
-            text = json.dumps(
-                {key: data[key] for key in self.order}, ensure_ascii=False, separators=(",", ":")
-            )
-        return terminal_safe(text)
 
 
 class JsonWriter:
@@ -143,11 +114,13 @@ class _JsonRenderer(Renderer):
         color: bool = False,
     ) -> None:
         super().__init__(stream)
-        self._keys = _Keys(columns, with_raw)
+        from maillogs.core.recordjson import RecordEncoder
+
+        self._encode = RecordEncoder([*columns, "raw"] if with_raw else columns).text
         self._writer = JsonWriter(stream, array=self.ARRAY, pretty=pretty, color=color)
 
     def _write(self, record: LogRecord) -> None:
-        self._writer.write(self._keys.dump(record))
+        self._writer.write(terminal_safe(self._encode(record)))
 
     def write_texts(self, texts: Sequence[str]) -> None:
         """Write objects already serialized exactly as records' would be (the
