@@ -10,7 +10,8 @@ only by commands that write JSON or CSV.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import to_json, to_jsonable_python
@@ -25,21 +26,35 @@ class RecordEncoder:
     """Encodes records (``LogRecord``, a tuple in ``_FIELDS`` order) as objects
     with ``keys`` (field names), in that order."""
 
-    __slots__ = ("_keys", "_positions")
+    __slots__ = ("_keys", "_pick")
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = tuple(keys)
-        self._positions = tuple(_FIELDS.index(key) for key in keys)
+        positions = tuple(_FIELDS.index(key) for key in keys)
+        # The values of the keys, in order, read in C: ``itemgetter``, or the
+        # record itself when the keys are its leading fields (the default
+        # columns; ``zip`` below stops at the last key).
+        self._pick: Callable[[Sequence[Any]], Sequence[Any]]
+        if positions == tuple(range(len(positions))):
+            self._pick = _itself
+        elif len(positions) == 1:
+            self._pick = lambda record: (record[positions[0]],)
+        else:
+            self._pick = itemgetter(*positions)
 
     def text(self, record: Sequence[Any]) -> str:
         """One compact JSON object (no spaces), keys in the order given."""
-        values = [record[i] for i in self._positions]
-        return to_json(dict(zip(self._keys, values, strict=True)), inf_nan_mode="null").decode()
+        pairs = zip(self._keys, self._pick(record), strict=False)
+        return to_json(dict(pairs), inf_nan_mode="null").decode()
 
     def values(self, record: Sequence[Any]) -> list[Any]:
         """The values of the keys, JSON-ready: times as RFC 3339 text, the
         status as its name; text, numbers (NaN and infinities too, as pydantic
         left them), flags and None as they are."""
-        values = [record[i] for i in self._positions]
-        result: list[Any] = to_jsonable_python(values)
+        picked = self._pick(record)
+        result: list[Any] = to_jsonable_python(list(picked[: len(self._keys)]))
         return result
+
+
+def _itself(record: Sequence[Any]) -> Sequence[Any]:
+    return record
