@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from maillogs.core.models import LogRecord
 from maillogs.profiles.model import Profile
 from tests.support import make_profile
 
@@ -18,6 +20,25 @@ def pytest_configure(config: pytest.Config) -> None:
     tests that press it would fail or hang although maillogs is right."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _records_of_the_described_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record an adapter builds in a test (in this process) is validated
+    strictly against the pydantic description: records are plain tuples that
+    nothing validates at run time, so an adapter that passed a provider value
+    through unconverted would otherwise go unnoticed."""
+    from maillogs.core.record_model import LogRecordModel
+    from maillogs.providers.base import Adapter
+
+    build = Adapter.record
+
+    def record(self: Adapter, raw: dict[str, Any], **fields: Any) -> LogRecord:
+        built = build(self, raw, **fields)
+        LogRecordModel.model_validate(built._asdict(), strict=True)
+        return built
+
+    monkeypatch.setattr(Adapter, "record", record)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ never rename one.
 
 A record is a ``NamedTuple``, not a pydantic model (issue 17): building one is
 a single C-level tuple construction, and a command that fetches and prints a
-table never imports pydantic (~90 ms of start-up). Records are checked where
+table never imports pydantic (~90 ms of start-up). Records are typed where
 the data comes in instead: each adapter converts every provider value with a
-typed helper (``text_or_none``, ``parse_iso_time``, ...) that raises on a value
-of the wrong kind, and ``parse_rows`` turns that into a data error naming the
-row. ``tests/core/test_record_model.py`` validates adapters' records from the
-documented payloads against the pydantic description.
+typed helper (``text_or_none`` makes text of anything, ``parse_iso_time`` and
+``required_text`` raise on what they cannot read, and ``parse_rows`` turns that
+into a data error naming the row). The tests validate every record an adapter
+builds against the pydantic description, strictly (``tests/conftest.py``).
 """
 
 from __future__ import annotations

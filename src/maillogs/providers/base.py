@@ -410,8 +410,9 @@ class Adapter(ABC):
         """Build a LogRecord stamped with this adapter's provider and profile.
 
         ``fields`` are already of their record types: adapters convert each
-        provider value with the typed helpers below, which raise on a value of
-        the wrong kind (see ``parse_rows``), so nothing is validated twice.
+        provider value with the typed helpers below (text of anything, or an
+        error ``parse_rows`` reports for what cannot be read), so nothing is
+        validated here; the tests check every record built (``tests/conftest.py``).
         """
         return LogRecord(
             provider=self.name,
