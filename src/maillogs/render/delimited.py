@@ -28,9 +28,10 @@ _TSV_BREAKS = re.compile(r"\r\n|[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]")
 _CSV_BREAKS = re.compile(r"\r\n?")
 
 
-def _field_types(name: str) -> tuple[object, ...]:
-    annotation = get_type_hints(LogRecord)[name]
-    return get_args(annotation) or (annotation,)
+def _field_types(names: Sequence[str]) -> list[tuple[object, ...]]:
+    """The types each named record field may hold (``str | None`` -> str, None)."""
+    hints = get_type_hints(LogRecord)  # resolves every annotation: once per renderer
+    return [get_args(hints[name]) or (hints[name],) for name in names]
 
 
 class DelimitedRenderer(Renderer):
@@ -43,7 +44,7 @@ class DelimitedRenderer(Renderer):
         self._columns = (*columns, "raw") if with_raw else tuple(columns)
         self._values = RecordEncoder(self._columns).values
         self._breaks, self._break = (_TSV_BREAKS, " ") if tsv else (_CSV_BREAKS, "\n")
-        types = [_field_types(name) for name in columns]
+        types = _field_types(columns)
         # Positions are precomputed so the per-record loop only touches cells that
         # need it: flags need spelling, text needs neutralising; numbers stay numbers.
         self._flag_cells = [i for i, t in enumerate(types) if bool in t]
